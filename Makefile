@@ -1,0 +1,42 @@
+# `make` sets everything up on a fresh Debian machine and runs the main job;
+# `make test` runs the whole test suite, lint and type checks included.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# fonts-noto-cjk: the Japanese faces of the editions; libharfbuzz-subset0: fast
+# font subsetting in WeasyPrint; poppler-utils: pdftotext/pdffonts in the tests.
+DEBIAN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+
+.PHONY: all setup system check test lint typecheck unit clean
+
+all: check
+
+system:
+	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+setup: system $(STAMP)
+
+check: setup
+	$(BIN)/citepress check
+
+lint: setup
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

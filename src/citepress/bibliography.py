@@ -1,0 +1,292 @@
+"""Read BibTeX with bibtexparser v2; every failed block becomes a diagnostic.
+
+The file is parsed with an empty middleware stack so that field values keep
+their braces and quotes: @string resolution is done here, because
+bibtexparser's own middleware leaves an undefined macro in place silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from citepress.diagnostics import Diagnostic, make
+from citepress.locate import read_text
+
+if TYPE_CHECKING:
+    from bibtexparser import model
+
+# bibtexparser logs every failed block; we report them as diagnostics instead.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+logging.getLogger("bibtexparser").propagate = False
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DECLARATION = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(]", re.MULTILINE)
+_NOT_ENTRIES = {"comment", "string", "preamble"}
+
+
+@dataclass
+class Entry:
+    """A bibliography entry with the line of the entry and of each field."""
+
+    key: str
+    entry_type: str
+    path: str
+    line: int
+    column: int
+    fields: dict[str, str] = field(default_factory=dict)
+    field_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, name: str | None = None) -> tuple[int, int]:
+        """The (line, column) of field ``name``, or of the entry itself."""
+        return (
+            self.field_lines.get(name, (self.line, self.column))
+            if name
+            else (self.line, self.column)
+        )
+
+    @property
+    def missing(self) -> list[str]:
+        """The fields the entry declares missing (its ``missing`` field)."""
+        raw = self.fields.get("missing", "")
+        return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+@dataclass
+class Bibliography:
+    """All entries of all .bib files, in file order."""
+
+    entries: list[Entry] = field(default_factory=list)
+
+    def by_key(self) -> dict[str, Entry]:
+        """Entries by key; the first of duplicates wins."""
+        result: dict[str, Entry] = {}
+        for entry in self.entries:
+            result.setdefault(entry.key, entry)
+        return result
+
+
+def load(paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[Diagnostic]]:
+    """Read every (path, display name) into one bibliography."""
+    bib, diags = Bibliography(), []
+    for path, display in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            diags.append(make("bib.syntax", f"cannot read the file: {exc.strerror}", display))
+            continue
+        text, error = read_text(data)
+        if error is not None:
+            line, column, message = error.split(":", 2)
+            diags.append(make("md.encoding", message.strip(), display, int(line), int(column)))
+            continue
+        entries, file_diags = parse(text, display)
+        bib.entries += entries
+        diags += file_diags
+    diags += _duplicate_keys(bib.entries)
+    return bib, diags
+
+
+def parse(text: str, display: str) -> tuple[list[Entry], list[Diagnostic]]:
+    """Parse one .bib text; return its entries and a diagnostic per problem."""
+    from bibtexparser import model  # noqa: PLC0415 -- lazily, so `citepress --help` stays fast
+    from bibtexparser.entrypoint import parse_string  # noqa: PLC0415
+
+    library = parse_string(text, parse_stack=[])
+    lines = text.split("\n")
+    strings = {s.key.lower(): _strip(s.value) for s in library.strings}
+    entries: list[Entry] = []
+    diags: list[Diagnostic] = []
+    for block in library.blocks:
+        if isinstance(block, model.Entry):
+            entries.append(_entry(block, lines, display, strings, diags))
+        elif isinstance(block, model.DuplicateFieldKeyBlock):
+            kept = block.ignore_error_block
+            assert isinstance(kept, model.Entry)  # the entry, duplicates included
+            entry = _entry(kept, lines, display, strings, diags)
+            entries.append(entry)
+            diags.append(
+                _failed(
+                    block,
+                    lines,
+                    display,
+                    "bib.duplicate-field",
+                    f"entry {entry.key!r} sets {_dup_fields(block)} more than once",
+                )
+            )
+        elif isinstance(block, model.DuplicateBlockKeyBlock):
+            diags.append(
+                _failed(
+                    block, lines, display, "bib.duplicate-key", f"duplicate entry key {block.key!r}"
+                )
+            )
+        elif isinstance(block, model.ParsingFailedBlock):
+            reason = getattr(block.error, "abort_reason", "") or str(block.error) or "syntax error"
+            diags.append(
+                _failed(
+                    block,
+                    lines,
+                    display,
+                    "bib.syntax",
+                    f"cannot parse this block: {reason.strip()}",
+                )
+            )
+    diags += _dropped(text, library.blocks, display)
+    return entries, diags
+
+
+def _entry(
+    block: model.Entry,
+    lines: list[str],
+    display: str,
+    strings: dict[str, str],
+    diags: list[Diagnostic],
+) -> Entry:
+    line = block.start_line or 0
+    entry = Entry(
+        block.key,
+        block.entry_type.lower(),
+        display,
+        line + 1,
+        _column(lines, line, "@"),
+    )
+    for fld in block.fields:
+        name = fld.key.lower()
+        where = _field_position(lines, fld.start_line, fld.key)
+        entry.field_lines[name] = where
+        value, undefined = resolve(fld.value, strings)
+        entry.fields[name] = value
+        diags += [
+            make(
+                "bib.undefined-string",
+                f"field {name!r} of {entry.key!r} uses undefined @string {macro!r}",
+                display,
+                *where,
+            )
+            for macro in undefined
+        ]
+    return entry
+
+
+def resolve(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
+    """Resolve a raw BibTeX value (braces, quotes, ``#``, macros); list undefined macros."""
+    parts, undefined = [], []
+    for piece in _split_concatenation(raw):
+        if piece[:1] in '{"' or piece.isdigit():
+            parts.append(_strip(piece))
+        elif piece.lower() in strings:
+            parts.append(strings[piece.lower()])
+        elif piece.lower() in MONTHS:
+            parts.append(str(MONTHS.index(piece.lower()) + 1))
+        else:
+            undefined.append(piece)
+            parts.append(piece)
+    return re.sub(r"\s+", " ", "".join(parts)).strip(), undefined
+
+
+def _split_concatenation(raw: str) -> list[str]:
+    pieces, depth, quoted, current = [], 0, False, ""
+    for char in raw:
+        if char == "#" and depth == 0 and not quoted:
+            pieces.append(current.strip())
+            current = ""
+            continue
+        depth += (char == "{") - (char == "}")
+        quoted ^= char == '"' and depth == 0
+        current += char
+    pieces.append(current.strip())
+    return [p for p in pieces if p]
+
+
+def _strip(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] + value[-1] in ("{}", '""'):
+        return value[1:-1]
+    return value
+
+
+def _failed(
+    block: model.Block, lines: list[str], display: str, code: str, message: str
+) -> Diagnostic:
+    line = block.start_line or 0
+    return make(code, message, display, line + 1, _column(lines, line, "@"))
+
+
+def _dup_fields(block: model.DuplicateFieldKeyBlock) -> str:
+    kept = block.ignore_error_block
+    names = [f.key.lower() for f in getattr(kept, "fields", [])]
+    dups = sorted({n for n in names if names.count(n) > 1})
+    return ", ".join(repr(n) for n in dups)
+
+
+def _column(lines: list[str], line: int, needle: str) -> int:
+    if 0 <= line < len(lines) and needle in lines[line]:
+        return lines[line].index(needle) + 1
+    return 1
+
+
+def _field_position(lines: list[str], start: int, name: str) -> tuple[int, int]:
+    pattern = re.compile(rf"(?<![\w-]){re.escape(name)}\s*=", re.IGNORECASE)
+    for index in range(max(start, 0), min(start + 200, len(lines))):
+        match = pattern.search(lines[index])
+        if match:
+            return index + 1, match.start() + 1
+    return start + 1, 1
+
+
+def _dropped(text: str, blocks: list[model.Block], display: str) -> list[Diagnostic]:
+    """Compare the entries the file declares with the blocks the parser returned."""
+    parsed = {b.start_line for b in blocks}
+    diags = []
+    for match in _DECLARATION.finditer(text):
+        if match.group(1).lower() in _NOT_ENTRIES:
+            continue
+        line = text.count("\n", 0, match.start())
+        if line not in parsed and not _inside_comment(text, match.start(), blocks):
+            diags.append(
+                make(
+                    "bib.dropped",
+                    f"the @{match.group(1)} declared here was not parsed; "
+                    "it was swallowed by the block before it",
+                    display,
+                    line + 1,
+                    match.start() - text.rfind("\n", 0, match.start()),
+                )
+            )
+    return diags
+
+
+def _inside_comment(text: str, offset: int, blocks: list[model.Block]) -> bool:
+    from bibtexparser import model  # noqa: PLC0415
+
+    line = text.count("\n", 0, offset)
+    for block in blocks:
+        if isinstance(block, model.ExplicitComment | model.ImplicitComment):
+            first = block.start_line or 0
+            if first <= line <= first + (block.raw or "").count("\n"):
+                return True
+    return False
+
+
+def _duplicate_keys(entries: list[Entry]) -> list[Diagnostic]:
+    """Keys that differ only in case collide in biber and pandoc: report them."""
+    seen: dict[str, Entry] = {}
+    diags = []
+    for entry in entries:
+        first = seen.setdefault(entry.key.lower(), entry)
+        if first is not entry and first.key != entry.key:
+            line, _ = first.where()
+            diags.append(
+                make(
+                    "bib.duplicate-key",
+                    f"key {entry.key!r} differs only in case from {first.key!r} "
+                    f"({first.path}:{line})",
+                    entry.path,
+                    entry.line,
+                    entry.column,
+                )
+            )
+    return diags

@@ -1,0 +1,81 @@
+"""Run every check over a project: read once, check everything, keep going."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from citepress import bibliography, manuscript, timeline
+from citepress.checks import dates as date_checks
+from citepress.checks import references
+from citepress.dates import DateError
+from citepress.dates import parse as parse_date
+from citepress.diagnostics import Diagnostic, apply_severities, make
+from citepress.project import Settings, edition_date
+
+
+@dataclass
+class CheckResult:
+    """Everything the check read, and what it found."""
+
+    docs: list[manuscript.Manuscript] = field(default_factory=list)
+    bib: bibliography.Bibliography = field(default_factory=bibliography.Bibliography)
+    sentences: dict[str, list[timeline.Sentence]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def read(settings: Settings) -> CheckResult:
+    """Read the manuscripts and the bibliography; reading problems become diagnostics."""
+    result = CheckResult()
+    paths = settings.manuscripts()
+    if not paths:
+        result.diagnostics.append(
+            make(
+                "md.front-matter",
+                "no chapter (*.md) in the manuscript folder",
+                settings.relative(settings.manuscript_dir),
+            )
+        )
+    for path in paths:
+        doc, diags = manuscript.load(path, settings.relative(path))
+        result.diagnostics += diags
+        if doc is not None:
+            result.docs.append(doc)
+    result.bib, diags = bibliography.load(
+        [(p, settings.relative(p)) for p in settings.bibliography]
+    )
+    result.diagnostics += diags
+    return result
+
+
+def run(settings: Settings, strict: bool = False) -> CheckResult:
+    """Check the project; diagnostics come back sorted with the project's severities."""
+    result = read(settings)
+    diags = result.diagnostics
+    diags += references.check_citations(result.docs, result.bib)
+    diags += references.check_notes(result.docs, settings.expected_notes)
+    diags += references.check_links(result.docs)
+    diags += references.check_entries(result.bib)
+    values, date_diags = date_checks.entry_dates(result.bib)
+    diags += date_diags
+    for doc in result.docs:
+        edition = _edition(doc, diags)
+        sentences, sections = timeline.build(doc, settings.events)
+        result.sentences[doc.path] = sentences
+        diags += date_checks.check_text_dates(doc, sentences, sections, edition)
+        diags += date_checks.check_sources(doc, sentences, result.bib, values)
+    diags += date_checks.check_future(result.bib, values, edition_date())
+    result.diagnostics = apply_severities(diags, settings.severity, strict)
+    return result
+
+
+def _edition(doc: manuscript.Manuscript, diags: list[Diagnostic]) -> dt.date:
+    """The edition's date: the front matter's ``date`` if given, else today/SOURCE_DATE_EPOCH."""
+    raw = doc.front_matter.get("date")
+    if raw is None:
+        return edition_date()
+    try:
+        return parse_date(str(raw)).upper
+    except DateError as exc:
+        diags.append(make("md.front-matter", f"date: {exc}", doc.path, 1, 1))
+        return edition_date()

@@ -1,0 +1,246 @@
+"""Dates: valid in the bibliography and the text, consistent with each other and the story."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from citepress.bibliography import Bibliography, Entry
+from citepress.dates import DateError, DateValue, parse
+from citepress.diagnostics import Diagnostic, make
+from citepress.jadates import FoundDate
+from citepress.manuscript import Citation, Manuscript
+from citepress.timeline import Section, Sentence
+
+# A month-day date read with the story's year is flagged when it lands this far
+# before the date just before it: a short step back is a normal flashback in
+# narrative prose; a long one means the year was not the one the story had reached.
+BACKWARDS_TOLERANCE = dt.timedelta(days=90)
+
+
+def entry_dates(bib: Bibliography) -> tuple[dict[str, DateValue], list[Diagnostic]]:
+    """Parse every entry's date; report invalid dates and legacy field mismatches."""
+    values: dict[str, DateValue] = {}
+    diags = []
+    for entry in bib.entries:
+        raw = entry.fields.get("date")
+        if raw is None:
+            diags += _legacy_only(entry)
+            continue
+        try:
+            value = parse(raw)
+        except DateError as exc:
+            diags.append(
+                make(
+                    "date.invalid",
+                    f"date of {entry.key!r}: {exc}",
+                    entry.path,
+                    *entry.where("date"),
+                )
+            )
+            continue
+        values.setdefault(entry.key, value)
+        diags += _legacy_mismatch(entry, value)
+    return values, diags
+
+
+def _legacy_only(entry: Entry) -> list[Diagnostic]:
+    year = entry.fields.get("year")
+    if year is None:
+        return []
+    month, day = entry.fields.get("month"), entry.fields.get("day")
+    text = year + (f"-{int(month):02d}" if month and month.isdigit() else "")
+    text += f"-{int(day):02d}" if day and day.isdigit() and month else ""
+    try:
+        parse(text)
+    except DateError as exc:
+        return [
+            make(
+                "date.invalid",
+                f"year/month/day of {entry.key!r}: {exc}",
+                entry.path,
+                *entry.where("year"),
+            )
+        ]
+    return []
+
+
+def _legacy_mismatch(entry: Entry, value: DateValue) -> list[Diagnostic]:
+    diags = []
+    bounds = {
+        "year": (value.lower.year, value.upper.year),
+        "month": (value.lower.month, value.upper.month),
+        "day": (value.lower.day, value.upper.day),
+    }
+    for name, (low, high) in bounds.items():
+        raw = entry.fields.get(name)
+        if raw is None:
+            continue
+        # month and day only compare when the date pins them to one value
+        fits = raw.isdigit() and low <= int(raw) <= high and (name == "year" or low == high)
+        if not fits:
+            diags.append(
+                make(
+                    "date.legacy-mismatch",
+                    f"{name} = {raw!r} of {entry.key!r} disagrees with date = {value}",
+                    entry.path,
+                    *entry.where(name),
+                )
+            )
+    return diags
+
+
+def check_future(
+    bib: Bibliography, values: dict[str, DateValue], edition: dt.date
+) -> Iterator[Diagnostic]:
+    """No source may be dated after the edition (or today)."""
+    for entry in bib.entries:
+        value = values.get(entry.key)
+        if value is not None and value.lower > edition:
+            yield make(
+                "date.future",
+                f"{entry.key!r} is dated {value}, after the edition's date {edition.isoformat()}",
+                entry.path,
+                *entry.where("date"),
+            )
+
+
+def check_text_dates(
+    doc: Manuscript, sentences: list[Sentence], sections: list[Section], edition: dt.date
+) -> Iterator[Diagnostic]:
+    """Impossible dates in the text, bad section periods, and the story's chronology."""
+    for section in sections:
+        if section.error:
+            line, column = doc.position(section.offset)
+            yield make(
+                "date.invalid",
+                f"period of section #{section.ident}: {section.error}",
+                doc.path,
+                line,
+                column,
+            )
+    previous: FoundDate | None = None
+    for sentence in sentences:
+        for found in sentence.dates:
+            line, column = doc.position(found.start)
+            if found.error and not found.unresolved:
+                yield make(
+                    "date.invalid", f"「{found.surface}」: {found.error}", doc.path, line, column
+                )
+            if found.value is None or found.kind == "reference":
+                continue
+            if found.kind == "source":
+                if found.value.lower > edition:
+                    yield make(
+                        "date.future",
+                        f"source dated 「{found.surface}」 "
+                        f"({found.value}) is after the edition's date {edition}",
+                        doc.path,
+                        line,
+                        column,
+                    )
+                continue
+            yield from _chronology(doc, sentence, found, previous)
+            previous = found
+
+
+def _chronology(
+    doc: Manuscript, sentence: Sentence, found: FoundDate, previous: FoundDate | None
+) -> Iterator[Diagnostic]:
+    assert found.value is not None
+    line, column = doc.position(found.start)
+    if (
+        previous is not None
+        and previous.value is not None
+        and found.inferred
+        and found.value.upper < previous.value.lower - BACKWARDS_TOLERANCE
+    ):
+        where = doc.position(previous.start)[0]
+        days = (previous.value.lower - found.value.upper).days
+        yield make(
+            "date.backwards",
+            f"「{found.surface}」 is read as {found.value}, taking "
+            f"the year from 「{previous.surface}」 (line {where}), which puts it {days} "
+            "days before the date just told; if another year is meant, write the year",
+            doc.path,
+            line,
+            column,
+        )
+    period = sentence.period
+    if period is not None and (
+        found.value.upper < period.lower or found.value.lower > period.upper
+    ):
+        yield make(
+            "date.outside-section",
+            f"「{found.surface}」 ({found.value}) falls outside "
+            f"the period {period} of section #{sentence.section}",
+            doc.path,
+            line,
+            column,
+        )
+
+
+def check_sources(
+    doc: Manuscript, sentences: list[Sentence], bib: Bibliography, values: dict[str, DateValue]
+) -> Iterator[Diagnostic]:
+    """A cited source is not dated before its sentence's events, nor against the text."""
+    entries = bib.by_key()
+    for sentence in sentences:
+        latest = sentence.latest_event()
+        for cite in sentence.citations:
+            value = values.get(cite.key)
+            if value is None or latest is None or latest.value is None:
+                continue
+            if value.upper < latest.value.lower:
+                line, column = doc.position(cite.offset)
+                yield make(
+                    "date.before-event",
+                    f"{cite.key!r} is dated {value}, before "
+                    f"「{latest.surface}」 ({latest.value}) stated in the sentence "
+                    "that cites it",
+                    doc.path,
+                    line,
+                    column,
+                )
+    yield from _text_dated_sources(doc, sentences, entries, values)
+
+
+def _text_dated_sources(
+    doc: Manuscript,
+    sentences: list[Sentence],
+    entries: dict[str, Entry],
+    values: dict[str, DateValue],
+) -> Iterator[Diagnostic]:
+    """ニューヨーク・タイムズ（2001年10月25日）: that outlet's cited entry must agree."""
+    for sentence in sentences:
+        for found in sentence.dates:
+            if found.kind != "source" or found.value is None or not found.outlet:
+                continue
+            for cite in _citations_in_block(sentences, sentence.block):
+                entry = entries.get(cite.key)
+                value = values.get(cite.key)
+                if entry is None or value is None or not _same_outlet(entry, found.outlet):
+                    continue
+                if value.upper < found.value.lower or value.lower > found.value.upper:
+                    line, column = doc.position(found.start)
+                    yield make(
+                        "date.source-mismatch",
+                        f"the text dates {found.outlet} "
+                        f"「{found.surface}」 ({found.value}), but entry {cite.key!r} "
+                        f"says {value}",
+                        doc.path,
+                        line,
+                        column,
+                    )
+
+
+def _citations_in_block(sentences: list[Sentence], block: int) -> list[Citation]:
+    return [c for s in sentences if s.block == block for c in s.citations]
+
+
+def _same_outlet(entry: Entry, outlet: str) -> bool:
+    def norm(text: str) -> str:
+        return text.strip("「」『』 ").replace(" ", "")
+
+    names = (entry.fields.get(f, "") for f in ("journaltitle", "journal", "howpublished"))
+    return any(name and norm(name) == norm(outlet) for name in names)

@@ -1,0 +1,145 @@
+"""Every citation resolves, every entry is cited, notes are counted, links land."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+from citepress.bibliography import Bibliography, Entry
+from citepress.diagnostics import Diagnostic, make
+from citepress.manuscript import Manuscript
+
+STRAY_MARKER = re.compile(r"（注\s*[0-9０-９]+）")
+# biblatex's required fields, by entry type (the types this project uses, and common ones).
+REQUIRED = {
+    "article": ("author", "title", "journaltitle", "date"),
+    "book": ("author", "title", "date"),
+    "incollection": ("author", "title", "booktitle", "date"),
+    "online": ("author", "title", "date", "url"),
+    "misc": ("author", "title", "date"),
+}
+ALIASES = {"date": ("year",), "journaltitle": ("journal",), "author": ("editor",)}
+
+
+def check_citations(docs: list[Manuscript], bib: Bibliography) -> Iterator[Diagnostic]:
+    """Unknown keys (with suggestions), citations in headings, unused entries."""
+    entries = bib.by_key()
+    cited: set[str] = set()
+    for doc in docs:
+        for cite in doc.citations:
+            cited.add(cite.key)
+            line, column = doc.position(cite.offset)
+            if cite.key not in entries:
+                yield make("ref.undefined", _undefined(cite.key, entries), doc.path, line, column)
+            if cite.in_heading:
+                yield make(
+                    "ref.in-heading",
+                    f"citation @{cite.key} stands inside a heading; move it into the text",
+                    doc.path,
+                    line,
+                    column,
+                )
+    for entry in bib.entries:
+        if entry.key not in cited:
+            yield make(
+                "ref.unused",
+                f"entry {entry.key!r} is never cited",
+                entry.path,
+                entry.line,
+                entry.column,
+            )
+
+
+def _undefined(key: str, entries: dict[str, Entry]) -> str:
+    lowered = {k.lower(): k for k in entries}
+    near = difflib.get_close_matches(key.lower(), list(lowered), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(lowered[n]) for n in near)}?" if near else ""
+    return f"citation key {key!r} is not in the bibliography{hint}"
+
+
+def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagnostic]:
+    """Note markers left as text, and the endnote count against the settings."""
+    for doc in docs:
+        for block in doc.blocks:
+            for match in STRAY_MARKER.finditer(block.text):
+                line, column = doc.position(block.offsets[match.start()])
+                yield make(
+                    "ref.stray-marker",
+                    f"literal note marker {match.group(0)} in the "
+                    "text; replace it with a citation [@key]",
+                    doc.path,
+                    line,
+                    column,
+                )
+    if expected is None or len(docs) != 1:
+        return
+    doc = docs[0]
+    notes = max((c.note for c in doc.citations), default=0)
+    if notes != expected:
+        yield make(
+            "ref.count",
+            f"the chapter has {notes} endnotes; the settings expect "
+            f"{expected} (expected-notes in pyproject.toml)",
+            doc.path,
+            1,
+            1,
+        )
+
+
+def check_links(docs: list[Manuscript]) -> Iterator[Diagnostic]:
+    """Internal links must point to an anchor of the same chapter."""
+    for doc in docs:
+        for link in doc.links:
+            if link.target not in doc.anchors:
+                line, column = doc.position(link.offset)
+                near = difflib.get_close_matches(link.target, list(doc.anchors), n=1)
+                hint = f"; did you mean #{near[0]}?" if near else ""
+                yield make(
+                    "ref.broken-link",
+                    f"link to #{link.target}: no such anchor{hint}",
+                    doc.path,
+                    line,
+                    column,
+                )
+
+
+def check_entries(bib: Bibliography) -> Iterator[Diagnostic]:
+    """Crossref targets, declared-missing fields, undeclared missing fields."""
+    keys = bib.by_key()
+    for entry in bib.entries:
+        for name in ("crossref", "xdata"):
+            for target in filter(None, (t.strip() for t in entry.fields.get(name, "").split(","))):
+                if target not in keys:
+                    yield make(
+                        "bib.missing-crossref",
+                        f"{name} of {entry.key!r} names "
+                        f"{target!r}, which is not in the bibliography",
+                        entry.path,
+                        *entry.where(name),
+                    )
+        if entry.missing:
+            yield make(
+                "bib.incomplete",
+                f"entry {entry.key!r} still needs: {', '.join(entry.missing)}",
+                entry.path,
+                *entry.where("missing"),
+            )
+        absent = [
+            f
+            for f in REQUIRED.get(entry.entry_type, ())
+            if not _has(entry, f) and f not in entry.missing
+        ]
+        if absent:
+            yield make(
+                "bib.missing-field",
+                f"@{entry.entry_type} {entry.key!r} lacks "
+                f"{', '.join(absent)}; supply it or list it in 'missing'",
+                entry.path,
+                entry.line,
+                entry.column,
+            )
+
+
+def _has(entry: Entry, name: str) -> bool:
+    return any(n in entry.fields for n in (name, *ALIASES.get(name, ())))

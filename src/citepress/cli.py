@@ -1,0 +1,119 @@
+"""The ``citepress`` command: parse flags, call one library function, map to an exit code.
+
+Heavy modules are imported inside the commands, so that ``citepress check``
+never loads the rendering stack (pandoc, WeasyPrint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from citepress import __version__
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    main = argparse.ArgumentParser(
+        prog="citepress",
+        description="Check the citations and dates of a book, and publish its editions.",
+    )
+    main.add_argument("--version", action="version", version=f"citepress {__version__}")
+    main.add_argument(
+        "-C",
+        "--project",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the project folder (default: the one containing the current folder)",
+    )
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = commands.add_parser("check", help="check references and dates; exit 1 on errors")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="output format (default: text)",
+    )
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the report to FILE instead of standard output",
+    )
+    dates = commands.add_parser("dates", help="print the timeline the check inferred")
+    dates.add_argument("--all", action="store_true", help="also list sentences with no date")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``citepress`` command; returns the exit code."""
+    args = parser().parse_args(argv)
+    from citepress.project import ProjectError  # noqa: PLC0415
+
+    try:
+        if args.command == "check":
+            return _check(args)
+        return _dates(args)
+    except ProjectError as exc:
+        print(f"citepress: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as exc:
+        print(f"citepress: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception as exc:  # a bug of ours: report it briefly unless debugging
+        if os.environ.get("CITEPRESS_DEBUG"):
+            raise
+        print(
+            f"citepress: internal error: {type(exc).__name__}: {exc} "
+            "(set CITEPRESS_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+
+
+def _check(args: argparse.Namespace) -> int:
+    from citepress import check, formatters, project  # noqa: PLC0415
+    from citepress.diagnostics import count  # noqa: PLC0415
+
+    settings = project.load(args.project)
+    result = check.run(settings, strict=args.strict)
+    out = sys.stdout if args.output is None else None
+    if args.format == "text":
+        report = formatters.text(
+            result.diagnostics, colour=out is not None and formatters.use_colour(out)
+        )
+    else:
+        report = formatters.FORMATTERS[args.format](result.diagnostics)
+    if args.output is not None:
+        _write_atomic(args.output, report)
+    else:
+        sys.stdout.write(report)
+    return EXIT_ERRORS if count(result.diagnostics, "error") else EXIT_OK
+
+
+def _dates(args: argparse.Namespace) -> int:
+    from citepress import check, project, report  # noqa: PLC0415
+
+    settings = project.load(args.project)
+    result = check.run(settings)
+    sys.stdout.write(report.timeline(result, show_all=args.all))
+    return EXIT_OK
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(content, encoding="utf-8")
+    tmp.replace(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""One date model for the bibliography and the manuscript: EDTF strings with bounds.
+
+Parsing is the ``edtf`` library's (Library of Congress EDTF, levels 0-2). Around
+it, this module adds what a citation check needs and the library leaves out:
+open interval ends (``..``), a reversed range as an error, year 0 refused, and
+messages that say which part of the date is impossible.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+OPEN = ("..", "")
+_YMD = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?[?~%]?$")
+
+
+class DateError(ValueError):
+    """A date string that is not a valid, real EDTF date."""
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A normalised EDTF date or interval with its earliest and latest day."""
+
+    edtf: str
+    lower: dt.date
+    upper: dt.date
+
+    @property
+    def qualified(self) -> bool:
+        """True when the date is marked uncertain (?) or approximate (~ or %)."""
+        return any(mark in self.edtf for mark in "?~%")
+
+    def __str__(self) -> str:
+        return self.edtf
+
+
+def parse(text: str) -> DateValue:
+    """Parse an EDTF date or interval; raise DateError saying what is wrong."""
+    text = text.strip()
+    if not text:
+        raise DateError("the date is empty")
+    return _parse_cached(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> DateValue:
+    if "/" in text:
+        start, _, end = text.partition("/")
+        if start in OPEN and end in OPEN:
+            raise DateError(f"{text!r}: an interval needs at least one end")
+        lower = dt.date.min if start in OPEN else _single(start).lower
+        upper = dt.date.max if end in OPEN else _single(end).upper
+        if start not in OPEN and end not in OPEN and _single(end).upper < _single(start).lower:
+            raise DateError(f"{text!r}: the range ends before it starts")
+        return DateValue(text, lower, upper)
+    return _single(text)
+
+
+def _single(text: str) -> DateValue:
+    _explain_impossible(text)
+    from edtf import parse_edtf  # noqa: PLC0415 -- pyparsing import is slow; only when needed
+    from edtf.parser.edtf_exceptions import EDTFParseException  # noqa: PLC0415
+
+    try:
+        value = parse_edtf(text)
+    except EDTFParseException as exc:
+        raise DateError(f"{text!r} is not an EDTF date (ISO 8601: 2001-10-30)") from exc
+    except (TypeError, ValueError, OverflowError) as exc:  # bugs in the library on odd input
+        raise DateError(f"{text!r} is not an EDTF date: {exc}") from exc
+    try:
+        return DateValue(text, _to_date(value.lower_strict()), _to_date(value.upper_strict()))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise DateError(f"{text!r} cannot be placed on a calendar: {exc}") from exc
+
+
+def _explain_impossible(text: str) -> None:
+    """Raise a clear DateError for a well-formed but impossible year-month-day."""
+    match = _YMD.match(text)
+    if not match:
+        return
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if year <= 0:
+        raise DateError(f"{text!r}: year {year} is not a year of the common era")
+    if month is not None and not 1 <= month <= 12 and not 21 <= month <= 41:
+        raise DateError(f"{text!r}: there is no month {month:02d}")
+    if month is not None and day is not None and 1 <= month <= 12:
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            raise DateError(f"{text!r}: {calendar.month_name[month]} {year} has {last} days")
+
+
+def _to_date(value: object) -> dt.date:
+    if isinstance(value, float):  # the library marks an open end with +-inf
+        return dt.date.max if value > 0 else dt.date.min
+    year, month, day = value[:3]  # type: ignore[index]
+    if year <= 0:
+        raise ValueError(f"year {year} is before the common era")
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def from_parts(year: int, month: int | None = None, day: int | None = None) -> DateValue:
+    """Build a date from parts, as EDTF; raise DateError when it does not exist."""
+    text = f"{year:04d}"
+    if month is not None:
+        text += f"-{month:02d}"
+    if day is not None:
+        text += f"-{day:02d}"
+    return parse(text)

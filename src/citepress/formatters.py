@@ -1,0 +1,128 @@
+"""One formatter per output: text for people, JSON, SARIF 2.1.0, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from citepress import __version__
+from citepress.diagnostics import CODES, Diagnostic, count
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_COLOURS = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m"}
+_RESET = "\033[0m"
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def text(diagnostics: Sequence[Diagnostic], colour: bool = False) -> str:
+    """``path:line:col: severity: message [code]``, one a line, then a summary."""
+    lines = []
+    for d in diagnostics:
+        severity = f"{_COLOURS[d.severity]}{d.severity}{_RESET}" if colour else d.severity
+        lines.append(f"{_place(d)}: {severity}: {d.message} [{d.code}]")
+    lines.append(summary(diagnostics))
+    return "\n".join(lines) + "\n"
+
+
+def summary(diagnostics: Sequence[Diagnostic]) -> str:
+    """``N errors, N warnings``: the last line of the text output."""
+    errors, warnings = count(diagnostics, "error"), count(diagnostics, "warning")
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def _place(d: Diagnostic) -> str:
+    return ":".join([d.path] + [str(n) for n in (d.line, d.column) if n]) if d.line else d.path
+
+
+def as_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """A JSON object with the diagnostics and their counts."""
+    return (
+        json.dumps(
+            {
+                "version": __version__,
+                "errors": count(diagnostics, "error"),
+                "warnings": count(diagnostics, "warning"),
+                "diagnostics": [vars(d) for d in diagnostics],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def sarif(diagnostics: Sequence[Diagnostic]) -> str:
+    """A SARIF 2.1.0 log for code-scanning upload (ruleId = the code)."""
+    rules = sorted({d.code for d in diagnostics} | set(CODES))
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "citepress",
+                "version": __version__,
+                "informationUri": "https://pypi.org/project/citepress/",
+                "rules": [_rule(code) for code in rules],
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(d, rules.index(d.code)) for d in diagnostics],
+    }
+    log = {"version": "2.1.0", "$schema": SARIF_SCHEMA, "runs": [run]}
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+def _rule(code: str) -> dict[str, Any]:
+    info = CODES[code]
+    level = "note" if info.severity == "note" else info.severity
+    return {
+        "id": code,
+        "name": code.replace(".", "-"),
+        "shortDescription": {"text": info.summary},
+        "defaultConfiguration": {"level": level},
+    }
+
+
+def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": {"uri": d.path}}
+    if d.line:
+        location["region"] = {"startLine": d.line, "startColumn": d.column or 1}
+    return {
+        "ruleId": d.code,
+        "ruleIndex": rule_index,
+        "level": d.severity,
+        "message": {"text": d.message},
+        "locations": [{"physicalLocation": location}],
+    }
+
+
+def github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: ``::error file=…,line=…,col=…,title=…::message``."""
+    out = []
+    for d in diagnostics:
+        command = {"error": "error", "warning": "warning"}.get(d.severity, "notice")
+        props = [f"file={_escape_property(d.path)}"]
+        if d.line:
+            props += [f"line={d.line}", f"col={d.column or 1}"]
+        props.append(f"title={_escape_property(d.code)}")
+        out.append(f"::{command} {','.join(props)}::{_escape_data(d.message)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+FORMATTERS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
+    "json": as_json,
+    "sarif": sarif,
+    "github": github,
+}

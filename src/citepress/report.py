@@ -1,0 +1,31 @@
+"""``citepress dates``: the timeline the check inferred, sentence by sentence."""
+
+from __future__ import annotations
+
+from citepress.check import CheckResult
+from citepress.jadates import FoundDate
+
+_KINDS = {"event": "", "source": " (source's date)", "reference": " (named event)"}
+
+
+def timeline(result: CheckResult, show_all: bool = False) -> str:
+    """Every sentence with a date (or citation), then how each date was read."""
+    lines: list[str] = []
+    for doc in result.docs:
+        for sentence in result.sentences.get(doc.path, []):
+            if not (sentence.dates or sentence.citations or show_all):
+                continue
+            line, column = doc.position(sentence.start)
+            excerpt = sentence.text if len(sentence.text) <= 60 else sentence.text[:59] + "…"
+            lines.append(f"{doc.path}:{line}:{column}: [{sentence.section or '-'}] {excerpt}")
+            lines += [f"    {_date(doc.position(d.start), d)}" for d in sentence.dates]
+            lines += [f"    note {c.note}: @{c.key}" for c in sentence.citations]
+    return "\n".join(lines) + "\n"
+
+
+def _date(position: tuple[int, int], found: FoundDate) -> str:
+    where = f"{position[0]}:{position[1]}"
+    if found.value is None:
+        return f"{where} 「{found.surface}」 -> ? ({found.error})"
+    how = f" (year from the story: {found.context})" if found.inferred else ""
+    return f"{where} 「{found.surface}」 -> {found.value}{_KINDS[found.kind]}{how}"

@@ -1,0 +1,112 @@
+"""The chapter as a sequence of sentences, each with its dates and citations."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
+
+from citepress.dates import DateError, DateValue, parse
+from citepress.jadates import FoundDate, Narrative, compile_pattern, find
+from citepress.manuscript import Citation, Manuscript
+
+# A sentence ends at 。, and a citation that follows the 。 still belongs to it.
+_SENTENCE_END = re.compile(r"。(?:\s*\[[^\[\]]*@[^\[\]]*\])*")
+
+
+@dataclass
+class Sentence:
+    """One sentence (or heading) with its dates and citations, offsets into the file."""
+
+    text: str
+    start: int
+    block: int
+    heading: bool
+    section: str
+    period: DateValue | None
+    dates: list[FoundDate] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+    def latest_event(self) -> FoundDate | None:
+        """The stated date (not a source's date) that starts latest, if any."""
+        stated = [d for d in self.dates if d.kind != "source" and d.value is not None]
+        return max(stated, key=lambda d: d.value.lower if d.value else 0, default=None)
+
+
+@dataclass
+class Section:
+    """A heading's declared period (its ``period`` attribute), with any error in it."""
+
+    ident: str
+    period: DateValue | None
+    offset: int
+    error: str | None = None
+
+
+def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list[Section]]:
+    """Split the chapter into sentences and read every date in reading order."""
+    pattern = compile_pattern(events)
+    narrative = Narrative()
+    sentences: list[Sentence] = []
+    sections: list[Section] = []
+    periods: dict[int, Section] = {}
+    for index, block in enumerate(doc.blocks):
+        if block.kind == "heading":
+            section = _section(block.ident, block.attrs.get("period"), block.offsets[0])
+            periods = {lvl: s for lvl, s in periods.items() if lvl < block.level}
+            if section.period is None and section.error is None and periods:
+                section = Section(block.ident, periods[max(periods)].period, section.offset)
+            periods[block.level] = section
+            sections.append(section)
+        current = periods[max(periods)] if periods else Section("", None, 0)
+        for start, end in _spans(block.text, block.kind == "heading"):
+            text = block.text[start:end]
+            sentence = Sentence(
+                text,
+                block.offsets[start],
+                index,
+                block.kind == "heading",
+                current.ident,
+                current.period,
+            )
+            for found in find(text, narrative, pattern, events):
+                sentence.dates.append(_shift(found, block.offsets, start))
+            sentences.append(sentence)
+    _attach_citations(doc.citations, sentences, doc)
+    return sentences, sections
+
+
+def _section(ident: str, period: str | None, offset: int) -> Section:
+    if period is None:
+        return Section(ident, None, offset)
+    try:
+        return Section(ident, parse(period), offset)
+    except DateError as exc:
+        return Section(ident, None, offset, str(exc))
+
+
+def _spans(text: str, heading: bool) -> list[tuple[int, int]]:
+    if heading:
+        return [(0, len(text))]
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        spans.append((start, match.end()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def _shift(found: FoundDate, offsets: list[int], base: int) -> FoundDate:
+    """Turn offsets within a sentence into offsets in the file."""
+    return replace(found, start=offsets[base + found.start], end=offsets[base + found.end - 1] + 1)
+
+
+def _attach_citations(
+    citations: list[Citation], sentences: list[Sentence], doc: Manuscript
+) -> None:
+    starts = [s.start for s in sentences]
+    for citation in citations:
+        index = bisect_right(starts, citation.offset) - 1
+        if index >= 0:
+            sentences[index].citations.append(citation)

@@ -24,7 +24,7 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 logging.getLogger("bibtexparser").propagate = False
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DECLARATION = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(]", re.MULTILINE)
+_DECLARATION = re.compile(r"^[ \t]*@[ \t]*([^\s{(@]+)[ \t]*[{(]", re.MULTILINE)
 _NOT_ENTRIES = {"comment", "string", "preamble"}
 
 
@@ -153,11 +153,28 @@ def _entry(
         line + 1,
         _column(lines, line, "@"),
     )
+    if not entry.key.strip():
+        diags.append(
+            make("bib.syntax", f"@{entry.entry_type} entry has no key", display, line + 1, 1)
+        )
     for fld in block.fields:
         name = fld.key.lower()
         where = _field_position(lines, fld.start_line, fld.key)
         entry.field_lines[name] = where
-        value, undefined = resolve(fld.value, strings)
+        try:
+            value, undefined = resolve(fld.value, strings)
+        except MalformedValue as exc:
+            near = str(exc)[:40]
+            diags.append(
+                make(
+                    "bib.syntax",
+                    f"field {name!r} of {entry.key!r} has a malformed value near {near!r}; "
+                    "is a comma missing?",
+                    display,
+                    *where,
+                )
+            )
+            value, undefined = _strip(fld.value), []
         entry.fields[name] = value
         diags += [
             make(
@@ -175,16 +192,37 @@ def resolve(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     """Resolve a raw BibTeX value (braces, quotes, ``#``, macros); list undefined macros."""
     parts, undefined = [], []
     for piece in _split_concatenation(raw):
+        if piece[:1] in '{"' and not _enclosed(piece):
+            raise MalformedValue(piece)
         if piece[:1] in '{"' or piece.isdigit():
             parts.append(_strip(piece))
         elif piece.lower() in strings:
             parts.append(strings[piece.lower()])
         elif piece.lower() in MONTHS:
             parts.append(str(MONTHS.index(piece.lower()) + 1))
-        else:
+        elif re.fullmatch(r"[^\s\"#%'(),={}]+", piece):
             undefined.append(piece)
             parts.append(piece)
+        else:
+            raise MalformedValue(piece)
     return re.sub(r"\s+", " ", "".join(parts)).strip(), undefined
+
+
+class MalformedValue(ValueError):
+    """A field value that is not {...}, "...", a number or a macro: often a missing comma."""
+
+
+def _enclosed(piece: str) -> bool:
+    """True when ``piece`` is one {...} or "..." group from its first character to its last."""
+    if piece[0] == '"':
+        inner = piece[1:-1]
+        return len(piece) >= 2 and piece.endswith('"') and inner.count("{") == inner.count("}")
+    depth = 0
+    for index, char in enumerate(piece):
+        depth += (char == "{") - (char == "}")
+        if depth == 0:
+            return index == len(piece) - 1
+    return False
 
 
 def _split_concatenation(raw: str) -> list[str]:
@@ -239,7 +277,10 @@ def _field_position(lines: list[str], start: int, name: str) -> tuple[int, int]:
 
 def _dropped(text: str, blocks: list[model.Block], display: str) -> list[Diagnostic]:
     """Compare the entries the file declares with the blocks the parser returned."""
-    parsed = {b.start_line for b in blocks}
+    from bibtexparser import model  # noqa: PLC0415
+
+    comments = model.ExplicitComment | model.ImplicitComment
+    parsed = {b.start_line for b in blocks if not isinstance(b, comments)}
     diags = []
     for match in _DECLARATION.finditer(text):
         if match.group(1).lower() in _NOT_ENTRIES:
@@ -249,8 +290,8 @@ def _dropped(text: str, blocks: list[model.Block], display: str) -> list[Diagnos
             diags.append(
                 make(
                     "bib.dropped",
-                    f"the @{match.group(1)} declared here was not parsed; "
-                    "it was swallowed by the block before it",
+                    f"the @{match.group(1)} declared here was not parsed; check its "
+                    "@type{key, ...} syntax and the block before it",
                     display,
                     line + 1,
                     match.start() - text.rfind("\n", 0, match.start()),
@@ -264,7 +305,7 @@ def _inside_comment(text: str, offset: int, blocks: list[model.Block]) -> bool:
 
     line = text.count("\n", 0, offset)
     for block in blocks:
-        if isinstance(block, model.ExplicitComment | model.ImplicitComment):
+        if isinstance(block, model.ExplicitComment):
             first = block.start_line or 0
             if first <= line <= first + (block.raw or "").count("\n"):
                 return True

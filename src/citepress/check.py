@@ -58,24 +58,26 @@ def run(settings: Settings, strict: bool = False) -> CheckResult:
     diags += references.check_entries(result.bib)
     values, date_diags = date_checks.entry_dates(result.bib)
     diags += date_diags
+    edition = _edition(result.docs, diags)
     for doc in result.docs:
-        edition = _edition(doc, diags)
         sentences, sections = timeline.build(doc, settings.events)
         result.sentences[doc.path] = sentences
         diags += date_checks.check_text_dates(doc, sentences, sections, edition)
         diags += date_checks.check_sources(doc, sentences, result.bib, values)
-    diags += date_checks.check_future(result.bib, values, edition_date())
+    diags += date_checks.check_future(result.bib, values, edition)
     result.diagnostics = apply_severities(diags, settings.severity, strict)
     return result
 
 
-def _edition(doc: manuscript.Manuscript, diags: list[Diagnostic]) -> dt.date:
-    """The edition's date: the front matter's ``date`` if given, else today/SOURCE_DATE_EPOCH."""
-    raw = doc.front_matter.get("date")
-    if raw is None:
-        return edition_date()
-    try:
-        return parse_date(str(raw)).upper
-    except DateError as exc:
-        diags.append(make("md.front-matter", f"date: {exc}", doc.path, 1, 1))
-        return edition_date()
+def _edition(docs: list[manuscript.Manuscript], diags: list[Diagnostic]) -> dt.date:
+    """The edition's date: the latest front-matter ``date``, else SOURCE_DATE_EPOCH/today."""
+    dates = []
+    for doc in docs:
+        raw = doc.front_matter.get("date")
+        if raw is None:
+            continue
+        try:
+            dates.append(parse_date(str(raw)).upper)
+        except DateError as exc:
+            diags.append(make("md.front-matter", f"date: {exc}", doc.path, 1, 1))
+    return max(dates, default=None) or edition_date()

@@ -93,7 +93,7 @@ def find(
     found = []
     for match in pattern.finditer(text):
         kind: Kind = "source" if _parenthesised(text, match) else "event"
-        if match.group("event"):
+        if match.groupdict().get("event"):
             kind = "reference"
         context = narrative.source
         state = narrative if kind != "source" else Narrative(**vars(narrative))
@@ -150,8 +150,8 @@ def _read(
     match: re.Match[str], narrative: Narrative, events: dict[str, str]
 ) -> tuple[DateValue, bool]:
     g = match.groupdict()
-    if g["event"]:
-        value = parse(events[g["event"]])
+    if g.get("event"):
+        value = parse(events[g["event"] or ""])
         narrative.year, narrative.month = value.lower.year, value.lower.month
         return value, False
     if g["sy"]:

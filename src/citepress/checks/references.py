@@ -79,7 +79,7 @@ def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagno
     if notes != expected:
         yield make(
             "ref.count",
-            f"the chapter has {notes} endnotes; the settings expect "
+            f"the chapter has {notes} endnote{'s' * (notes != 1)}; the settings expect "
             f"{expected} (expected-notes in pyproject.toml)",
             doc.path,
             1,

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # font subsetting in WeasyPrint; poppler-utils: pdftotext/pdffonts in the tests.
 DEBIAN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 
-.PHONY: all setup system check test lint typecheck unit clean
+.PHONY: all setup system check test lint typecheck unit bench clean
 
 all: check
 
@@ -40,3 +40,6 @@ test: lint typecheck unit
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+bench: setup
+	$(BIN)/python scripts/bench_check.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from edtf import parse_edtf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,3 +120,17 @@ def test_bibliography_parser_never_crashes(text: str) -> None:
 def test_manuscript_parser_never_crashes(text: str) -> None:
     doc, _ = manuscript.parse("---\ntitle: t\nauthor: a\nlang: ja\n---\n" + text, "x.md")
     assert all(c.note >= 1 for c in doc.citations)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dates(min_value=dt.date(1, 1, 1)), st.integers(1, 3), st.sampled_from(["", "?", "~", "%"])
+)
+def test_plain_fast_path_agrees_with_the_edtf_library(day: dt.date, parts: int, mark: str) -> None:
+    text = day.isoformat()[: {1: 4, 2: 7, 3: 10}[parts]] + mark
+    ours = parse(text)
+    theirs = parse_edtf(text)
+    assert (ours.lower, ours.upper) == (
+        dt.date(*theirs.lower_strict()[:3]),
+        dt.date(*theirs.upper_strict()[:3]),
+    )

@@ -63,6 +63,9 @@ def _parse_cached(text: str) -> DateValue:
 
 def _single(text: str) -> DateValue:
     _explain_impossible(text)
+    plain = _plain(text)
+    if plain is not None:
+        return plain
     from edtf import parse_edtf  # noqa: PLC0415 -- pyparsing import is slow; only when needed
     from edtf.parser.edtf_exceptions import EDTFParseException  # noqa: PLC0415
 
@@ -93,6 +96,26 @@ def _explain_impossible(text: str) -> None:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:
             raise DateError(f"{text!r}: {calendar.month_name[month]} {year} has {last} days")
+
+
+def _plain(text: str) -> DateValue | None:
+    """Bounds of a plain YYYY[-MM[-DD]] date, optionally qualified; None for anything else.
+
+    The edtf library's pyparsing grammar takes ~10 ms a date; these plain forms are
+    nearly all a chapter holds, and their bounds need no grammar (already validated
+    by _explain_impossible). Every other form goes to the library.
+    """
+    match = _YMD.match(text)
+    if match is None or text.startswith("-"):
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if month is None:
+        return DateValue(text, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if not 1 <= month <= 12:
+        return None  # seasons (21-41): the library knows them
+    last = calendar.monthrange(year, month)[1]
+    return DateValue(text, dt.date(year, month, day or 1), dt.date(year, month, day or last))
 
 
 def _to_date(value: object) -> dt.date:

@@ -48,10 +48,16 @@ def test_no_project_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "no pyproject.toml" in err
 
 
-def test_bad_settings_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = make_project(FIXTURES / "ref.unused", tmp_path)
+def with_settings(tmp_path: Path, fixture: str, toml: str) -> Path:
+    """A fixture project with ``toml`` appended to its pyproject.toml."""
+    project = make_project(FIXTURES / fixture, tmp_path)
     with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
-        f.write('severity = { "ref.nonsense" = "error" }\n')
+        f.write(toml)
+    return project
+
+
+def test_bad_settings_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = with_settings(tmp_path, "ref.unused", 'severity = { "ref.nonsense" = "error" }\n')
     code, _, err = run(["-C", str(project), "check"], capsys)
     assert code == 2
     assert "unknown diagnostic code 'ref.nonsense'" in err
@@ -64,9 +70,9 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_severity_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = make_project(FIXTURES / "ref.unused", tmp_path)
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
-        f.write('[tool.citepress.severity]\n"ref.unused" = "error"\n')
+    project = with_settings(
+        tmp_path, "ref.unused", '[tool.citepress.severity]\n"ref.unused" = "error"\n'
+    )
     code, out, _ = run(["-C", str(project), "check"], capsys)
     assert code == 1
     assert "error: entry 'spare' is never cited [ref.unused]" in out

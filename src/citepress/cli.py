@@ -49,6 +49,28 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the report to FILE instead of standard output",
     )
+    build = commands.add_parser(
+        "build", help="check, then build the editions; refuses to publish on check errors"
+    )
+    build.add_argument(
+        "--format",
+        type=_formats,
+        default=None,
+        metavar="LIST",
+        help="comma-separated editions to build: html,epub,pdf (default: all three)",
+    )
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the output folder (default: build/ in the project)",
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="publish even when the check finds errors (a warning says so loudly)",
+    )
     dates = commands.add_parser("dates", help="print the timeline the check inferred")
     dates.add_argument("--all", action="store_true", help="also list sentences with no date")
     return main
@@ -62,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "build":
+            return _build(args)
         return _dates(args)
     except ProjectError as exc:
         print(f"citepress: {exc}", file=sys.stderr)
@@ -94,10 +118,72 @@ def _check(args: argparse.Namespace) -> int:
     else:
         report = formatters.FORMATTERS[args.format](result.diagnostics)
     if args.output is not None:
-        _write_atomic(args.output, report)
+        from citepress.atomic import write_text  # noqa: PLC0415
+
+        write_text(args.output, report)
     else:
         sys.stdout.write(report)
     return EXIT_ERRORS if count(result.diagnostics, "error") else EXIT_OK
+
+
+def _formats(value: str) -> list[str]:
+    from citepress.build import FORMATS  # noqa: PLC0415
+
+    chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [fmt for fmt in chosen if fmt not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: choose from {', '.join(FORMATS)} (comma-separated)"
+        )
+    return list(dict.fromkeys(chosen))
+
+
+def _build(args: argparse.Namespace) -> int:
+    from citepress import build, formatters, project  # noqa: PLC0415
+    from citepress.diagnostics import count  # noqa: PLC0415
+
+    settings = project.load(args.project)
+
+    def progress(fmt: str, path: Path, seconds: float) -> None:
+        print(f"  {fmt:<5} {seconds:6.2f} s  {_shown(path)}", flush=True)
+
+    try:
+        result = build.build(
+            settings,
+            formats=args.format or build.FORMATS,
+            out_dir=args.out,
+            force=args.force,
+            progress=progress,
+        )
+    except build.CheckFailed as failed:
+        errors = [d for d in failed.diagnostics if d.severity == "error"]
+        sys.stderr.write(formatters.text(errors, colour=formatters.use_colour(sys.stderr)))
+        print(
+            f"citepress: the check found {len(errors)} error(s); nothing was published "
+            "(fix them, or build with --force)",
+            file=sys.stderr,
+        )
+        return EXIT_ERRORS
+    except build.BuildError as exc:
+        print(f"citepress: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    n_errors, n_warnings = count(result.diagnostics, "error"), count(result.diagnostics, "warning")
+    if n_errors:
+        print(
+            f"citepress: WARNING: published with --force although the check found "
+            f"{n_errors} error(s); these editions are not fit to release",
+            file=sys.stderr,
+        )
+    elif n_warnings:
+        print(f"check: {n_warnings} warning(s); `citepress check` lists them", file=sys.stderr)
+    return EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _dates(args: argparse.Namespace) -> int:
@@ -107,12 +193,6 @@ def _dates(args: argparse.Namespace) -> int:
     result = check.run(settings)
     sys.stdout.write(report.timeline(result, show_all=args.all))
     return EXIT_OK
-
-
-def _write_atomic(path: Path, content: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(content, encoding="utf-8")
-    tmp.replace(path)
 
 
 if __name__ == "__main__":

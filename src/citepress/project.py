@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,15 @@ class Settings:
     expected_notes: int | None = None
     severity: dict[str, Severity] = field(default_factory=dict)
     events: dict[str, str] = field(default_factory=dict)
+    templates_dir: Path | None = None
+    output_name: str = ""
+    page_size: str = "A5"
+    book: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def templates(self) -> Path:
+        """The project's own templates folder (it need not exist)."""
+        return self.templates_dir or self.root / "templates"
 
     def relative(self, path: Path) -> str:
         """Return ``path`` relative to the project root, for messages."""
@@ -81,6 +91,7 @@ def settings_from(root: Path, table: dict[str, Any]) -> Settings:
     if expected is not None and (not isinstance(expected, int) or expected < 0):
         raise ProjectError("pyproject.toml: expected-notes must be a whole number")
     return Settings(
+        **_edition_settings(root, table),
         root=root,
         manuscript_dir=manuscript_dir,
         bibliography=tuple(paths),
@@ -88,6 +99,36 @@ def settings_from(root: Path, table: dict[str, Any]) -> Settings:
         severity=_severities(table.get("severity", {})),
         events={str(k): str(v) for k, v in table.get("events", {}).items()},
     )
+
+
+PAGE_SIZES = ("A4", "A5", "A6", "B5", "B6", "JIS-B5", "JIS-B6")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _edition_settings(root: Path, table: dict[str, Any]) -> dict[str, Any]:
+    """The settings of the editions: templates folder, file name, page size, book data."""
+    name = str(table.get("output-name", ""))
+    if name and not _NAME.match(name):
+        raise ProjectError(
+            f"pyproject.toml: output-name {name!r} must be a plain file name "
+            "(letters, digits, '.', '_', '-')"
+        )
+    pdf = table.get("pdf", {})
+    size = str(pdf.get("page-size", "A5")) if isinstance(pdf, dict) else "A5"
+    if size.upper() not in PAGE_SIZES:
+        raise ProjectError(
+            f"pyproject.toml: [tool.citepress.pdf] page-size {size!r} is not one of "
+            + ", ".join(PAGE_SIZES)
+        )
+    book = table.get("book", {})
+    if not isinstance(book, dict):
+        raise ProjectError("pyproject.toml: [tool.citepress.book] must be a table")
+    return {
+        "templates_dir": inside(root, str(table.get("templates", "templates")), "templates"),
+        "output_name": name,
+        "page_size": size.upper(),
+        "book": {str(k): str(v) for k, v in book.items()},
+    }
 
 
 def _severities(table: dict[str, Any]) -> dict[str, Severity]:
@@ -103,9 +144,14 @@ def _severities(table: dict[str, Any]) -> dict[str, Severity]:
     return result
 
 
+def edition_time() -> dt.datetime:
+    """The edition's time: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC)
+
+
 def edition_date() -> dt.date:
-    """The edition's date: SOURCE_DATE_EPOCH when set (reproducible builds), else today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
-    return dt.datetime.now(tz=dt.UTC).date()
+    """The edition's date (UTC), from edition_time()."""
+    return edition_time().date()

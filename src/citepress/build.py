@@ -1,0 +1,149 @@
+"""Publish a project: load, check, convert once, render each edition, write.
+
+Read top to bottom, ``build`` is the whole story. The check comes first and a
+build with check errors publishes nothing unless forced. The manuscript goes
+through pandoc once; each edition is a template over the same Book. Every file
+is written atomically, so a failed or interrupted build leaves the previous
+editions as they were.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from citepress import atomic, check
+from citepress.diagnostics import Diagnostic, count
+from citepress.project import Settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from citepress.render.model import Book
+
+T = TypeVar("T")
+
+FORMATS = ("html", "epub", "pdf")
+Progress = Callable[[str, Path, float], None]
+
+
+class BuildError(Exception):
+    """The build cannot go on: a bad output folder, a template or pandoc failure."""
+
+
+class CheckFailed(Exception):
+    """The check found errors, so the build refuses to publish."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"the check found {count(diagnostics, 'error')} error(s)")
+        self.diagnostics = diagnostics
+
+
+@dataclass
+class BuildResult:
+    """What a build checked and wrote."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    written: dict[str, Path] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def build(
+    settings: Settings,
+    formats: Sequence[str] = FORMATS,
+    out_dir: Path | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Check the project, then build the editions in ``formats`` into ``out_dir``."""
+    folder = output_folder(settings, out_dir)
+    checked = check.run(settings)
+    result = BuildResult(diagnostics=checked.diagnostics)
+    if count(checked.diagnostics, "error") and not force:
+        raise CheckFailed(checked.diagnostics)
+    from citepress.render import convert, templates  # noqa: PLC0415 -- the render stack
+
+    book = _guarded(lambda: convert.book(settings, checked.docs, checked.bib))
+    env = templates.environment(settings.templates)
+    atomic.clean_stale(folder)
+    for fmt in formats:
+        start = time.perf_counter()
+        data = _guarded(partial(render, fmt, book, env, settings))
+        path = folder / f"{output_name(settings)}.{fmt}"
+        atomic.write_bytes(path, data)
+        result.written[fmt] = path
+        result.seconds[fmt] = time.perf_counter() - start
+        if progress is not None:
+            progress(fmt, path, result.seconds[fmt])
+    return result
+
+
+def render(fmt: str, book: Book, env: Environment, settings: Settings) -> bytes:
+    """The bytes of one edition."""
+    from citepress.render import epub, html, pdf  # noqa: PLC0415
+
+    if fmt == "html":
+        return html.render(book, env)
+    if fmt == "epub":
+        return epub.render(book, env)
+    assets = [settings.templates / "assets", settings.manuscript_dir / "assets"]
+    return pdf.render(book, env, settings.page_size, assets)
+
+
+def output_name(settings: Settings) -> str:
+    """The editions' file name without suffix: the setting, or the only chapter's name."""
+    if settings.output_name:
+        return settings.output_name
+    chapters = settings.manuscripts()
+    return chapters[0].stem if len(chapters) == 1 else "book"
+
+
+def output_folder(settings: Settings, out_dir: Path | None) -> Path:
+    """The output folder, created; refused when it would hold or overwrite a source."""
+    folder = (out_dir if out_dir is not None else settings.root / "build").resolve()
+    protected = {settings.manuscript_dir, settings.templates}
+    protected |= {path.parent for path in settings.bibliography}
+    protected.discard(settings.root)  # a .bib at the top level: protect the root only
+    inside = [src for src in protected if folder.is_relative_to(src)]
+    if folder == settings.root or inside:
+        what = settings.relative(inside[0]) if inside else "the project folder itself"
+        raise BuildError(f"{folder}: the editions cannot be written into a source folder ({what})")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"{folder}: cannot create the output folder: {exc.strerror}") from exc
+    return folder
+
+
+def _guarded(step: Callable[[], T]) -> T:
+    """Run a render step; turn the render stack's failures into BuildError."""
+    from jinja2 import TemplateError, TemplateSyntaxError  # noqa: PLC0415
+
+    from citepress.render.pandoc import PandocError  # noqa: PLC0415
+    from citepress.render.pdf import RefusedResource  # noqa: PLC0415
+    from citepress.render.templates import TemplateError as MissingTemplate  # noqa: PLC0415
+
+    try:
+        return step()
+    except TemplateSyntaxError as exc:
+        raise BuildError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+    except TemplateError as exc:
+        raise BuildError(f"{_template_frame(exc)}template error: {exc.message}") from exc
+    except (PandocError, RefusedResource, MissingTemplate) as exc:
+        raise BuildError(str(exc)) from exc
+
+
+def _template_frame(exc: BaseException) -> str:
+    """'path:line: ' of the innermost template frame of a Jinja runtime error, if any."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".j2", ".css", ".xml")):
+            where = f"{name}:{tb.tb_lineno}: "
+        tb = tb.tb_next
+    return where

@@ -1,0 +1,79 @@
+"""The one pandoc pass: every chapter to HTML, citations to endnotes, into a Book."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+from citepress.bibliography import Bibliography
+from citepress.manuscript import Manuscript
+from citepress.project import Settings, edition_time
+from citepress.render import csl, document, pandoc, templates
+from citepress.render.model import Book, Chapter
+
+CSL_STYLE = "csl/citepress-note-ja.csl"
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def book(settings: Settings, docs: list[Manuscript], bib: Bibliography) -> Book:
+    """Convert the checked manuscripts into the document model of every edition."""
+    style = templates.find(settings.templates, CSL_STYLE)
+    lang = str(docs[0].front_matter.get("lang", "ja")) if docs else "ja"
+    pandoc_items = [item for path in settings.bibliography for item in pandoc.bibtex_to_csl(path)]
+    items = csl.items(bib, pandoc_items, lang)
+    with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
+        references = Path(tmp) / "references.json"
+        references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        chapters = [chapter(doc, style, references, prefix=len(docs) > 1) for doc in docs]
+    first = chapters[0] if chapters else None
+    title = settings.book.get("title") or (first.title if first else "")
+    author = settings.book.get("author") or (first.author if first else "")
+    return Book(
+        title=title,
+        author=author,
+        lang=settings.book.get("lang") or lang,
+        identifier=settings.book.get("identifier") or identifier(title, author),
+        modified=modified(),
+        chapters=chapters,
+    )
+
+
+def chapter(doc: Manuscript, style: Path, references: Path, prefix: bool) -> Chapter:
+    """Convert one chapter; ids get the chapter's slug as prefix in a book of several."""
+    front = doc.front_matter
+    slug = slug_of(doc.path)
+    # pandoc sees the body only: the front matter is ours, and keys such as
+    # `bibliography` or `csl` there must not steer pandoc.
+    body = "\n" * doc.source[: doc.body_start].count("\n") + doc.source[doc.body_start :]
+    html = pandoc.markdown_to_html(body, style, references, f"{slug}-" if prefix else "")
+    fragment, headings, notes = document.parse(html, f"{slug}-" if prefix else "")
+    return Chapter(
+        slug=slug,
+        source=doc.path,
+        title=str(front.get("title", "")),
+        label=str(front.get("chapter-label", "")),
+        author=str(front.get("author", "")),
+        lang=str(front.get("lang", "ja")),
+        body=fragment,
+        headings=headings,
+        notes=notes,
+    )
+
+
+def slug_of(path: str) -> str:
+    """A file stem usable as an XML id and a file name: 'chapter-03'."""
+    slug = _NOT_NAME.sub("-", Path(path).stem).strip("-") or "chapter"
+    return slug if slug[0].isalpha() else f"ch-{slug}"
+
+
+def identifier(title: str, author: str) -> str:
+    """A stable identifier: the same title and author give the same URN, build after build."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'citepress:{author}:{title}')}"
+
+
+def modified() -> str:
+    """The edition's timestamp, ISO 8601 UTC to the second (dcterms:modified)."""
+    return edition_time().strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,90 @@
+"""Run pandoc (the binary the pypandoc-binary wheel ships) sandboxed and time-limited.
+
+pypandoc finds the binary; we call it ourselves because pypandoc's converters have
+no time limit and no way to pass GHC runtime options, and the manuscript comes from
+strangers: ``--sandbox`` stops readers and writers from touching any file not named
+on the command line (and the network), ``+RTS -M`` bounds memory, the timeout bounds
+time. Filters, templates and defaults are never taken from the manuscript: the front
+matter is cut off before pandoc sees the text, and every option is ours.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+TIMEOUT_S = 60
+MEMORY = "1024m"
+# raw_tex would only matter for LaTeX output; the other extensions are pandoc's defaults.
+MARKDOWN = "markdown-raw_tex"
+
+
+class PandocError(Exception):
+    """pandoc failed, timed out or could not be found."""
+
+
+@lru_cache(maxsize=1)
+def binary() -> str:
+    """The pandoc binary pypandoc uses."""
+    import pypandoc  # noqa: PLC0415 -- keeps `citepress check` free of the render stack
+
+    try:
+        return str(pypandoc.get_pandoc_path())
+    except OSError as exc:
+        raise PandocError(f"pandoc not found: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """Pandoc's version line, part of every edition's cache key."""
+    return run(["--version"], "").splitlines()[0]
+
+
+def run(args: list[str], stdin: str) -> str:
+    """Run pandoc sandboxed with ``args`` on ``stdin``; return its standard output."""
+    command = [binary(), "+RTS", f"-M{MEMORY}", "-RTS", "--sandbox", *args]
+    try:
+        done = subprocess.run(
+            command,
+            input=stdin.encode("utf-8"),
+            capture_output=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise PandocError(f"pandoc took longer than {TIMEOUT_S} s and was stopped") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise PandocError(f"pandoc failed (exit {done.returncode}): {message}")
+    return done.stdout.decode("utf-8")
+
+
+def markdown_to_html(body: str, csl: Path, references: Path, id_prefix: str = "") -> str:
+    """Convert a chapter body to an HTML5 fragment, its citations made endnotes by citeproc.
+
+    The citation markers stay where the author put them (notes-after-punctuation off):
+    the received text places （注N） after the sentence's 。, and that is the author's.
+    """
+    args = [
+        f"--from={MARKDOWN}",
+        "--to=html5",
+        "--wrap=none",
+        "--citeproc",
+        f"--csl={csl}",
+        f"--bibliography={references}",
+        "--metadata=notes-after-punctuation:false",
+        "--metadata=link-citations:false",
+    ]
+    if id_prefix:
+        args.append(f"--id-prefix={id_prefix}")
+    return run(args, body)
+
+
+def bibtex_to_csl(path: Path) -> list[dict[str, Any]]:
+    """Read a BibTeX/biblatex file with pandoc's reader into CSL JSON items."""
+    out = run(["--from=biblatex", "--to=csljson", str(path)], "")
+    items = json.loads(out)
+    return items if isinstance(items, list) else []

@@ -1,0 +1,85 @@
+"""The print edition: the PDF template's HTML, laid out by WeasyPrint.
+
+WeasyPrint fetches nothing but what ``ProjectFetcher`` allows: ``data:`` URLs and
+files inside the project's asset folders. Anything else (the network, a file
+elsewhere on the machine, a redirect) stops the build with a clear error instead
+of a warning lost in a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import Environment
+
+from citepress.render.model import Book
+
+TEMPLATE = "pdf/book.html.j2"
+# PDF/UA-1: tagged PDF with the structure tree, language and title readers need.
+PDF_VARIANT = "pdf/ua-1"
+
+
+class RefusedResource(Exception):
+    """The document asked for a resource outside what a build may read."""
+
+
+def html(book: Book, env: Environment, page_size: str) -> str:
+    """The HTML WeasyPrint lays out (the benchmark renders it bare, too)."""
+    return env.get_template(TEMPLATE).render(book=book, page_size=page_size)
+
+
+def render(book: Book, env: Environment, page_size: str, assets: list[Path]) -> bytes:
+    """The PDF edition's bytes."""
+    import weasyprint  # noqa: PLC0415 -- heavy; only builds need it
+
+    document = weasyprint.HTML(
+        string=html(book, env, page_size),
+        base_url=assets[0].as_uri() + "/" if assets else None,
+        url_fetcher=fetcher(assets),
+    )
+    try:
+        return bytes(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=_pdf_id(book)))
+    except weasyprint.urls.FatalURLFetchingError as exc:
+        raise RefusedResource(str(exc)) from None
+
+
+def fetcher(assets: list[Path]) -> Any:
+    """A WeasyPrint URL fetcher that allows data: URLs and files under ``assets`` only."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: PLC0415
+
+    roots = [folder.resolve() for folder in assets]
+
+    class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not allowed(url, roots):
+                raise FatalURLFetchingError(
+                    f"refused to load {url!r}: only data: URLs and files in the project's "
+                    "asset folders may be loaded"
+                )
+            return super().fetch(url, headers)
+
+    return ProjectFetcher()
+
+
+def allowed(url: str, roots: list[Path]) -> bool:
+    """True for a data: URL or a file: URL that resolves inside one of ``roots``."""
+    parts = urlsplit(url)
+    if parts.scheme == "data":
+        return True
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return False
+    path = Path(unquote(parts.path)).resolve()
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def _pdf_id(book: Book) -> bytes:
+    """The PDF /ID: from the book's identifier and date, so that rebuilds are identical."""
+    import hashlib  # noqa: PLC0415
+
+    seed = f"{book.identifier} {book.modified}".encode()
+    return hashlib.md5(seed, usedforsecurity=False).digest()

@@ -8,10 +8,16 @@ STAMP := $(VENV)/.installed
 # fonts-noto-cjk: the Japanese faces of the editions; libharfbuzz-subset0: fast
 # font subsetting in WeasyPrint; poppler-utils: pdftotext/pdffonts in the tests.
 DEBIAN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+# Java runs EPUBCheck and the Nu Html Checker in the tests.
+TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless
 
-.PHONY: all setup system check test lint typecheck unit bench clean
+.PHONY: all setup system editions check test lint typecheck unit bench clean
 
-all: check
+# The check runs first inside `citepress build`; check errors stop the build.
+all: editions
+
+editions: setup
+	$(BIN)/citepress build
 
 system:
 	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
@@ -34,6 +40,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
+	@scripts/ensure-debian-packages.sh $(TEST_DEBIAN_PACKAGES)
 	$(BIN)/pytest
 
 test: lint typecheck unit

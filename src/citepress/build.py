@@ -65,6 +65,7 @@ def build(
     result = BuildResult(diagnostics=checked.diagnostics)
     if count(checked.diagnostics, "error") and not force:
         raise CheckFailed(checked.diagnostics)
+    _create(folder)
     from citepress.render import convert, templates  # noqa: PLC0415 -- the render stack
 
     book = _guarded(lambda: convert.book(settings, checked.docs, checked.bib))
@@ -103,7 +104,7 @@ def output_name(settings: Settings) -> str:
 
 
 def output_folder(settings: Settings, out_dir: Path | None) -> Path:
-    """The output folder, created; refused when it would hold or overwrite a source."""
+    """The output folder; refused when it would hold or overwrite a source."""
     folder = (out_dir if out_dir is not None else settings.root / "build").resolve()
     protected = {settings.manuscript_dir, settings.templates}
     protected |= {path.parent for path in settings.bibliography}
@@ -112,11 +113,14 @@ def output_folder(settings: Settings, out_dir: Path | None) -> Path:
     if folder == settings.root or inside:
         what = settings.relative(inside[0]) if inside else "the project folder itself"
         raise BuildError(f"{folder}: the editions cannot be written into a source folder ({what})")
+    return folder
+
+
+def _create(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BuildError(f"{folder}: cannot create the output folder: {exc.strerror}") from exc
-    return folder
 
 
 def _guarded(step: Callable[[], T]) -> T:

@@ -11,7 +11,7 @@ from citepress.checks import references
 from citepress.dates import DateError
 from citepress.dates import parse as parse_date
 from citepress.diagnostics import Diagnostic, apply_severities, make
-from citepress.project import Settings, edition_date
+from citepress.project import Settings
 
 
 @dataclass
@@ -70,7 +70,11 @@ def run(settings: Settings, strict: bool = False) -> CheckResult:
 
 
 def _edition(docs: list[manuscript.Manuscript], diags: list[Diagnostic]) -> dt.date:
-    """The edition's date: the latest front-matter ``date``, else SOURCE_DATE_EPOCH/today."""
+    """The edition's date: the latest front-matter ``date``, else today.
+
+    Not SOURCE_DATE_EPOCH: that is the build's timestamp for reproducible output
+    (often a commit's time, or 0), not the date the book speaks from.
+    """
     dates = []
     for doc in docs:
         raw = doc.front_matter.get("date")
@@ -80,4 +84,4 @@ def _edition(docs: list[manuscript.Manuscript], diags: list[Diagnostic]) -> dt.d
             dates.append(parse_date(str(raw)).upper)
         except DateError as exc:
             diags.append(make("md.front-matter", f"date: {exc}", doc.path, 1, 1))
-    return max(dates, default=None) or edition_date()
+    return max(dates, default=None) or dt.datetime.now(tz=dt.UTC).date()

@@ -150,8 +150,3 @@ def edition_time() -> dt.datetime:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     return dt.datetime.now(tz=dt.UTC)
-
-
-def edition_date() -> dt.date:
-    """The edition's date (UTC), from edition_time()."""
-    return edition_time().date()

@@ -1,0 +1,95 @@
+"""Read built editions back: notes, markers and text, the way a reader would see them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import tinyhtml5
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+MARKER = re.compile(r"（注(\d+)）")
+# The A5 page's text block (points): below the running head, above the folio.
+BODY_AREA = ("-x", "0", "-y", "50", "-W", "420", "-H", "492")
+Notes = list[tuple[int, str]]
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace or word joiners: line breaks differ between editions."""
+    return re.sub(r"[\s\u2060]+", "", text)
+
+
+def _split_notes(text: str) -> Notes:
+    """'（注1）a（注2）b' -> [(1, 'a'), (2, 'b')]."""
+    parts = MARKER.split(squeeze(text))
+    return [(int(parts[i]), parts[i + 1]) for i in range(1, len(parts), 2)]
+
+
+def html_tree(path: Path) -> ET.Element:
+    """The HTML edition parsed as a browser would."""
+    tree: ET.Element = tinyhtml5.parse(path.read_bytes(), namespace_html_elements=False)
+    return tree
+
+
+def html_notes(path: Path) -> Notes:
+    """(number, text) of each note of the HTML edition."""
+    items = html_tree(path).iterfind(".//li[@class='note']")
+    return _split_notes("".join("".join(li.itertext()) for li in items))
+
+
+def html_markers(path: Path) -> list[int]:
+    """The numbers of the note markers in the HTML edition's text, in reading order."""
+    anchors = html_tree(path).iterfind(".//a[@class='noteref']")
+    return [int(MARKER.fullmatch(a.text or "").group(1)) for a in anchors]  # type: ignore[union-attr]
+
+
+def epub_chapter(path: Path, name: str = "EPUB/chapter-03.xhtml") -> ET.Element:
+    """One XHTML file of the EPUB, parsed as XML (as reading systems do)."""
+    with zipfile.ZipFile(path) as archive:
+        return ET.fromstring(archive.read(name))
+
+
+def epub_notes(path: Path) -> Notes:
+    """(number, text) of each endnote of the EPUB edition."""
+    root = epub_chapter(path)
+    items = [li for li in root.iter(f"{XHTML}li") if li.get(EPUB_TYPE) == "endnote"]
+    return _split_notes("".join("".join(li.itertext()) for li in items))
+
+
+def epub_markers(path: Path) -> list[int]:
+    """The numbers of the EPUB's noteref markers, in reading order."""
+    root = epub_chapter(path)
+    refs = [a for a in root.iter(f"{XHTML}a") if a.get(EPUB_TYPE) == "noteref"]
+    return [int(MARKER.fullmatch(a.text or "").group(1)) for a in refs]  # type: ignore[union-attr]
+
+
+def pdf_text(path: Path, *args: str) -> str:
+    """pdftotext's reading of the PDF (reading order, no layout)."""
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *args, str(path), "-"],
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout.decode("utf-8")
+
+
+def pdf_body_and_notes(path: Path) -> tuple[str, str]:
+    """The PDF's text block split at the endnotes' heading 「注」 (running heads cut off)."""
+    text = pdf_text(path, *BODY_AREA)
+    lines = text.splitlines()
+    heading = max(i for i, line in enumerate(lines) if line.strip() == "注")
+    return "\n".join(lines[:heading]), "\n".join(lines[heading + 1 :])
+
+
+def pdf_notes(path: Path) -> Notes:
+    """(number, text) of each endnote of the PDF edition."""
+    return _split_notes(pdf_body_and_notes(path)[1].replace("\f", ""))
+
+
+def pdf_markers(path: Path) -> list[int]:
+    """The numbers of the note markers in the PDF's body text, in reading order."""
+    return [int(n) for n in MARKER.findall(squeeze(pdf_body_and_notes(path)[0]))]

@@ -1,0 +1,267 @@
+"""The build on small projects: refusal, --force, atomic writes, templates, sanitising."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from citepress import atomic, build, project
+from citepress.render import csl
+from citepress.render.templates import PACKAGE_TEMPLATES
+from tests.checkfixtures import FIXTURES, make_project
+from tests.conftest import ROOT
+
+CHAPTER = """---
+title: {title}
+author: 著者
+lang: ja
+---
+
+## 見出し {{#top}}
+
+2001年10月１日に会談した。[@a]
+
+{extra}
+"""
+BIB = "@misc{a,\n  author = {X},\n  title = {Y},\n  date = {2001-10-01},\n}\n"
+
+
+def small_project(root: Path, title: str = "試験", extra: str = "") -> Path:
+    (root / "manuscript").mkdir(parents=True)
+    (root / "bib").mkdir()
+    (root / "manuscript" / "chapter.md").write_text(
+        CHAPTER.format(title=title, extra=extra), encoding="utf-8"
+    )
+    (root / "bib" / "refs.bib").write_text(BIB, encoding="utf-8")
+    (root / "pyproject.toml").write_text("[tool.citepress]\n", encoding="utf-8")
+    return root
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "citepress.cli", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_build_refuses_to_publish_when_the_check_has_errors(tmp_path: Path) -> None:
+    root = make_project(FIXTURES / "ref.undefined", tmp_path / "p")
+    done = cli(root, "build", "--format", "html")
+    assert done.returncode == 1
+    assert "[ref.undefined]" in done.stderr
+    assert "nothing was published" in done.stderr
+    assert not (root / "build").exists()
+
+
+def test_force_publishes_with_a_loud_warning(tmp_path: Path) -> None:
+    root = make_project(FIXTURES / "ref.undefined", tmp_path / "p")
+    done = cli(root, "build", "--format", "html", "--force")
+    assert done.returncode == 0, done.stderr
+    assert "WARNING: published with --force" in done.stderr
+    assert (root / "build" / "chapter.html").is_file()
+
+
+def test_progress_line_per_edition(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    done = cli(root, "build", "--format", "epub,html")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["epub", "html"]
+    assert all(
+        line.split()[2] == "s" and line.endswith(f"chapter.{line.split()[0]}") for line in lines
+    )
+
+
+@pytest.mark.parametrize("value", ["docx", "html,docx", ""])
+def test_unknown_format_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    done = cli(small_project(tmp_path / "p"), "build", "--format", value)
+    assert done.returncode == 2
+    assert "choose from html, epub, pdf" in done.stderr
+
+
+def test_sources_are_never_modified(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    sources = digest(root)
+    assert cli(root, "build", "--format", "html,epub").returncode == 0
+    assert {k: v for k, v in digest(root).items() if not k.startswith("build/")} == sources
+
+
+@pytest.mark.parametrize("out", ["manuscript", "bib", ".", "manuscript/sub"])
+def test_output_folder_must_not_be_a_source_folder(tmp_path: Path, out: str) -> None:
+    root = small_project(tmp_path / "p")
+    sources = digest(root)
+    done = cli(root, "build", "--format", "html", "--out", str(root / out))
+    assert done.returncode == 2
+    assert "cannot be written into a source folder" in done.stderr
+    assert digest(root) == sources
+
+
+def test_unwritable_output_folder_is_a_clear_error(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    (tmp_path / "file").write_text("x")
+    done = cli(root, "build", "--format", "html", "--out", str(tmp_path / "file" / "out"))
+    assert done.returncode == 2
+    assert "cannot create the output folder" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_failed_build_keeps_the_previous_edition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = small_project(tmp_path / "p")
+    settings = project.load(root)
+    build.build(settings, formats=["html", "epub"])
+    before = digest(root / "build")
+
+    def explode(fmt: str, *args: object) -> bytes:
+        if fmt == "epub":
+            raise RuntimeError("renderer crashed")
+        return b"half-new"
+
+    monkeypatch.setattr(build, "render", explode)
+    with pytest.raises(RuntimeError):
+        build.build(settings, formats=["epub", "html"])
+    assert digest(root / "build") == before  # no partial file, no temporary file
+
+
+def test_an_interrupted_write_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "edition.pdf"
+    target.write_bytes(b"old")
+
+    def interrupted(self: Path, other: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic.write_bytes(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["edition.pdf"]
+
+
+def test_stale_temporary_files_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f".book.pdf.{dead}{atomic.SUFFIX}"
+    stale.write_bytes(b"partial")
+    mine = tmp_path / f".book.html.{__import__('os').getpid()}{atomic.SUFFIX}"
+    mine.write_bytes(b"in progress")
+    assert atomic.clean_stale(tmp_path) == [stale]
+    assert mine.exists()
+
+
+def test_manuscript_html_is_sanitised_and_never_a_template(tmp_path: Path) -> None:
+    extra = (
+        "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n"
+        "[x](javascript:alert(3)) <iframe src='https://example.org'></iframe>\n\n"
+        '<p onclick="alert(4)" style="background:url(http://169.254.169.254/)">p</p>\n'
+    )
+    root = small_project(tmp_path / "p", title='"{{ 7*7 }}"', extra=extra)
+    done = cli(root, "build", "--format", "html,epub")
+    assert done.returncode == 0, done.stderr
+    html = (root / "build" / "chapter.html").read_text(encoding="utf-8")
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "169.254", "<img"):
+        assert bad not in html, bad
+    assert "{{ 7*7 }}" in html and "49" not in html
+
+
+def test_project_templates_override_the_defaults_file_by_file(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    (root / "templates" / "html").mkdir(parents=True)
+    (root / "templates" / "html" / "book.html.j2").write_text(
+        "<!DOCTYPE html><title>{{ book.title }}</title><p>OWN {{ book.chapters | length }}</p>\n"
+    )
+    assert cli(root, "build", "--format", "html,epub").returncode == 0
+    assert "<p>OWN 1</p>" in (root / "build" / "chapter.html").read_text(encoding="utf-8")
+    assert (root / "build" / "chapter.epub").stat().st_size > 1000  # the default EPUB
+
+
+def test_a_template_error_names_the_file_and_line(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    (root / "templates" / "html").mkdir(parents=True)
+    (root / "templates" / "html" / "book.html.j2").write_text("<p>\n{{ book.nope }}\n")
+    done = cli(root, "build", "--format", "html")
+    assert done.returncode == 2
+    assert "book.html.j2:2: template error:" in done.stderr
+    assert "nope" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    (root / "templates" / "html").mkdir(parents=True)
+    (root / "templates" / "html" / "book.html.j2").write_text(
+        "{{ book.__class__.__mro__[1].__subclasses__() }}\n"
+    )
+    done = cli(root, "build", "--format", "html")
+    assert done.returncode == 2
+    assert "unsafe" in done.stderr or "template error" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("edtf", "expected"),
+    [
+        ("2001-10-30", {"date-parts": [[2001, 10, 30]]}),
+        ("2002-01?", {"date-parts": [[2002, 1]], "circa": True}),
+        ("2002~", {"date-parts": [[2002]], "circa": True}),
+        ("2001-09-11/2001-09-12", {"date-parts": [[2001, 9, 11], [2001, 9, 12]]}),
+        ("2002-02-30", None),
+        ("../2001", None),
+    ],
+)
+def test_csl_dates_keep_the_edtf_qualifiers(edtf: str, expected: object) -> None:
+    assert csl.csl_date(edtf) == expected
+
+
+def test_csl_missing_fields_in_the_editions_language() -> None:
+    assert csl.missing_text(["author", "title", "date"], "ja") == "未詳：著者、題名、日付"
+    assert csl.missing_text(["author"], "en-GB") == "not yet identified: author"
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "http://169.254.169.254/latest", "../../../../etc/hostname"]
+)
+def test_pdf_refuses_resources_outside_the_project_assets(tmp_path: Path, url: str) -> None:
+    root = small_project(tmp_path / "p")
+    (root / "templates" / "pdf").mkdir(parents=True)
+    (root / "templates" / "pdf" / "print.css").write_text(
+        f'body {{ background: url("{url}"); }}\n', encoding="utf-8"
+    )
+    done = cli(root, "build", "--format", "pdf")
+    assert done.returncode == 2
+    assert "refused to load" in done.stderr
+    assert not (root / "build" / "chapter.pdf").exists()
+
+
+def test_pdf_loads_an_image_from_the_assets_folder(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    (root / "templates" / "pdf").mkdir(parents=True)
+    (root / "templates" / "assets").mkdir()
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+        '<rect width="4" height="4"/></svg>'
+    )
+    (root / "templates" / "assets" / "mark.svg").write_text(svg, encoding="utf-8")
+    (root / "templates" / "pdf" / "print.css").write_text(
+        'body { background: url("mark.svg"); }\n', encoding="utf-8"
+    )
+    done = cli(root, "build", "--format", "pdf")
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_package_defaults_are_the_repository_templates() -> None:
+    assert PACKAGE_TEMPLATES.resolve() == (ROOT / "templates").resolve()

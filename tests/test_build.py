@@ -97,7 +97,10 @@ def test_sources_are_never_modified(tmp_path: Path) -> None:
     root = small_project(tmp_path / "p")
     sources = digest(root)
     assert cli(root, "build", "--format", "html,epub").returncode == 0
-    assert {k: v for k, v in digest(root).items() if not k.startswith("build/")} == sources
+    after = digest(root)
+    assert any(k.startswith(".citepress-cache/") for k in after)
+    outputs = ("build/", ".citepress-cache/")
+    assert {k: v for k, v in after.items() if not k.startswith(outputs)} == sources
 
 
 @pytest.mark.parametrize("out", ["manuscript", "bib", ".", "manuscript/sub"])
@@ -107,7 +110,7 @@ def test_output_folder_must_not_be_a_source_folder(tmp_path: Path, out: str) -> 
     done = cli(root, "build", "--format", "html", "--out", str(root / out))
     assert done.returncode == 2
     assert "cannot be written into a source folder" in done.stderr
-    assert digest(root) == sources
+    assert digest(root) == sources  # not even a cache file
 
 
 def test_unwritable_output_folder_is_a_clear_error(tmp_path: Path) -> None:
@@ -134,7 +137,7 @@ def test_a_failed_build_keeps_the_previous_edition(
 
     monkeypatch.setattr(build, "render", explode)
     with pytest.raises(RuntimeError):
-        build.build(settings, formats=["epub", "html"])
+        build.build(settings, formats=["epub", "html"], use_cache=False)
     assert digest(root / "build") == before  # no partial file, no temporary file
 
 
@@ -265,3 +268,46 @@ def test_pdf_loads_an_image_from_the_assets_folder(tmp_path: Path) -> None:
 
 def test_the_package_defaults_are_the_repository_templates() -> None:
     assert PACKAGE_TEMPLATES.resolve() == (ROOT / "templates").resolve()
+
+
+def _rebuilt(done: subprocess.CompletedProcess[str]) -> list[str]:
+    assert done.returncode == 0, done.stderr
+    return [line.split()[0] for line in done.stdout.splitlines() if "(unchanged)" not in line]
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    assert _rebuilt(cli(root, "build", "--format", "html,epub")) == ["html", "epub"]
+    before = {p: p.stat().st_mtime_ns for p in (root / "build").iterdir()}
+    assert _rebuilt(cli(root, "build", "--format", "html,epub")) == []
+    assert {p: p.stat().st_mtime_ns for p in (root / "build").iterdir()} == before
+    assert _rebuilt(cli(root, "build", "--format", "html,epub", "--no-cache")) == ["html", "epub"]
+
+
+def test_changing_one_editions_template_rebuilds_only_that_edition(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    cli(root, "build", "--format", "html,epub")
+    (root / "templates" / "epub").mkdir(parents=True)
+    css = (PACKAGE_TEMPLATES / "epub" / "book.css").read_text(encoding="utf-8")
+    (root / "templates" / "epub" / "book.css").write_text(css + "p { color: #111; }\n")
+    assert _rebuilt(cli(root, "build", "--format", "html,epub")) == ["epub"]
+    chapter = root / "manuscript" / "chapter.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    assert _rebuilt(cli(root, "build", "--format", "html,epub")) == ["html", "epub"]
+
+
+def test_an_edition_deleted_or_edited_by_hand_is_rebuilt(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p")
+    cli(root, "build", "--format", "html,epub")
+    (root / "build" / "chapter.html").unlink()
+    assert _rebuilt(cli(root, "build", "--format", "html,epub")) == ["html"]
+    (root / "build" / "chapter.epub").write_bytes(b"edited")
+    assert _rebuilt(cli(root, "build", "--format", "html,epub")) == ["epub"]
+
+
+def test_a_cached_forced_build_still_refuses_without_force(tmp_path: Path) -> None:
+    root = make_project(FIXTURES / "ref.undefined", tmp_path / "p")
+    assert cli(root, "build", "--format", "html", "--force").returncode == 0
+    done = cli(root, "build", "--format", "html")
+    assert done.returncode == 1
+    assert "nothing was published" in done.stderr

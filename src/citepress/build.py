@@ -16,8 +16,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from citepress import atomic, check
+from citepress import atomic
+from citepress.cache import Cache, keys
 from citepress.diagnostics import Diagnostic, count
+from citepress.parallel import Worker
 from citepress.project import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 FORMATS = ("html", "epub", "pdf")
-Progress = Callable[[str, Path, float], None]
+Progress = Callable[[str, Path, float, bool], None]
 
 
 class BuildError(Exception):
@@ -45,11 +47,12 @@ class CheckFailed(Exception):
 
 @dataclass
 class BuildResult:
-    """What a build checked and wrote."""
+    """What a build checked and wrote; ``cached`` editions were already up to date."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     written: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    cached: list[str] = field(default_factory=list)
 
 
 def build(
@@ -57,30 +60,88 @@ def build(
     formats: Sequence[str] = FORMATS,
     out_dir: Path | None = None,
     force: bool = False,
+    use_cache: bool = True,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Check the project, then build the editions in ``formats`` into ``out_dir``."""
     folder = output_folder(settings, out_dir)
-    checked = check.run(settings)
-    result = BuildResult(diagnostics=checked.diagnostics)
-    if count(checked.diagnostics, "error") and not force:
-        raise CheckFailed(checked.diagnostics)
-    _create(folder)
-    from citepress.render import convert, templates  # noqa: PLC0415 -- the render stack
-
-    book = _guarded(lambda: convert.book(settings, checked.docs, checked.bib))
-    env = templates.environment(settings.templates)
-    atomic.clean_stale(folder)
+    report = progress or (lambda *_: None)
+    cache = Cache.load(settings, folder)
+    wanted = keys(settings, list(formats))
+    result = BuildResult()
+    todo = []
     for fmt in formats:
-        start = time.perf_counter()
-        data = _guarded(partial(render, fmt, book, env, settings))
-        path = folder / f"{output_name(settings)}.{fmt}"
-        atomic.write_bytes(path, data)
-        result.written[fmt] = path
-        result.seconds[fmt] = time.perf_counter() - start
-        if progress is not None:
-            progress(fmt, path, result.seconds[fmt])
+        path = edition_path(settings, folder, fmt)
+        if use_cache and cache.fresh(fmt, wanted[fmt], path):
+            result.written[fmt], result.seconds[fmt] = path, 0.0
+            result.cached.append(fmt)
+            report(fmt, path, 0.0, True)
+        else:
+            todo.append(fmt)
+    if todo or (cache.had_errors() and not force):
+        _Run(settings, folder, result, report).publish(todo, force)
+        for fmt in todo:
+            cache.record(fmt, wanted[fmt], result.written[fmt], count(result.diagnostics, "error"))
+        cache.save()
     return result
+
+
+@dataclass
+class _Run:
+    """One build that publishes: where it writes, what it reports."""
+
+    settings: Settings
+    folder: Path
+    result: BuildResult
+    report: Progress
+
+    def publish(self, todo: list[str], force: bool) -> None:
+        """Check, convert once, render ``todo`` (the PDF in a parallel worker), write."""
+        from citepress import check  # noqa: PLC0415 -- a no-op rebuild never loads the checker
+
+        worker = Worker.start() if "pdf" in todo else None
+        try:
+            checked = check.run(self.settings)
+            self.result.diagnostics = checked.diagnostics
+            if count(checked.diagnostics, "error") and not force:
+                raise CheckFailed(checked.diagnostics)
+            _create(self.folder)
+            atomic.clean_stale(self.folder)
+            from citepress.render import convert  # noqa: PLC0415 -- the render stack
+
+            book = _guarded(partial(convert.book, self.settings, checked.docs, checked.bib))
+            started = time.perf_counter()
+            pdf = worker.submit(render_guarded, "pdf", book, self.settings) if worker else None
+            for fmt in todo:
+                if fmt != "pdf" or pdf is None:
+                    start = time.perf_counter()
+                    self.write(fmt, render_guarded(fmt, book, self.settings), start)
+            if pdf is not None:
+                self.write("pdf", pdf.result(), started)
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def write(self, fmt: str, data: bytes, start: float) -> None:
+        """Write one edition atomically and report it."""
+        path = edition_path(self.settings, self.folder, fmt)
+        atomic.write_bytes(path, data)
+        self.result.written[fmt] = path
+        self.result.seconds[fmt] = time.perf_counter() - start
+        self.report(fmt, path, self.result.seconds[fmt], False)
+
+
+def edition_path(settings: Settings, folder: Path, fmt: str) -> Path:
+    """Where edition ``fmt`` is written."""
+    return folder / f"{output_name(settings)}.{fmt}"
+
+
+def render_guarded(fmt: str, book: Book, settings: Settings) -> bytes:
+    """The bytes of one edition, render failures as BuildError (picklable, for the worker)."""
+    from citepress.render import templates  # noqa: PLC0415
+
+    env = templates.environment(settings.templates)
+    return _guarded(partial(render, fmt, book, env, settings))
 
 
 def render(fmt: str, book: Book, env: Environment, settings: Settings) -> bytes:

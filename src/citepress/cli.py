@@ -71,6 +71,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish even when the check finds errors (a warning says so loudly)",
     )
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="rebuild every edition even when its inputs have not changed",
+    )
     dates = commands.add_parser("dates", help="print the timeline the check inferred")
     dates.add_argument("--all", action="store_true", help="also list sentences with no date")
     return main
@@ -144,8 +149,9 @@ def _build(args: argparse.Namespace) -> int:
 
     settings = project.load(args.project)
 
-    def progress(fmt: str, path: Path, seconds: float) -> None:
-        print(f"  {fmt:<5} {seconds:6.2f} s  {_shown(path)}", flush=True)
+    def progress(fmt: str, path: Path, seconds: float, cached: bool) -> None:
+        note = "  (unchanged)" if cached else ""
+        print(f"  {fmt:<5} {seconds:6.2f} s  {_shown(path)}{note}", flush=True)
 
     try:
         result = build.build(
@@ -153,6 +159,7 @@ def _build(args: argparse.Namespace) -> int:
             formats=args.format or build.FORMATS,
             out_dir=args.out,
             force=args.force,
+            use_cache=not args.no_cache,
             progress=progress,
         )
     except build.CheckFailed as failed:

@@ -9,9 +9,10 @@ come with a project, and a project can arrive as a stranger's pull request.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+if TYPE_CHECKING:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -27,6 +28,10 @@ def search_path(project_templates: Path) -> list[Path]:
 
 def environment(project_templates: Path) -> ImmutableSandboxedEnvironment:
     """The Jinja environment: project templates, then the package's; autoescape; strict."""
+    # Imported here: the build cache uses search_path() and must stay light.
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined  # noqa: PLC0415
+    from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: PLC0415
+
     loaders = [FileSystemLoader(folder) for folder in search_path(project_templates)]
     return ImmutableSandboxedEnvironment(
         loader=ChoiceLoader(loaders),
@@ -45,16 +50,3 @@ def find(project_templates: Path, name: str) -> Path:
         if path.is_relative_to(folder.resolve()) and path.is_file():
             return path
     raise TemplateError(f"template file {name!r} not found in {project_templates} or the defaults")
-
-
-def files(project_templates: Path, prefix: str) -> dict[str, Path]:
-    """Every template file under ``prefix`` (e.g. ``epub/``), the project's winning.
-
-    Used for the build cache key: an edition depends on exactly these files.
-    """
-    found: dict[str, Path] = {}
-    for folder in reversed(search_path(project_templates)):
-        for path in sorted((folder / prefix).rglob("*")):
-            if path.is_file():
-                found[path.relative_to(folder).as_posix()] = path
-    return found

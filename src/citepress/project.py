@@ -44,8 +44,16 @@ class Settings:
         except ValueError:
             return path.as_posix()
 
+    chapters: tuple[Path, ...] | None = None
+
     def manuscripts(self) -> list[Path]:
-        """The chapter files, in file-name order."""
+        """The chapter files: in the book file's order, else by file name.
+
+        Without a book file, check.read() then orders the chapters by their front
+        matter's ``order``, where they give one.
+        """
+        if self.chapters is not None:
+            return list(self.chapters)
         return sorted(self.manuscript_dir.glob("*.md"))
 
 
@@ -90,8 +98,12 @@ def settings_from(root: Path, table: dict[str, Any]) -> Settings:
     expected = table.get("expected-notes")
     if expected is not None and (not isinstance(expected, int) or expected < 0):
         raise ProjectError("pyproject.toml: expected-notes must be a whole number")
+    chapters, book = _book_file(manuscript_dir)
+    editions = _edition_settings(root, table)
+    editions["book"] = {**book, **editions["book"]}
     return Settings(
-        **_edition_settings(root, table),
+        **editions,
+        chapters=chapters,
         root=root,
         manuscript_dir=manuscript_dir,
         bibliography=tuple(paths),
@@ -99,6 +111,37 @@ def settings_from(root: Path, table: dict[str, Any]) -> Settings:
         severity=_severities(table.get("severity", {})),
         events={str(k): str(v) for k, v in table.get("events", {}).items()},
     )
+
+
+BOOK_FILE = "book.yaml"
+BOOK_KEYS = ("title", "author", "lang", "identifier")
+
+
+def _book_file(folder: Path) -> tuple[tuple[Path, ...] | None, dict[str, str]]:
+    """The chapters and metadata a book file (manuscript/book.yaml) lists, if there is one."""
+    path = folder / BOOK_FILE
+    if not path.is_file():
+        return None, {}
+    import yaml  # noqa: PLC0415 -- only books with a book file pay for it
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ProjectError(f"{path}: {exc}") from exc
+    names = data.get("chapters") if isinstance(data, dict) else None
+    if not isinstance(names, list) or not names:
+        raise ProjectError(f"{path}: 'chapters' must list the chapter files in reading order")
+    chapters = tuple(inside(folder, str(name), f"{BOOK_FILE}: chapter") for name in names)
+    for chapter in chapters:
+        if not chapter.is_file():
+            raise ProjectError(f"{path}: chapter {chapter.name!r} does not exist")
+    unlisted = sorted(set(folder.glob("*.md")) - set(chapters))
+    if unlisted:
+        raise ProjectError(
+            f"{path}: {', '.join(p.name for p in unlisted)} not listed under 'chapters'"
+            " (list it, or move it out of the manuscript folder)"
+        )
+    return chapters, {key: str(data[key]) for key in BOOK_KEYS if data.get(key)}
 
 
 PAGE_SIZES = ("A4", "A5", "A6", "B5", "B6", "JIS-B5", "JIS-B6")

@@ -1,8 +1,9 @@
-"""``citepress dates``: the timeline the check inferred, sentence by sentence."""
+"""Reports beside the diagnostics: the inferred timeline, the per-chapter summary."""
 
 from __future__ import annotations
 
 from citepress.check import CheckResult
+from citepress.formatters import summary
 from citepress.jadates import FoundDate
 
 _KINDS = {"event": "", "source": " (source's date)", "reference": " (named event)"}
@@ -29,3 +30,13 @@ def _date(position: tuple[int, int], found: FoundDate) -> str:
         return f"{where} 「{found.surface}」 -> ? ({found.error})"
     how = f" (year from the story: {found.context})" if found.inferred else ""
     return f"{where} 「{found.surface}」 -> {found.value}{_KINDS[found.kind]}{how}"
+
+
+def per_chapter(result: CheckResult) -> str:
+    """One line a chapter, for books of several: its notes and what the check found there."""
+    lines = []
+    for doc in result.docs:
+        mine = [d for d in result.diagnostics if d.path == doc.path]
+        notes = max((c.note for c in doc.citations), default=0)
+        lines.append(f"{doc.path}: {notes} notes; {summary(mine)}")
+    return "\n".join(lines) + "\n"

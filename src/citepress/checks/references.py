@@ -59,7 +59,11 @@ def _undefined(key: str, entries: dict[str, Entry]) -> str:
 
 
 def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagnostic]:
-    """Note markers left as text, and the endnote count against the settings."""
+    """Note markers left as text, and each chapter's endnote count against its setting.
+
+    A chapter's front matter ``expected-notes`` wins; the project's applies to a
+    book of one chapter (in a book of several it could only be a guess).
+    """
     for doc in docs:
         for block in doc.blocks:
             for match in STRAY_MARKER.finditer(block.text):
@@ -72,19 +76,20 @@ def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagno
                     line,
                     column,
                 )
-    if expected is None or len(docs) != 1:
-        return
-    doc = docs[0]
-    notes = max((c.note for c in doc.citations), default=0)
-    if notes != expected:
-        yield make(
-            "ref.count",
-            f"the chapter has {notes} endnote{'s' * (notes != 1)}; the settings expect "
-            f"{expected} (expected-notes in pyproject.toml)",
-            doc.path,
-            1,
-            1,
-        )
+    for doc in docs:
+        own = doc.front_matter.get("expected-notes")
+        wanted = own if isinstance(own, int) else expected if len(docs) == 1 else None
+        where = "the front matter" if isinstance(own, int) else "pyproject.toml"
+        notes = max((c.note for c in doc.citations), default=0)
+        if wanted is not None and notes != wanted:
+            yield make(
+                "ref.count",
+                f"the chapter has {notes} endnote{'s' * (notes != 1)}; the settings expect "
+                f"{wanted} (expected-notes in {where})",
+                doc.path,
+                1,
+                1,
+            )
 
 
 def check_links(docs: list[Manuscript]) -> Iterator[Diagnostic]:

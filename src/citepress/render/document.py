@@ -30,6 +30,8 @@ def parse(html: str, prefix: str = "") -> tuple[Fragment, list[Heading], list[No
         body.remove(notes_section)
         notes = _notes(notes_section, prefix)
     _link_noterefs(body, {f"#{prefix}fn{note.number}": note for note in notes})
+    if prefix:
+        _prefix_links(body, prefix)
     return Fragment(body), _headings(body), notes
 
 
@@ -105,6 +107,18 @@ def _noteref(element: ET.Element) -> ET.Element | None:
     if element.tag == "span" and "citation" in element.get("class", "") and len(element) == 1:
         return _noteref(element[0])
     return None
+
+
+def _prefix_links(body: ET.Element, prefix: str) -> None:
+    """Point ``#id`` links at the prefixed ids pandoc gave a chapter of a larger book.
+
+    pandoc's --id-prefix renames the ids but not the links the author wrote to them.
+    """
+    ids = {element.get("id") for element in body.iter() if element.get("id")}
+    for anchor in body.iter("a"):
+        href = anchor.get("href", "")
+        if href.startswith("#") and href[1:] not in ids and f"{prefix}{href[1:]}" in ids:
+            anchor.set("href", f"#{prefix}{href[1:]}")
 
 
 def _headings(body: ET.Element) -> list[Heading]:

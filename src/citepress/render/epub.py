@@ -19,6 +19,7 @@ CONTAINER = "epub/container.xml.j2"
 PACKAGE = "epub/package.opf.j2"
 NAV = "epub/nav.xhtml.j2"
 CHAPTER = "epub/chapter.xhtml.j2"
+TITLEPAGE = "epub/titlepage.xhtml.j2"
 STYLESHEET = "epub/book.css"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
@@ -32,6 +33,8 @@ def files(book: Book, env: Environment) -> list[tuple[str, bytes]]:
         ("EPUB/nav.xhtml", _render(env, NAV, book=book)),
         ("EPUB/book.css", _render(env, STYLESHEET, book=book)),
     ]
+    if len(book.chapters) > 1:
+        out.append(("EPUB/titlepage.xhtml", _render(env, TITLEPAGE, book=book)))
     out += [
         (f"EPUB/{chapter.slug}.xhtml", _render(env, CHAPTER, book=book, chapter=chapter))
         for chapter in book.chapters

@@ -1,0 +1,1 @@
+"""Maintainer scripts: the one-off import, benchmarks, the generated book."""

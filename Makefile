@@ -49,4 +49,4 @@ clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 bench: setup
-	$(BIN)/python scripts/bench_check.py
+	$(BIN)/python -m scripts.bench --write

@@ -311,3 +311,40 @@ def test_a_cached_forced_build_still_refuses_without_force(tmp_path: Path) -> No
     done = cli(root, "build", "--format", "html")
     assert done.returncode == 1
     assert "nothing was published" in done.stderr
+
+
+ABSURD_CSS = "@page { size: 2mm 2mm; margin: 0 }\nhtml { font-size: 300pt; }\n"
+
+
+@pytest.mark.parametrize(
+    ("setting", "css", "message"),
+    [
+        ("timeout = 2", ABSURD_CSS, "the PDF took longer than 2 s and was stopped"),
+        ("memory-limit-mb = 60", None, "the PDF"),
+    ],
+)
+def test_pdf_rendering_is_bounded_in_time_and_memory(
+    tmp_path: Path, setting: str, css: str | None, message: str
+) -> None:
+    root = small_project(tmp_path / "p", extra="日本語の文章。" * 300)
+    (root / "pyproject.toml").write_text(f"[tool.citepress]\n[tool.citepress.pdf]\n{setting}\n")
+    if css is not None:
+        (root / "templates" / "pdf").mkdir(parents=True)
+        (root / "templates" / "pdf" / "print.css").write_text(css, encoding="utf-8")
+    done = cli(root, "build", "--format", "pdf")
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert list((root / "build").iterdir()) == []
+    left = subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True, check=False)
+    assert left.stdout == ""  # the worker did not outlive the build
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "true", '"fast"'])
+def test_pdf_limits_must_be_positive_numbers(tmp_path: Path, value: str) -> None:
+    root = small_project(tmp_path / "p")
+    (root / "pyproject.toml").write_text(
+        f"[tool.citepress]\n[tool.citepress.pdf]\ntimeout = {value}\n"
+    )
+    done = cli(root, "check")
+    assert done.returncode == 2
+    assert "[tool.citepress.pdf] timeout must be a positive number" in done.stderr

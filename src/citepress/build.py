@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from citepress import atomic
 from citepress.cache import Cache, keys
 from citepress.diagnostics import Diagnostic, count
-from citepress.parallel import Worker
+from citepress.parallel import Worker, WorkerError
 from citepress.project import Settings
 
 if TYPE_CHECKING:
@@ -99,7 +99,12 @@ class _Run:
         """Check, convert once, render ``todo`` (the PDF in a parallel worker), write."""
         from citepress import check  # noqa: PLC0415 -- a no-op rebuild never loads the checker
 
-        worker = Worker.start() if "pdf" in todo else None
+        pdf_settings = self.settings
+        worker = (
+            Worker.start(pdf_settings.pdf_timeout, pdf_settings.pdf_memory_mb)
+            if "pdf" in todo
+            else None
+        )
         try:
             checked = check.run(self.settings)
             self.result.diagnostics = checked.diagnostics
@@ -111,13 +116,17 @@ class _Run:
 
             book = _guarded(partial(convert.book, self.settings, checked.docs, checked.bib))
             started = time.perf_counter()
-            pdf = worker.submit(render_guarded, "pdf", book, self.settings) if worker else None
+            pdf = worker.run(render_guarded, "pdf", book, self.settings) if worker else None
             for fmt in todo:
                 if fmt != "pdf" or pdf is None:
                     start = time.perf_counter()
                     self.write(fmt, render_guarded(fmt, book, self.settings), start)
-            if pdf is not None:
-                self.write("pdf", pdf.result(), started)
+            if worker is not None and pdf is not None:
+                try:
+                    data = worker.result(pdf, "the PDF")
+                except WorkerError as exc:
+                    raise BuildError(str(exc)) from None
+                self.write("pdf", data, started)
         finally:
             if worker is not None:
                 worker.close()

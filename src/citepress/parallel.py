@@ -3,42 +3,93 @@
 The PDF is the slow edition (WeasyPrint: ~0.5 s to import, ~1 s to lay out the
 chapter) and the editions are independent. The worker is forked at the start of
 the build and imports WeasyPrint while the parent runs the check and pandoc;
-the parent then hands it the Book and renders the HTML and EPUB meanwhile. With
-no fork (or no semaphores), the build simply renders the PDF itself.
+the parent then hands it the Book and renders the HTML and EPUB meanwhile.
+
+The worker is also the PDF's fence: its memory is capped (RLIMIT_DATA) and the
+parent stops waiting, and kills it, after a time limit, so an absurd stylesheet
+(a 10⁶ pt font, a page of 1 mm) ends in a clear error rather than a hang. With no
+fork (or no semaphores), the build renders the PDF itself, without the fence.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import resource
+import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 
-def _warm_up() -> None:
+class WorkerError(Exception):
+    """The worker ran out of time or memory, or died."""
+
+
+def _limit_memory(megabytes: int) -> None:
+    limit = megabytes * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def _warm_up() -> int:
     import weasyprint  # noqa: F401, PLC0415 -- the import is the point: pay it early
+
+    return os.getpid()
 
 
 class Worker:
-    """One forked process that renders editions handed to it."""
+    """One forked process that renders what it is handed, within limits."""
 
-    def __init__(self, pool: ProcessPoolExecutor) -> None:
+    def __init__(self, pool: ProcessPoolExecutor, timeout: float, memory_mb: int) -> None:
         self._pool = pool
-        self._pool.submit(_warm_up)
+        self._timeout = timeout
+        self._memory_mb = memory_mb
+        self._pid = self._pool.submit(_warm_up)
 
     @classmethod
-    def start(cls) -> Worker | None:
+    def start(cls, timeout: float, memory_mb: int) -> Worker | None:
         """A worker, or None where processes cannot be forked."""
         try:
             context = multiprocessing.get_context("fork")
-            return cls(ProcessPoolExecutor(max_workers=1, mp_context=context))
+            pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_limit_memory,
+                initargs=(memory_mb,),
+            )
+            return cls(pool, timeout, memory_mb)
         except (OSError, ValueError, NotImplementedError):
             return None
 
-    def submit(self, function: Callable[..., bytes], *args: Any) -> Future[bytes]:
-        """Run ``function(*args)`` in the worker."""
+    def run(self, function: Callable[..., bytes], *args: Any) -> Future[bytes]:
+        """Start ``function(*args)`` in the worker; collect it with ``result``."""
         return self._pool.submit(function, *args)
+
+    def result(self, future: Future[bytes], what: str) -> bytes:
+        """The bytes ``future`` gives, or WorkerError past the time or memory limit."""
+        try:
+            return future.result(timeout=self._timeout)
+        except FutureTimeout:
+            self._kill()
+            raise WorkerError(
+                f"{what} took longer than {self._timeout:g} s and was stopped "
+                "(an absurd page or font size in a stylesheet?)"
+            ) from None
+        except MemoryError:
+            raise WorkerError(
+                f"{what} needed more than {self._memory_mb} MB of memory and was stopped"
+            ) from None
+        except BrokenProcessPool:
+            raise WorkerError(f"{what}: the rendering process died") from None
 
     def close(self) -> None:
         """Stop the worker; pending work is cancelled."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _kill(self) -> None:
+        with contextlib.suppress(Exception):
+            os.kill(self._pid.result(timeout=0), signal.SIGKILL)

@@ -30,6 +30,8 @@ class Settings:
     templates_dir: Path | None = None
     output_name: str = ""
     page_size: str = "A5"
+    pdf_timeout: float = 300.0
+    pdf_memory_mb: int = 4096
     book: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -157,7 +159,9 @@ def _edition_settings(root: Path, table: dict[str, Any]) -> dict[str, Any]:
             "(letters, digits, '.', '_', '-')"
         )
     pdf = table.get("pdf", {})
-    size = str(pdf.get("page-size", "A5")) if isinstance(pdf, dict) else "A5"
+    if not isinstance(pdf, dict):
+        raise ProjectError("pyproject.toml: [tool.citepress.pdf] must be a table")
+    size = str(pdf.get("page-size", "A5"))
     if size.upper() not in PAGE_SIZES:
         raise ProjectError(
             f"pyproject.toml: [tool.citepress.pdf] page-size {size!r} is not one of "
@@ -170,8 +174,17 @@ def _edition_settings(root: Path, table: dict[str, Any]) -> dict[str, Any]:
         "templates_dir": inside(root, str(table.get("templates", "templates")), "templates"),
         "output_name": name,
         "page_size": size.upper(),
+        "pdf_timeout": _positive(pdf, "timeout", 300),
+        "pdf_memory_mb": int(_positive(pdf, "memory-limit-mb", 4096)),
         "book": {str(k): str(v) for k, v in book.items()},
     }
+
+
+def _positive(table: dict[str, Any], key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ProjectError(f"pyproject.toml: [tool.citepress.pdf] {key} must be a positive number")
+    return float(value)
 
 
 def _severities(table: dict[str, Any]) -> dict[str, Severity]:

@@ -1,0 +1,217 @@
+"""Benchmark citepress beside the bare tools it is built on, in one run.
+
+Every command runs as a user or CI job runs it (a fresh process, interpreter start
+included), several times after a warm-up; the table gives median, min and max wall
+time, the peak memory of the largest process, and the ratio of each edition to its
+reference measured in the same run:
+
+- the HTML edition against pandoc converting the same Markdown to standalone HTML;
+- the PDF edition against WeasyPrint rendering the PDF edition's own final HTML,
+  with the same options and no citepress code around it (import included).
+
+Then the generated books (scripts/make_book.py) of 1, 10 and 30 chapters show how
+check and build grow with size.
+
+Usage: python -m scripts.bench [--repeat N] [--book-repeat N] [--write]
+(--write puts the table into README.md between the bench markers.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.make_book import CHAPTER, ROOT, make_book
+
+README = ROOT / "README.md"
+MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
+BARE_PDF = (
+    "import sys, weasyprint; "
+    "weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')"
+)
+
+
+@dataclass
+class Timing:
+    """Wall times (s) and peak RSS (MB) of repeated runs of one command."""
+
+    name: str
+    times: list[float]
+    peak_mb: float
+
+    @property
+    def median(self) -> float:
+        """Median wall time."""
+        return statistics.median(self.times)
+
+
+def run_once(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and peak RSS (MB, largest process of the tree) of one run."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def measure(
+    name: str, command: list[str], cwd: Path, repeat: int, before: list[str] | None = None
+) -> Timing:
+    """Run ``command`` ``repeat`` times after a warm-up; ``before`` runs (untimed) each time."""
+    runs = []
+    for n in range(repeat + 1):
+        if before:
+            subprocess.run(before, cwd=cwd, capture_output=True, check=True)
+        result = run_once(command, cwd)
+        if n:  # the first run warms the OS caches and is not counted
+            runs.append(result)
+    return Timing(name, [t for t, _ in runs], max(m for _, m in runs))
+
+
+def row(t: Timing, reference: Timing | None = None) -> str:
+    """One markdown row."""
+    ratio = f"{t.median / reference.median:.2f}x" if reference else ""
+    return (
+        f"| {t.name} | {t.median:.3f} | {min(t.times):.3f} | {max(t.times):.3f} "
+        f"| {t.peak_mb:.0f} | {ratio} |"
+    )
+
+
+def chapter_rows(repeat: int, tmp: Path) -> list[str]:
+    """The chapter: check, each edition and the full build cold and warm, the references."""
+    citepress = str(Path(sys.executable).with_name("citepress"))
+    import pypandoc  # noqa: PLC0415
+
+    pandoc = pypandoc.get_pandoc_path()
+    out = tmp / "out"
+    build = [citepress, "build", "--out", str(out)]
+    clean = ["rm", "-rf", str(out)]
+    rows = [row(measure("python -c pass (floor)", [sys.executable, "-c", "pass"], ROOT, repeat))]
+    check = measure("citepress check", [citepress, "check"], ROOT, repeat)
+    rows.append(row(check))
+    bare_html = measure(
+        "reference: pandoc -s markdown -> html5",
+        [pandoc, "-s", "-f", "markdown", "-t", "html5", "-o", str(tmp / "bare.html"), str(CHAPTER)],
+        ROOT,
+        repeat,
+    )
+    final_html = tmp / "pdf-edition.html"
+    final_html.write_text(_pdf_edition_html(), encoding="utf-8")
+    bare_pdf = measure(
+        "reference: WeasyPrint alone on the PDF edition's HTML",
+        [sys.executable, "-c", BARE_PDF, str(final_html), str(tmp / "bare.pdf")],
+        ROOT,
+        repeat,
+    )
+    rows += [row(bare_html), row(bare_pdf)]
+    for fmt, reference in (("html", bare_html), ("epub", None), ("pdf", bare_pdf)):
+        cold = measure(f"build {fmt}, cold (--no-cache, empty folder)",
+                       [*build, "--no-cache", "--format", fmt], ROOT, repeat, clean)  # fmt: skip
+        rows.append(row(cold, reference))
+    rows.append(row(measure("build all three, cold (--no-cache, empty folder)",
+                            [*build, "--no-cache"], ROOT, repeat, clean)))  # fmt: skip
+    rows.append(row(measure("build all three, warm (nothing changed)", build, ROOT, repeat)))
+    return rows
+
+
+def _pdf_edition_html() -> str:
+    from citepress import check, project  # noqa: PLC0415
+    from citepress.render import convert, pdf, templates  # noqa: PLC0415
+
+    settings = project.load(ROOT)
+    checked = check.read(settings)
+    book = convert.book(settings, checked.docs, checked.bib)
+    return pdf.html(book, templates.environment(settings.templates), settings.page_size)
+
+
+def book_rows(repeat: int, tmp: Path) -> list[str]:
+    """Generated books of 1, 10 and 30 chapters: check and cold build.
+
+    The last column is the cost of each chapter added since the smaller book (time
+    and peak memory): flat when the cost grows linearly.
+    """
+    citepress = str(Path(sys.executable).with_name("citepress"))
+    rows = []
+    previous: dict[str, tuple[int, Timing]] = {}
+    for chapters in (1, 10, 30):
+        book = make_book(chapters, tmp / f"book{chapters}")
+        out = book / "build"
+        for name, command, before in (
+            ("check", [citepress, "check"], None),
+            ("build, cold", [citepress, "build", "--no-cache"], ["rm", "-rf", str(out)]),
+        ):
+            t = measure(f"book of {chapters} ({31 * chapters} notes): {name}", command, book,
+                        repeat, before)  # fmt: skip
+            marginal = ""
+            if name in previous:
+                size, last = previous[name]
+                added = chapters - size
+                marginal = (
+                    f"{(t.median - last.median) / added:.3f} s, "
+                    f"{(t.peak_mb - last.peak_mb) / added:.1f} MB"
+                )
+            previous[name] = (chapters, t)
+            rows.append(row(t) + f" {marginal} |")
+    return rows
+
+
+def machine() -> str:
+    """One line on the machine the numbers come from."""
+    cpu = "unknown CPU"
+    with Path("/proc/cpuinfo").open(encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores ({cpu})"
+    )
+
+
+def main() -> None:
+    """Run everything, print the tables, optionally write them into the README."""
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--repeat", type=int, default=7)
+    args.add_argument("--book-repeat", type=int, default=3)
+    args.add_argument("--write", action="store_true")
+    ns = args.parse_args()
+    header = (
+        "| command | median s | min s | max s | peak MB | ratio to reference |\n"
+        "|---|---|---|---|---|---|"
+    )
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        chapter = chapter_rows(ns.repeat, tmp)
+        books = book_rows(ns.book_repeat, tmp)
+    text = (
+        f"Machine: {machine()}. {ns.repeat} runs a row for the chapter, {ns.book_repeat} for "
+        f"the books, after one warm-up run; wall time includes interpreter start.\n\n"
+        f"{header}\n" + "\n".join(chapter) + "\n\n"
+        "| generated book | median s | min s | max s | peak MB | - "
+        "| each added chapter (time, memory) |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(books) + "\n"
+    )
+    print(text)
+    if ns.write:
+        readme = README.read_text(encoding="utf-8")
+        pattern = re.compile(re.escape(MARKERS[0]) + ".*?" + re.escape(MARKERS[1]), re.DOTALL)
+        README.write_text(
+            pattern.sub(lambda _: f"{MARKERS[0]}\n{text}{MARKERS[1]}", readme), encoding="utf-8"
+        )
+
+
+if __name__ == "__main__":
+    main()

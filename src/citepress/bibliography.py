@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citepress.diagnostics import Diagnostic, make
-from citepress.locate import read_text
+from citepress.locate import Locator, read_text
 
 if TYPE_CHECKING:
     from bibtexparser import model
@@ -60,6 +60,8 @@ class Bibliography:
     """All entries of all .bib files, in file order."""
 
     entries: list[Entry] = field(default_factory=list)
+    # Entries written inside %-comment lines: key -> "path:line", for hints.
+    commented: dict[str, str] = field(default_factory=dict)
 
     def by_key(self) -> dict[str, Entry]:
         """Entries by key; the first of duplicates wins."""
@@ -84,6 +86,7 @@ def load(paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[Diagnostic]]
             diags.append(make("md.encoding", message.strip(), display, int(line), int(column)))
             continue
         entries, file_diags = parse(text, display)
+        bib.commented.update(commented_keys(text, display))
         bib.entries += entries
         diags += file_diags
     diags += _duplicate_keys(bib.entries)
@@ -95,6 +98,7 @@ def parse(text: str, display: str) -> tuple[list[Entry], list[Diagnostic]]:
     from bibtexparser import model  # noqa: PLC0415 -- lazily, so `citepress --help` stays fast
     from bibtexparser.entrypoint import parse_string  # noqa: PLC0415
 
+    text = _blank_comment_lines(text)
     library = parse_string(text, parse_stack=[])
     lines = text.split("\n")
     strings = {s.key.lower(): _strip(s.value) for s in library.strings}
@@ -124,16 +128,7 @@ def parse(text: str, display: str) -> tuple[list[Entry], list[Diagnostic]]:
                 )
             )
         elif isinstance(block, model.ParsingFailedBlock):
-            reason = getattr(block.error, "abort_reason", "") or str(block.error) or "syntax error"
-            diags.append(
-                _failed(
-                    block,
-                    lines,
-                    display,
-                    "bib.syntax",
-                    f"cannot parse this block: {reason.strip()}",
-                )
-            )
+            diags.append(_syntax_error(block, lines, display))
     diags += _dropped(text, library.blocks, display)
     return entries, diags
 
@@ -208,12 +203,17 @@ def resolve(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     return re.sub(r"\s+", " ", "".join(parts)).strip(), undefined
 
 
+_BRACES = re.compile(r"[{}]")
+
+
 class MalformedValue(ValueError):
     """A field value that is not {...}, "...", a number or a macro: often a missing comma."""
 
 
 def _enclosed(piece: str) -> bool:
     """True when ``piece`` is one {...} or "..." group from its first character to its last."""
+    if piece[0] == "{" and piece.endswith("}") and not _BRACES.search(piece, 1, len(piece) - 1):
+        return True  # the common case, {plain text}, without a Python loop per character
     if piece[0] == '"':
         inner = piece[1:-1]
         return len(piece) >= 2 and piece.endswith('"') and inner.count("{") == inner.count("}")
@@ -226,6 +226,8 @@ def _enclosed(piece: str) -> bool:
 
 
 def _split_concatenation(raw: str) -> list[str]:
+    if "#" not in raw:
+        return [raw.strip()] if raw.strip() else []
     pieces, depth, quoted, current = [], 0, False, ""
     for char in raw:
         if char == "#" and depth == 0 and not quoted:
@@ -244,6 +246,83 @@ def _strip(value: str) -> str:
     if len(value) >= 2 and value[0] + value[-1] in ("{}", '""'):
         return value[1:-1]
     return value
+
+
+_COMMENT_LINE = re.compile(r"^[ \t]*%.*$", re.MULTILINE)
+_COMMENTED_ENTRY = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()]+)\s*,")
+
+
+def _blank_comment_lines(text: str) -> str:
+    """Blank the lines that start with %, keeping every offset.
+
+    biblatex and biber (and pandoc) read ``%`` as a comment; bibtexparser, like
+    classic BibTeX, would still parse an ``@entry`` written on such a line. An
+    editor who puts % before an entry means to take it out.
+    """
+    return _COMMENT_LINE.sub(lambda match: " " * len(match.group()), text)
+
+
+def commented_keys(text: str, display: str) -> dict[str, str]:
+    """Keys of entries that appear only on %-comment lines: key -> 'path:line'."""
+    found: dict[str, str] = {}
+    locator = Locator(text)
+    for line in _COMMENT_LINE.finditer(text):
+        for match in _COMMENTED_ENTRY.finditer(line.group()):
+            if match.group(1).lower() not in _NOT_ENTRIES:
+                number = locator.position(line.start())[0]
+                found.setdefault(match.group(2), f"{display}:{number}")
+    return found
+
+
+_UNESCAPED_BRACE = re.compile(r"(?<!\\)[{}]")
+_FIELD_START = re.compile(r"^([ \t]*)([A-Za-z][\w:-]*)[ \t]*=")
+
+
+def _syntax_error(block: model.ParsingFailedBlock, lines: list[str], display: str) -> Diagnostic:
+    """bib.syntax for a block bibtexparser gave up on, at the field that broke it if known."""
+    reason = getattr(block.error, "abort_reason", "") or str(block.error) or "syntax error"
+    start = block.start_line or 0
+    unclosed = _unclosed_value(lines, start) if "end of file" in reason else None
+    if unclosed is None:
+        message = f"cannot parse this block: {reason.strip()}"
+        return _failed(block, lines, display, "bib.syntax", message)
+    line, column, message = unclosed
+    return make("bib.syntax", message, display, line, column)
+
+
+def _unclosed_value(lines: list[str], start: int) -> tuple[int, int, str] | None:
+    """Where a value opened a brace it never closed: the field, or the escaping backslash.
+
+    bibtexparser reports only that the file ended inside the entry; a field name at
+    the start of a line while a value is still open shows which value ran on.
+    """
+    depth, current = 0, None
+    for number in range(start, len(lines)):
+        text = lines[number]
+        field = _FIELD_START.match(text)
+        if field and depth > 1 and current is not None:
+            break  # a new field starts while the previous value is still open
+        if field and depth == 1:
+            current = (number, len(field.group(1)), field.group(2))
+        braces = _UNESCAPED_BRACE.findall(text)
+        depth += braces.count("{") - braces.count("}")
+    if current is None:
+        return None
+    number, indent, name = current
+    escaped = lines[number].find("\\}")
+    if escaped >= 0:
+        return (
+            number + 1,
+            escaped + 1,
+            f"the backslash before '}}' escapes it, so the value of {name!r} never closes "
+            "and the entry runs on to the end of the file; write {\\textbackslash} or remove it",
+        )
+    return (
+        number + 1,
+        indent + 1,
+        f"the value of {name!r} opens a '{{' it never closes, so the entry runs on to the "
+        "end of the file",
+    )
 
 
 def _failed(
@@ -281,29 +360,29 @@ def _dropped(text: str, blocks: list[model.Block], display: str) -> list[Diagnos
 
     comments = model.ExplicitComment | model.ImplicitComment
     parsed = {b.start_line for b in blocks if not isinstance(b, comments)}
+    locator = Locator(text)  # one index of line starts: counting per match is quadratic
     diags = []
     for match in _DECLARATION.finditer(text):
         if match.group(1).lower() in _NOT_ENTRIES:
             continue
-        line = text.count("\n", 0, match.start())
-        if line not in parsed and not _inside_comment(text, match.start(), blocks):
+        line, column = locator.position(match.start())
+        if line - 1 not in parsed and not _inside_comment(line - 1, blocks):
             diags.append(
                 make(
                     "bib.dropped",
                     f"the @{match.group(1)} declared here was not parsed; check its "
                     "@type{key, ...} syntax and the block before it",
                     display,
-                    line + 1,
-                    match.start() - text.rfind("\n", 0, match.start()),
+                    line,
+                    column,
                 )
             )
     return diags
 
 
-def _inside_comment(text: str, offset: int, blocks: list[model.Block]) -> bool:
+def _inside_comment(line: int, blocks: list[model.Block]) -> bool:
     from bibtexparser import model  # noqa: PLC0415
 
-    line = text.count("\n", 0, offset)
     for block in blocks:
         if isinstance(block, model.ExplicitComment):
             first = block.start_line or 0

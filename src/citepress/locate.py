@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+
+_NEWLINE = re.compile("\n")
 
 
 class Locator:
@@ -10,7 +13,7 @@ class Locator:
 
     def __init__(self, text: str) -> None:
         self._starts = [0]
-        self._starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+        self._starts.extend(match.end() for match in _NEWLINE.finditer(text))
 
     def position(self, offset: int) -> tuple[int, int]:
         """Return the 1-based (line, column) of ``offset``."""
@@ -33,9 +36,33 @@ def read_text(data: bytes) -> tuple[str, str | None]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return "", f"{line}:{column}: byte 0x{data[exc.start]:02x} is not valid UTF-8"
+        message = f"byte 0x{data[exc.start]:02x} is not valid UTF-8{_guess(data)}"
+        return "", f"{line}:{column}: {message}"
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return "", f"{line}:1: the file contains NUL bytes"
     return text, None
+
+
+# Encodings Japanese text arrives in besides UTF-8, most likely first.
+_LEGACY = (("shift_jis", "Shift_JIS"), ("cp932", "Windows-31J (Shift_JIS)"), ("euc_jp", "EUC-JP"))
+
+
+def _guess(data: bytes) -> str:
+    """'; the file looks like Shift_JIS: ...' when a Japanese legacy encoding reads it all.
+
+    Almost any bytes decode as something; kana in the result is what makes the
+    guess worth saying (Latin-1 'Café' also decodes as Shift_JIS, to no kana).
+    """
+    for codec, name in _LEGACY:
+        try:
+            decoded = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _KANA.search(decoded):
+            return f"; the file looks like {name}: save it as UTF-8"
+    return ""
+
+
+_KANA = re.compile("[\u3041-\u30ff]")

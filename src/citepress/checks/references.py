@@ -31,7 +31,8 @@ def check_citations(docs: list[Manuscript], bib: Bibliography) -> Iterator[Diagn
             cited.add(cite.key)
             line, column = doc.position(cite.offset)
             if cite.key not in entries:
-                yield make("ref.undefined", _undefined(cite.key, entries), doc.path, line, column)
+                message = _undefined(cite.key, entries, bib.commented)
+                yield make("ref.undefined", message, doc.path, line, column)
             if cite.in_heading:
                 yield make(
                     "ref.in-heading",
@@ -51,7 +52,12 @@ def check_citations(docs: list[Manuscript], bib: Bibliography) -> Iterator[Diagn
             )
 
 
-def _undefined(key: str, entries: dict[str, Entry]) -> str:
+def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -> str:
+    if key in commented:
+        return (
+            f"citation key {key!r} is not in the bibliography: its entry at "
+            f"{commented[key]} is commented out with %"
+        )
     lowered = {k.lower(): k for k in entries}
     near = difflib.get_close_matches(key.lower(), list(lowered), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(lowered[n]) for n in near)}?" if near else ""

@@ -22,8 +22,7 @@ def book(settings: Settings, docs: list[Manuscript], bib: Bibliography) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
     style = templates.find(settings.templates, CSL_STYLE)
     lang = str(docs[0].front_matter.get("lang", "ja")) if docs else "ja"
-    pandoc_items = [item for path in settings.bibliography for item in pandoc.bibtex_to_csl(path)]
-    items = csl.items(bib, pandoc_items, lang)
+    items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang)
     with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
         references = Path(tmp) / "references.json"
         references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")

@@ -1,8 +1,11 @@
 """CSL JSON items for citeproc: pandoc's reading of the .bib, corrected by ours.
 
 pandoc's biblatex reader knows every standard field (names, LaTeX, titles), so it
-does the bulk. Three things it loses, which this project's entries rely on, are put
-back from our own reading of the same file (bibliography.py):
+does the bulk. It reads our parse of the .bib files, written out again by
+bibtexparser, not the files themselves: the check and the editions then see the
+same entries (pandoc would reject a whole file over one ``@misc(key, ...)``, which
+BibTeX allows). Three things it loses, which this project's entries rely on, are
+put back from our own reading of the same file (bibliography.py):
 
 - EDTF qualifiers: pandoc keeps ``~`` as circa but silently drops a date with ``?``
   (``2002?`` comes out with no date at all);
@@ -49,6 +52,20 @@ def _item(entry: Entry, item: dict[str, Any], lang: str) -> dict[str, Any]:
     if entry.missing:
         item["status"] = missing_text(entry.missing, lang)
     return item
+
+
+def bibtex(bib: Bibliography) -> str:
+    """The entries as canonical BibTeX (macros resolved), for pandoc's reader."""
+    from bibtexparser.entrypoint import write_string  # noqa: PLC0415
+    from bibtexparser.library import Library  # noqa: PLC0415
+    from bibtexparser.model import Entry as BibEntry  # noqa: PLC0415
+    from bibtexparser.model import Field  # noqa: PLC0415
+
+    library = Library()
+    for entry in bib.entries:
+        fields = [Field(name, value) for name, value in entry.fields.items()]
+        library.add(BibEntry(entry.entry_type, entry.key, fields))
+    return str(write_string(library))
 
 
 def csl_date(text: str) -> dict[str, Any] | None:

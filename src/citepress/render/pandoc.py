@@ -83,8 +83,8 @@ def markdown_to_html(body: str, csl: Path, references: Path, id_prefix: str = ""
     return run(args, body)
 
 
-def bibtex_to_csl(path: Path) -> list[dict[str, Any]]:
-    """Read a BibTeX/biblatex file with pandoc's reader into CSL JSON items."""
-    out = run(["--from=biblatex", "--to=csljson", str(path)], "")
+def bibtex_to_csl(bibtex: str) -> list[dict[str, Any]]:
+    """Read BibTeX/biblatex text with pandoc's reader into CSL JSON items."""
+    out = run(["--from=biblatex", "--to=csljson"], bibtex)
     items = json.loads(out)
     return items if isinstance(items, list) else []

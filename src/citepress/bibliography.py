@@ -39,6 +39,7 @@ class Entry:
     column: int
     fields: dict[str, str] = field(default_factory=dict)
     field_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
+    damaged: bool = False  # a value was malformed: which fields it holds is a guess
 
     def where(self, name: str | None = None) -> tuple[int, int]:
         """The (line, column) of field ``name``, or of the entry itself."""
@@ -112,15 +113,10 @@ def parse(text: str, display: str) -> tuple[list[Entry], list[Diagnostic]]:
             assert isinstance(kept, model.Entry)  # the entry, duplicates included
             entry = _entry(kept, lines, display, strings, diags)
             entries.append(entry)
-            diags.append(
-                _failed(
-                    block,
-                    lines,
-                    display,
-                    "bib.duplicate-field",
-                    f"entry {entry.key!r} sets {_dup_fields(block)} more than once",
-                )
-            )
+            dups = _dup_fields(block)
+            line, column = _repeat_position(lines, block.start_line or 0, dups[0])
+            message = f"entry {entry.key!r} sets {', '.join(map(repr, dups))} more than once"
+            diags.append(make("bib.duplicate-field", message, display, line, column))
         elif isinstance(block, model.DuplicateBlockKeyBlock):
             diags.append(
                 _failed(
@@ -170,6 +166,7 @@ def _entry(
                 )
             )
             value, undefined = _strip(fld.value), []
+            entry.damaged = True
         entry.fields[name] = value
         diags += [
             make(
@@ -332,11 +329,17 @@ def _failed(
     return make(code, message, display, line + 1, _column(lines, line, "@"))
 
 
-def _dup_fields(block: model.DuplicateFieldKeyBlock) -> str:
+def _dup_fields(block: model.DuplicateFieldKeyBlock) -> list[str]:
     kept = block.ignore_error_block
     names = [f.key.lower() for f in getattr(kept, "fields", [])]
-    dups = sorted({n for n in names if names.count(n) > 1})
-    return ", ".join(repr(n) for n in dups)
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def _repeat_position(lines: list[str], start: int, name: str) -> tuple[int, int]:
+    """Where field ``name`` is set the second time in the entry starting at ``start``."""
+    first = _field_position(lines, start, name)
+    following = _field_position(lines, first[0], name)  # searches from the next line
+    return following if following[0] > first[0] else first
 
 
 def _column(lines: list[str], line: int, needle: str) -> int:

@@ -127,6 +127,10 @@ class _Run:
                 except WorkerError as exc:
                     raise BuildError(str(exc)) from None
                 self.write("pdf", data, started)
+        except BaseException:
+            if worker is not None:
+                worker.kill()  # interrupted or failed: do not wait for the PDF
+            raise
         finally:
             if worker is not None:
                 worker.close()
@@ -209,6 +213,8 @@ def _guarded(step: Callable[[], T]) -> T:
         raise BuildError(f"{_template_frame(exc)}template error: {exc.message}") from exc
     except (PandocError, RefusedResource, MissingTemplate) as exc:
         raise BuildError(str(exc)) from exc
+    except RecursionError:  # only reachable with --force past md.nesting
+        raise BuildError("the document nests too deeply to render (see md.nesting)") from None
 
 
 def _template_frame(exc: BaseException) -> str:

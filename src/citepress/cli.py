@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,17 +82,29 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+EXIT_INTERRUPTED = 130
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a CI job cancelled) unwinds like Ctrl-C, so temporary files are removed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``citepress`` command; returns the exit code."""
     args = parser().parse_args(argv)
     from citepress.project import ProjectError  # noqa: PLC0415
 
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "check":
             return _check(args)
         if args.command == "build":
             return _build(args)
         return _dates(args)
+    except KeyboardInterrupt:
+        print("citepress: interrupted; the previous editions are unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except ProjectError as exc:
         print(f"citepress: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -114,6 +127,8 @@ def _check(args: argparse.Namespace) -> int:
     from citepress.diagnostics import count  # noqa: PLC0415
 
     settings = project.load(args.project)
+    if args.output is not None:
+        settings.refuse_overwrite(args.output)
     result = check.run(settings, strict=args.strict)
     out = sys.stdout if args.output is None else None
     if args.format == "text":

@@ -49,6 +49,7 @@ _CODES = [
     Code("date.backwards", "warning", "A date runs backwards against the narrative around it."),
     Code("date.outside-section", "warning", "A date falls outside the period its section covers."),
     Code("md.front-matter", "error", "The YAML front matter is missing, broken or incomplete."),
+    Code("md.nesting", "error", "Block quotes or lists nest deeper than can be rendered."),
     Code("md.encoding", "error", "A source file is not valid UTF-8 text."),
 ]
 CODES: dict[str, Code] = {code.name: code for code in _CODES}

@@ -111,7 +111,34 @@ def parse(text: str, display: str) -> tuple[Manuscript, list[Diagnostic]]:
         if m.group(1).startswith("#")
     ]
     doc.anchors = _anchors(doc, masked)
-    return doc, diags + cite_diags
+    return doc, diags + cite_diags + _nesting(doc, masked)
+
+
+MAX_NESTING = 50
+_QUOTES = re.compile(r"^(?:[ \t]{0,3}>)+", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]", re.MULTILINE)
+
+
+def _nesting(doc: Manuscript, masked: str) -> list[Diagnostic]:
+    """An error at the first line nesting block quotes or lists beyond MAX_NESTING.
+
+    pandoc renders any depth, but the HTML it makes for thousands of levels
+    (pathological input) is too deep for the HTML tools after it; no book needs
+    more than a handful. List depth is estimated from indentation.
+    """
+    for pattern, what in ((_QUOTES, "block quotes"), (_LIST_ITEM, "lists")):
+        for match in pattern.finditer(masked, doc.body_start):
+            depth = match.group().count(">") if what == "block quotes" else _indent(match.group(1))
+            if depth > MAX_NESTING:
+                line, column = doc.position(match.start())
+                message = f"{what} nested {depth} deep; at most {MAX_NESTING} can be rendered"
+                return [make("md.nesting", message, doc.path, line, column)]
+    return []
+
+
+def _indent(spaces: str) -> int:
+    """List depth from an item's indentation: a level per two columns (tabs are four)."""
+    return len(spaces.expandtabs(4)) // 2 + 1
 
 
 def _front_matter(text: str, path: str) -> tuple[dict[str, Any], int, list[Diagnostic]]:

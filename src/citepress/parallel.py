@@ -14,6 +14,7 @@ fork (or no semaphores), the build renders the PDF itself, without the fence.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import resource
@@ -24,21 +25,26 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+_PR_SET_PDEATHSIG = 1
+
 
 class WorkerError(Exception):
     """The worker ran out of time or memory, or died."""
 
 
-def _limit_memory(megabytes: int) -> None:
+def _fence(megabytes: int) -> None:
+    """In the worker: cap its memory, and die with the build that forked it."""
     limit = megabytes * 1024 * 1024
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    # PR_SET_PDEATHSIG: if the build is killed (even with SIGKILL), the kernel kills
+    # the worker too, instead of leaving it to finish a PDF nobody will write.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _warm_up() -> int:
+def _warm_up() -> None:
     import weasyprint  # noqa: F401, PLC0415 -- the import is the point: pay it early
-
-    return os.getpid()
 
 
 class Worker:
@@ -48,7 +54,7 @@ class Worker:
         self._pool = pool
         self._timeout = timeout
         self._memory_mb = memory_mb
-        self._pid = self._pool.submit(_warm_up)
+        self._pool.submit(_warm_up)
 
     @classmethod
     def start(cls, timeout: float, memory_mb: int) -> Worker | None:
@@ -58,7 +64,7 @@ class Worker:
             pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=context,
-                initializer=_limit_memory,
+                initializer=_fence,
                 initargs=(memory_mb,),
             )
             return cls(pool, timeout, memory_mb)
@@ -90,6 +96,12 @@ class Worker:
         """Stop the worker; pending work is cancelled."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing (the build was interrupted)."""
+        self._kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def _kill(self) -> None:
-        with contextlib.suppress(Exception):
-            os.kill(self._pid.result(timeout=0), signal.SIGKILL)
+        for child in multiprocessing.active_children():  # the pool's process, not yet known by pid
+            with contextlib.suppress(OSError):
+                os.kill(child.pid or 0, signal.SIGKILL)

@@ -48,6 +48,23 @@ class Settings:
 
     chapters: tuple[Path, ...] | None = None
 
+    def inputs(self) -> list[Path]:
+        """Every file a check or build reads: never to be written."""
+        files = [self.root / "pyproject.toml", *self.manuscripts(), *self.bibliography]
+        book = self.manuscript_dir / "book.yaml"
+        return [*files, book] if book.is_file() else files
+
+    def refuse_overwrite(self, output: Path) -> None:
+        """Raise ProjectError when ``output`` is one of the inputs or inside a source folder."""
+        target = output.resolve()
+        if target in {p.resolve() for p in self.inputs()}:
+            raise ProjectError(f"{output}: refusing to overwrite an input file with the report")
+        for folder in (self.manuscript_dir, self.templates):
+            if target.is_relative_to(folder.resolve()):
+                raise ProjectError(
+                    f"{output}: refusing to write a report into {self.relative(folder)}/"
+                )
+
     def manuscripts(self) -> list[Path]:
         """The chapter files: in the book file's order, else by file name.
 

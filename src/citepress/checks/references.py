@@ -58,6 +58,8 @@ def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -
             f"citation key {key!r} is not in the bibliography: its entry at "
             f"{commented[key]} is commented out with %"
         )
+    if not entries:
+        return f"citation key {key!r} is not in the bibliography, which has no entries at all"
     lowered = {k.lower(): k for k in entries}
     near = difflib.get_close_matches(key.lower(), list(lowered), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(lowered[n]) for n in near)}?" if near else ""
@@ -141,7 +143,7 @@ def check_entries(bib: Bibliography) -> Iterator[Diagnostic]:
             for f in REQUIRED.get(entry.entry_type, ())
             if not _has(entry, f) and f not in entry.missing
         ]
-        if absent:
+        if absent and not entry.damaged:  # a missing comma merges fields: bib.syntax says so
             yield make(
                 "bib.missing-field",
                 f"@{entry.entry_type} {entry.key!r} lacks "

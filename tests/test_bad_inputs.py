@@ -235,3 +235,27 @@ def test_random_projects_always_get_diagnostics_never_a_crash(chapter: str, bib:
     assert result.diagnostics or "a" in result.bib.by_key()
     for diagnostic in result.diagnostics:
         assert diagnostic.code in CODES and diagnostic.message
+
+
+def test_an_unreadable_chapter_is_a_clear_error() -> None:
+    """Permission denied (run as 'nobody' when the tests run as root, who reads anything)."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        Path(tmp).chmod(0o755)
+        root = _default_project(Path(tmp) / "p", DEFAULT_MD, DEFAULT_BIB)
+        for folder in (root, root / "manuscript", root / "bib"):
+            folder.chmod(0o755)
+        (root / "bib" / "refs.bib").chmod(0o644)
+        (root / "pyproject.toml").chmod(0o644)
+        (root / "manuscript" / "chapter.md").chmod(0o000)
+        command = [sys.executable, "-m", "citepress.cli", "-C", str(root), "check"]
+        if os.geteuid() == 0:
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "NO_COLOR": "1"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "bib/refs.bib:1:1: warning: entry 'a' is never cited [ref.unused]\n"
+        "manuscript/chapter.md: error: cannot read the file: Permission denied [md.encoding]\n"
+        "1 error, 1 warning\n",
+        "",
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from scripts.make_book import make_book
 
 from citepress import build, check, project
 from tests import editions as ed
+from tests.runcli import cli
 
 EPOCH = "1764000000"
 
@@ -24,15 +24,6 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(book: Path) -> dict[str, Path]:
     return build.build(project.load(book)).written
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "citepress.cli", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def test_notes_are_numbered_per_chapter_in_every_edition(built: dict[str, Path]) -> None:

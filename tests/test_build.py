@@ -14,6 +14,7 @@ from citepress.render import csl
 from citepress.render.templates import PACKAGE_TEMPLATES
 from tests.checkfixtures import FIXTURES, make_project
 from tests.conftest import ROOT
+from tests.runcli import cli
 
 CHAPTER = """---
 title: {title}
@@ -39,15 +40,6 @@ def small_project(root: Path, title: str = "試験", extra: str = "") -> Path:
     (root / "bib" / "refs.bib").write_text(BIB, encoding="utf-8")
     (root / "pyproject.toml").write_text("[tool.citepress]\n", encoding="utf-8")
     return root
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "citepress.cli", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -90,6 +90,18 @@ def test_epub_passes_epubcheck_without_warnings(editions: dict[str, Path], tmp_p
     assert data["publication"]["language"] == "ja"
 
 
+def test_epub_notes_link_both_ways(editions: dict[str, Path]) -> None:
+    chapter = ed.epub_chapter(editions["epub"])
+    ids = {element.get("id") for element in chapter.iter() if element.get("id")}
+    anchors = list(chapter.iter(f"{ed.XHTML}a"))
+    refs = [a for a in anchors if a.get(ed.EPUB_TYPE) == "noteref"]
+    backs = [a for a in anchors if a.get("role") == "doc-backlink"]
+    assert [a.get("href") for a in refs] == [f"#note-{n}" for n in range(1, NOTES + 1)]
+    assert [a.get("href") for a in backs] == [f"#noteref-{n}" for n in range(1, NOTES + 1)]
+    assert {f"note-{n}" for n in range(1, NOTES + 1)} <= ids
+    assert {f"noteref-{n}" for n in range(1, NOTES + 1)} <= ids
+
+
 def test_epub_container_and_metadata(editions: dict[str, Path]) -> None:
     with zipfile.ZipFile(editions["epub"]) as archive:
         first = archive.infolist()[0]

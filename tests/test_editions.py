@@ -185,6 +185,19 @@ def test_pdf_lines_never_start_with_closing_punctuation(editions: dict[str, Path
     assert not set(starts) & set("、。，．」』）〕？！ー"), "kinsoku broken"
 
 
+def test_pdf_no_heading_ends_a_page(editions: dict[str, Path]) -> None:
+    tree = ed.html_tree(editions["html"])
+    headings = {
+        ed.squeeze("".join(h.itertext()))
+        for tag in ("h1", "h2", "h3")
+        for h in tree.iterfind(f".//main//{tag}")
+    }
+    pages = ed.pdf_text(editions["pdf"], *ed.BODY_AREA).split("\f")
+    last_lines = [ed.squeeze(p.strip().splitlines()[-1]) for p in pages if p.strip()]
+    assert len(last_lines) == 18
+    assert not set(last_lines) & headings
+
+
 def _outline(reader: PdfReader, items: Sequence[object]) -> list[str]:
     titles: list[str] = []
     for item in items:

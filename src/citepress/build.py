@@ -99,12 +99,8 @@ class _Run:
         """Check, convert once, render ``todo`` (the PDF in a parallel worker), write."""
         from citepress import check  # noqa: PLC0415 -- a no-op rebuild never loads the checker
 
-        pdf_settings = self.settings
-        worker = (
-            Worker.start(pdf_settings.pdf_timeout, pdf_settings.pdf_memory_mb)
-            if "pdf" in todo
-            else None
-        )
+        limits = (self.settings.pdf_timeout, self.settings.pdf_memory_mb)
+        worker = Worker.start(*limits) if "pdf" in todo else None
         try:
             checked = check.run(self.settings)
             self.result.diagnostics = checked.diagnostics
@@ -112,15 +108,16 @@ class _Run:
                 raise CheckFailed(checked.diagnostics)
             _create(self.folder)
             atomic.clean_stale(self.folder)
-            from citepress.render import convert  # noqa: PLC0415 -- the render stack
+            from citepress.render import convert, templates  # noqa: PLC0415 -- the render stack
 
             book = _guarded(partial(convert.book, self.settings, checked.docs, checked.bib))
             started = time.perf_counter()
             pdf = worker.run(render_guarded, "pdf", book, self.settings) if worker else None
+            env = templates.environment(self.settings.templates)  # one for all in-process editions
             for fmt in todo:
                 if fmt != "pdf" or pdf is None:
                     start = time.perf_counter()
-                    self.write(fmt, render_guarded(fmt, book, self.settings), start)
+                    self.write(fmt, render_guarded(fmt, book, self.settings, env), start)
             if worker is not None and pdf is not None:
                 try:
                     data = worker.result(pdf, "the PDF")
@@ -149,11 +146,17 @@ def edition_path(settings: Settings, folder: Path, fmt: str) -> Path:
     return folder / f"{output_name(settings)}.{fmt}"
 
 
-def render_guarded(fmt: str, book: Book, settings: Settings) -> bytes:
-    """The bytes of one edition, render failures as BuildError (picklable, for the worker)."""
+def render_guarded(
+    fmt: str, book: Book, settings: Settings, env: Environment | None = None
+) -> bytes:
+    """The bytes of one edition, failures as BuildError (picklable: the worker runs it).
+
+    The worker passes no ``env``: a Jinja environment cannot cross processes, so
+    it makes its own there.
+    """
     from citepress.render import templates  # noqa: PLC0415
 
-    env = templates.environment(settings.templates)
+    env = env or templates.environment(settings.templates)
     return _guarded(partial(render, fmt, book, env, settings))
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from citepress.bibliography import Bibliography
@@ -26,7 +29,10 @@ def book(settings: Settings, docs: list[Manuscript], bib: Bibliography) -> Book:
     with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
         references = Path(tmp) / "references.json"
         references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-        chapters = [chapter(doc, style, references, prefix=len(docs) > 1) for doc in docs]
+        # pandoc runs as a subprocess, so threads convert chapters side by side.
+        with ThreadPoolExecutor(max_workers=max(1, min(len(docs), os.cpu_count() or 1))) as pool:
+            convert = partial(chapter, style=style, references=references, prefix=len(docs) > 1)
+            chapters = list(pool.map(convert, docs))
     first = chapters[0] if chapters else None
     title = settings.book.get("title") or (first.title if first else "")
     author = settings.book.get("author") or (first.author if first else "")

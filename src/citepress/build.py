@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -112,8 +113,8 @@ class _Run:
 
             book = _guarded(partial(convert.book, self.settings, checked.docs, checked.bib))
             started = time.perf_counter()
-            pdf = worker.run(render_guarded, "pdf", book, self.settings) if worker else None
-            env = templates.environment(self.settings.templates)  # one for all in-process editions
+            env = templates.environment(self.settings.templates)
+            pdf = self._start_pdf(worker, book, env) if worker else None
             for fmt in todo:
                 if fmt != "pdf" or pdf is None:
                     start = time.perf_counter()
@@ -132,6 +133,13 @@ class _Run:
             if worker is not None:
                 worker.close()
 
+    def _start_pdf(self, worker: Worker, book: Book, env: Environment) -> Future[bytes]:
+        """Hand the worker the PDF edition's HTML, made here: it needs no Jinja or Book."""
+        from citepress.render import pdf  # noqa: PLC0415
+
+        page = _guarded(partial(pdf.html, book, env, self.settings.page_size))
+        return worker.run(_pdf_from_html, page, pdf.identifier(book), assets(self.settings))
+
     def write(self, fmt: str, data: bytes, start: float) -> None:
         """Write one edition atomically and report it."""
         path = edition_path(self.settings, self.folder, fmt)
@@ -146,18 +154,21 @@ def edition_path(settings: Settings, folder: Path, fmt: str) -> Path:
     return folder / f"{output_name(settings)}.{fmt}"
 
 
-def render_guarded(
-    fmt: str, book: Book, settings: Settings, env: Environment | None = None
-) -> bytes:
-    """The bytes of one edition, failures as BuildError (picklable: the worker runs it).
-
-    The worker passes no ``env``: a Jinja environment cannot cross processes, so
-    it makes its own there.
-    """
-    from citepress.render import templates  # noqa: PLC0415
-
-    env = env or templates.environment(settings.templates)
+def render_guarded(fmt: str, book: Book, settings: Settings, env: Environment) -> bytes:
+    """The bytes of one edition, render failures as BuildError."""
     return _guarded(partial(render, fmt, book, env, settings))
+
+
+def _pdf_from_html(page: str, pdf_id: bytes, folders: list[Path]) -> bytes:
+    """In the worker: lay out the PDF (failures as BuildError, which pickles)."""
+    from citepress.render import pdf  # noqa: PLC0415
+
+    return _guarded(partial(pdf.write, page, pdf_id, folders))
+
+
+def assets(settings: Settings) -> list[Path]:
+    """The folders the PDF may load files from (images, fonts): nothing else."""
+    return [settings.templates / "assets", settings.manuscript_dir / "assets"]
 
 
 def render(fmt: str, book: Book, env: Environment, settings: Settings) -> bytes:
@@ -168,8 +179,7 @@ def render(fmt: str, book: Book, env: Environment, settings: Settings) -> bytes:
         return html.render(book, env)
     if fmt == "epub":
         return epub.render(book, env)
-    assets = [settings.templates / "assets", settings.manuscript_dir / "assets"]
-    return pdf.render(book, env, settings.page_size, assets)
+    return pdf.render(book, env, settings.page_size, assets(settings))
 
 
 def output_name(settings: Settings) -> str:

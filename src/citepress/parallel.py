@@ -44,7 +44,10 @@ def _fence(megabytes: int) -> None:
 
 
 def _warm_up() -> None:
-    import weasyprint  # noqa: F401, PLC0415 -- the import is the point: pay it early
+    # The imports are the point: pay for them while the parent checks and converts.
+    import weasyprint  # noqa: F401, PLC0415
+
+    import citepress.render.pdf  # noqa: F401, PLC0415 -- and its fetcher
 
 
 class Worker:

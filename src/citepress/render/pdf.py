@@ -32,15 +32,20 @@ def html(book: Book, env: Environment, page_size: str) -> str:
 
 def render(book: Book, env: Environment, page_size: str, assets: list[Path]) -> bytes:
     """The PDF edition's bytes."""
+    return write(html(book, env, page_size), identifier(book), assets)
+
+
+def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:
+    """Lay out the PDF edition's HTML (the build's worker gets just this, not the Book)."""
     import weasyprint  # noqa: PLC0415 -- heavy; only builds need it
 
     document = weasyprint.HTML(
-        string=html(book, env, page_size),
+        string=document_html,
         base_url=assets[0].as_uri() + "/" if assets else None,
         url_fetcher=fetcher(assets),
     )
     try:
-        return bytes(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=_pdf_id(book)))
+        return bytes(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=pdf_id))
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise RefusedResource(str(exc)) from None
 
@@ -77,7 +82,7 @@ def allowed(url: str, roots: list[Path]) -> bool:
     return any(path.is_relative_to(root) for root in roots)
 
 
-def _pdf_id(book: Book) -> bytes:
+def identifier(book: Book) -> bytes:
     """The PDF /ID: from the book's identifier and date, so that rebuilds are identical."""
     import hashlib  # noqa: PLC0415
 

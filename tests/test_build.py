@@ -342,3 +342,11 @@ def test_pdf_limits_must_be_positive_numbers(tmp_path: Path, value: str) -> None
     done = cli(root, "check")
     assert done.returncode == 2
     assert "[tool.citepress.pdf] timeout must be a positive number" in done.stderr
+
+
+def test_a_forced_build_with_no_readable_chapter_says_so(tmp_path: Path) -> None:
+    root = small_project(tmp_path / "p", extra="会\x0c談した。")  # refused: md.encoding
+    done = cli(root, "build", "--format", "epub", "--force")
+    assert done.returncode == 2
+    assert done.stderr == "citepress: no chapter could be read, so there is nothing to publish\n"
+    assert not (root / "build" / "chapter.epub").exists()

@@ -107,6 +107,8 @@ class _Run:
             self.result.diagnostics = checked.diagnostics
             if count(checked.diagnostics, "error") and not force:
                 raise CheckFailed(checked.diagnostics)
+            if not checked.docs:
+                raise BuildError("no chapter could be read, so there is nothing to publish")
             _create(self.folder)
             atomic.clean_stale(self.folder)
             from citepress.render import convert, templates  # noqa: PLC0415 -- the render stack

@@ -6,6 +6,9 @@ import re
 from bisect import bisect_right
 
 _NEWLINE = re.compile("\n")
+# C0 controls but tab and line ends, DEL, C1 controls, and the noncharacters
+# U+FFFE/U+FFFF: none can stand in XML (the EPUB) or valid HTML.
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 class Locator:
@@ -42,6 +45,13 @@ def read_text(data: bytes) -> tuple[str, str | None]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return "", f"{line}:1: the file contains NUL bytes"
+    control = CONTROL.search(text)
+    if control is not None:
+        line, column = Locator(text).position(control.start())
+        return "", (
+            f"{line}:{column}: the control character U+{ord(control.group()):04X} is not text "
+            "(left over from a PDF or a word processor?); delete it"
+        )
     return text, None
 
 

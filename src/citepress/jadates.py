@@ -33,7 +33,6 @@ _PATTERNS = [
 ]
 _PART_DAYS = {"初旬": (1, 10), "上旬": (1, 10), "中旬": (11, 20), "下旬": (21, 31)}
 _SEASONS = {"春": (3, 5), "夏": (6, 8), "秋": (9, 11), "冬": (12, 14)}
-UNRESOLVED = "cannot place: "
 _NAME_BEFORE = re.compile(r"([^\s、。，,「」『』（）()]+)$")
 
 
@@ -54,11 +53,7 @@ class FoundDate:
     error: str | None = None
     outlet: str | None = None
     context: str = ""
-
-    @property
-    def unresolved(self) -> bool:
-        """True when the date could not be placed because the story gave no year or month."""
-        return self.error is not None and self.error.startswith(UNRESOLVED)
+    unresolved: bool = False  # not wrong: the story gave no year or month to place it by
 
 
 @dataclass
@@ -99,9 +94,10 @@ def find(
         state = narrative if kind != "source" else Narrative(**vars(narrative))
         try:
             value, inferred = _read(match, state, events)
-            error = None
+            error, unresolved = None, False
         except DateError as exc:
             value, inferred, error = None, False, str(exc)
+            unresolved = isinstance(exc, Unresolved)
         outlet = _outlet(text, match) if kind == "source" else None
         found.append(
             FoundDate(
@@ -114,6 +110,7 @@ def find(
                 error,
                 outlet,
                 context if inferred else "",
+                unresolved,
             )
         )
         if kind != "source" and value is not None:
@@ -167,7 +164,7 @@ def _read(
         return _day_only(g, narrative)
     year = explicit_year if explicit_year is not None else narrative.year
     if year is None:
-        raise Unresolved(f"{UNRESOLVED}no year is stated before it")
+        raise Unresolved("cannot place: no year is stated before it")
     narrative.year, narrative.month = year, month
     return _month_day(year, month or 1, g), explicit_year is None
 
@@ -193,7 +190,7 @@ def _range(year: int, month: int, first: int, last: int) -> DateValue:
 
 def _day_only(g: dict[str, str | None], narrative: Narrative) -> tuple[DateValue, bool]:
     if narrative.year is None or narrative.month is None:
-        raise Unresolved(f"{UNRESOLVED}no month is stated before this day")
+        raise Unresolved("cannot place: no month is stated before this day")
     first = _num(g["day"] or g["da"]) or 0
     last = _num(g["db"])
     if last is None:

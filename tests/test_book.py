@@ -140,3 +140,14 @@ def test_the_book_editions_pass_the_validators(built: dict[str, Path], tmp_path:
     done = ed.nu_check(built["html"])
     assert done.returncode == 0, done.stdout + done.stderr
     assert ed.epubcheck_report(built["epub"], tmp_path / "report.json")["messages"] == []
+
+
+def test_changing_the_book_file_rebuilds_the_editions(book: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "book"
+    subprocess.run(["cp", "-r", str(book), str(copy)], check=True)
+    assert cli(copy, "build", "--format", "html").returncode == 0
+    book_file = copy / "manuscript" / "book.yaml"
+    book_file.write_text(book_file.read_text(encoding="utf-8").replace("title: ", "title: 新"))
+    done = cli(copy, "build", "--format", "html")
+    assert done.returncode == 0 and "(unchanged)" not in done.stdout
+    assert "新米ロ関係" in (copy / "build" / "book.html").read_text(encoding="utf-8")

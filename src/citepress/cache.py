@@ -1,7 +1,7 @@
 """The build cache: skip an edition whose inputs have not changed since it was built.
 
 An edition's key is a SHA-256 over everything it is made from: the settings, the
-manuscripts, the bibliography, the template files it uses (its own folder, the
+manuscripts and book file, the bibliography, the template files it uses (its own folder, the
 shared macros, the CSL style), the versions of citepress and of the tools that
 render it, and SOURCE_DATE_EPOCH. The key is kept in the project's
 ``.citepress-cache/`` (one file per output folder, so the output folder holds the
@@ -74,8 +74,7 @@ def keys(settings: Settings, formats: list[str]) -> dict[str, str]:
     _feed(common, "citepress", __version__)
     _feed(common, "tools", json.dumps(tool_versions(), sort_keys=True))
     _feed(common, "SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
-    inputs = [settings.root / "pyproject.toml", *settings.manuscripts(), *settings.bibliography]
-    for path in inputs:
+    for path in settings.inputs():
         _feed_file(common, settings, path)
     for path in _template_files(settings, SHARED_TEMPLATES):
         _feed_file(common, settings, path)
@@ -116,14 +115,9 @@ def _template_files(settings: Settings, names: tuple[str, ...]) -> list[Path]:
     for folder in reversed(search_path(settings.templates)):
         for name in names:
             target = folder / name
-            paths = (
-                sorted(p for p in target.rglob("*") if p.is_file())
-                if name.endswith("/")
-                else [target]
-            )
-            for path in paths:
-                if path.is_file():
-                    chosen[path.relative_to(folder).as_posix()] = path
+            paths = sorted(target.rglob("*")) if name.endswith("/") else [target]
+            for path in filter(Path.is_file, paths):
+                chosen[path.relative_to(folder).as_posix()] = path
     return [chosen[name] for name in sorted(chosen)]
 
 

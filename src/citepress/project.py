@@ -51,7 +51,7 @@ class Settings:
     def inputs(self) -> list[Path]:
         """Every file a check or build reads: never to be written."""
         files = [self.root / "pyproject.toml", *self.manuscripts(), *self.bibliography]
-        book = self.manuscript_dir / "book.yaml"
+        book = self.manuscript_dir / BOOK_FILE
         return [*files, book] if book.is_file() else files
 
     def refuse_overwrite(self, output: Path) -> None:

@@ -262,11 +262,12 @@ def _blank_comment_lines(text: str) -> str:
 def commented_keys(text: str, display: str) -> dict[str, str]:
     """Keys of entries that appear only on %-comment lines: key -> 'path:line'."""
     found: dict[str, str] = {}
-    locator = Locator(text)
+    number, counted = 1, 0  # line numbers counted forward: one pass, however many comments
     for line in _COMMENT_LINE.finditer(text):
+        number += text.count("\n", counted, line.start())
+        counted = line.start()
         for match in _COMMENTED_ENTRY.finditer(line.group()):
             if match.group(1).lower() not in _NOT_ENTRIES:
-                number = locator.position(line.start())[0]
                 found.setdefault(match.group(2), f"{display}:{number}")
     return found
 

@@ -37,12 +37,6 @@ def binary() -> str:
         raise PandocError(f"pandoc not found: {exc}") from exc
 
 
-@lru_cache(maxsize=1)
-def version() -> str:
-    """Pandoc's version line, part of every edition's cache key."""
-    return run(["--version"], "").splitlines()[0]
-
-
 def run(args: list[str], stdin: str) -> str:
     """Run pandoc sandboxed with ``args`` on ``stdin``; return its standard output."""
     command = [binary(), "+RTS", f"-M{MEMORY}", "-RTS", "--sandbox", *args]

@@ -130,8 +130,10 @@ def chapter_rows(repeat: int, tmp: Path) -> list[str]:
 
 
 def _pdf_edition_html() -> str:
-    from citepress import check, project  # noqa: PLC0415
-    from citepress.render import convert, pdf, templates  # noqa: PLC0415
+    from citepress import check  # noqa: PLC0415
+    from citepress import config as project  # noqa: PLC0415
+    from citepress.render import convert, templates  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
 
     settings = project.load(ROOT)
     checked = check.read(settings)

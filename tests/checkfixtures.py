@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from citepress import check, formatters, project
+from citepress import check
+from citepress import config as project
+from citepress.report import formatters
 
 FIXTURES = Path(__file__).parent / "fixtures" / "check"
 

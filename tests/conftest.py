@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from citepress import build, project
+from citepress import config as project
+from citepress.publish import build
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "manuscript" / "chapter-03.md"

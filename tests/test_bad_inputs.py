@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from citepress import check, project
+from citepress import check
+from citepress import config as project
 from citepress.diagnostics import CODES
 from tests import badinputs
 from tests.conftest import CHAPTER

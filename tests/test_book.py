@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from scripts.make_book import make_book
 
-from citepress import build, check, project
+from citepress import check
+from citepress import config as project
+from citepress.publish import build
 from tests import editions as ed
 from tests.runcli import cli
 

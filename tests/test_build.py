@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from citepress import atomic, build, project
+from citepress import config as project
+from citepress.publish import atomic, build
 from citepress.render import csl
 from citepress.render.templates import PACKAGE_TEMPLATES
 from tests import editions as ed

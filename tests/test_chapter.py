@@ -7,7 +7,9 @@ import re
 
 import pypandoc
 
-from citepress import bibliography, check, manuscript, project
+from citepress import check
+from citepress import config as project
+from citepress.sources import bibliography, manuscript
 from tests.conftest import BIB, CHAPTER, ROOT
 
 # What an entry may say: only what the chapter gives (see README, Bibliography conventions).

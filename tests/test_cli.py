@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from citepress import formatters
 from citepress.cli import main
+from citepress.report import formatters
 from tests.checkfixtures import FIXTURES, make_project
 from tests.conftest import ROOT
 

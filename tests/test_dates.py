@@ -9,8 +9,9 @@ from edtf import parse_edtf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citepress import bibliography, jadates, manuscript
-from citepress.dates import DateError, parse
+from citepress.dates import ja as jadates
+from citepress.dates.edtf import DateError, parse
+from citepress.sources import bibliography, manuscript
 
 EVENTS = {"9.11": "2001-09-11"}
 PATTERN = jadates.compile_pattern(EVENTS)

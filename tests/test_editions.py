@@ -13,7 +13,7 @@ import pytest
 from fontTools.ttLib import TTCollection
 from pypdf import PdfReader
 
-from citepress import bibliography
+from citepress.sources import bibliography
 from tests import editions as ed
 from tests.conftest import BIB, EPOCH, ROOT
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from citepress import manuscript
+from citepress.sources import manuscript
 from tests.conftest import CHAPTER, RECEIVED
 
 CITATION_GROUP = re.compile(r"\[[^\[\]]*@[^\[\]]*\]")

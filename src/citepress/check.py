@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from citepress import bibliography, manuscript, timeline
 from citepress.checks import dates as date_checks
 from citepress.checks import references
-from citepress.dates import DateError
-from citepress.dates import parse as parse_date
+from citepress.config import Settings
+from citepress.dates import timeline
+from citepress.dates.edtf import DateError
+from citepress.dates.edtf import parse as parse_date
 from citepress.diagnostics import Diagnostic, apply_severities, make
-from citepress.project import Settings
+from citepress.sources import bibliography, manuscript
 
 
 @dataclass

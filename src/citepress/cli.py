@@ -93,7 +93,7 @@ def _interrupt(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``citepress`` command; returns the exit code."""
     args = parser().parse_args(argv)
-    from citepress.project import ProjectError  # noqa: PLC0415
+    from citepress.config import ProjectError  # noqa: PLC0415
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -123,8 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from citepress import check, formatters, project, report  # noqa: PLC0415
+    from citepress import check  # noqa: PLC0415
+    from citepress import config as project  # noqa: PLC0415
     from citepress.diagnostics import count  # noqa: PLC0415
+    from citepress.report import formatters  # noqa: PLC0415
+    from citepress.report import timeline as report  # noqa: PLC0415
 
     settings = project.load(args.project)
     if args.output is not None:
@@ -140,7 +143,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         text = formatters.FORMATTERS[args.format](result.diagnostics)
     if args.output is not None:
-        from citepress.atomic import write_text  # noqa: PLC0415
+        from citepress.publish.atomic import write_text  # noqa: PLC0415
 
         write_text(args.output, text)
     else:
@@ -149,7 +152,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _formats(value: str) -> list[str]:
-    from citepress.build import FORMATS  # noqa: PLC0415
+    from citepress.publish.build import FORMATS  # noqa: PLC0415
 
     chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
     unknown = [fmt for fmt in chosen if fmt not in FORMATS]
@@ -161,8 +164,10 @@ def _formats(value: str) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from citepress import build, formatters, project  # noqa: PLC0415
+    from citepress import config as project  # noqa: PLC0415
     from citepress.diagnostics import count  # noqa: PLC0415
+    from citepress.publish import build  # noqa: PLC0415
+    from citepress.report import formatters  # noqa: PLC0415
 
     settings = project.load(args.project)
 
@@ -211,7 +216,9 @@ def _shown(path: Path) -> str:
 
 
 def _dates(args: argparse.Namespace) -> int:
-    from citepress import check, project, report  # noqa: PLC0415
+    from citepress import check  # noqa: PLC0415
+    from citepress import config as project  # noqa: PLC0415
+    from citepress.report import timeline as report  # noqa: PLC0415
 
     settings = project.load(args.project)
     result = check.run(settings)

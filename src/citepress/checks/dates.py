@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from citepress.bibliography import Bibliography, Entry
-from citepress.dates import DateError, DateValue, parse
+from citepress.dates.edtf import DateError, DateValue, parse
+from citepress.dates.ja import FoundDate
+from citepress.dates.timeline import Section, Sentence
 from citepress.diagnostics import Diagnostic, make
-from citepress.jadates import FoundDate
-from citepress.manuscript import Citation, Manuscript
-from citepress.timeline import Section, Sentence
+from citepress.sources.bibliography import Bibliography, Entry
+from citepress.sources.manuscript import Citation, Manuscript
 
 # A month-day date read with the story's year is flagged when it lands this far
 # before the date just before it: a short step back is a normal flashback in

@@ -6,9 +6,9 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from citepress.bibliography import Bibliography, Entry
 from citepress.diagnostics import Diagnostic, make
-from citepress.manuscript import Manuscript
+from citepress.sources.bibliography import Bibliography, Entry
+from citepress.sources.manuscript import Manuscript
 
 STRAY_MARKER = re.compile(r"（注\s*[0-9０-９]+）")
 # biblatex's required fields, by entry type (the types this project uses, and common ones).

@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from citepress.bibliography import Bibliography
-from citepress.manuscript import Manuscript
-from citepress.project import Settings, edition_time
+from citepress.config import Settings, edition_time
 from citepress.render import csl, document, pandoc, templates
 from citepress.render.model import Book, Chapter
+from citepress.sources.bibliography import Bibliography
+from citepress.sources.manuscript import Manuscript
 
 CSL_STYLE = "csl/citepress-note-ja.csl"
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from citepress.bibliography import Bibliography, Entry
-from citepress.dates import DateError
-from citepress.dates import parse as parse_date
+from citepress.dates.edtf import DateError
+from citepress.dates.edtf import parse as parse_date
+from citepress.sources.bibliography import Bibliography, Entry
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?([?~%]?)$")
 MISSING_LABELS = {

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
-from citepress.dates import DateError, DateValue, from_parts, parse
+from citepress.dates.edtf import DateError, DateValue, from_parts, parse
 
 Kind = Literal["event", "source", "reference"]
 _D = "[0-9０-９]"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from citepress.check import CheckResult
-from citepress.formatters import summary
-from citepress.jadates import FoundDate
+from citepress.dates.ja import FoundDate
+from citepress.report.formatters import summary
 
 _KINDS = {"event": "", "source": " (source's date)", "reference": " (named event)"}
 

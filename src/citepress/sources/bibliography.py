@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citepress.diagnostics import Diagnostic, make
-from citepress.locate import Locator, read_text
+from citepress.sources.locate import Locator, read_text
 
 if TYPE_CHECKING:
     from bibtexparser import model

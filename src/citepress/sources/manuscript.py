@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from citepress.diagnostics import Diagnostic, make
-from citepress.locate import Locator, read_text
+from citepress.sources.locate import Locator, read_text
 
 REQUIRED_FRONT_MATTER = ("title", "author", "lang")
 

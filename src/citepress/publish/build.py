@@ -17,11 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from citepress import atomic
-from citepress.cache import Cache, keys
+from citepress.config import Settings
 from citepress.diagnostics import Diagnostic, count
-from citepress.parallel import Worker, WorkerError
-from citepress.project import Settings
+from citepress.publish import atomic
+from citepress.publish.cache import Cache, keys
+from citepress.publish.worker import Worker, WorkerError
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -137,7 +137,7 @@ class _Run:
 
     def _start_pdf(self, worker: Worker, book: Book, env: Environment) -> Future[bytes]:
         """Hand the worker the PDF edition's HTML, made here: it needs no Jinja or Book."""
-        from citepress.render import pdf  # noqa: PLC0415
+        from citepress.render.editions import pdf  # noqa: PLC0415
 
         page = _guarded(partial(pdf.html, book, env, self.settings.page_size))
         return worker.run(_pdf_from_html, page, pdf.identifier(book), assets(self.settings))
@@ -163,7 +163,7 @@ def render_guarded(fmt: str, book: Book, settings: Settings, env: Environment) -
 
 def _pdf_from_html(page: str, pdf_id: bytes, folders: list[Path]) -> bytes:
     """In the worker: lay out the PDF (failures as BuildError, which pickles)."""
-    from citepress.render import pdf  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
 
     return _guarded(partial(pdf.write, page, pdf_id, folders))
 
@@ -175,7 +175,7 @@ def assets(settings: Settings) -> list[Path]:
 
 def render(fmt: str, book: Book, env: Environment, settings: Settings) -> bytes:
     """The bytes of one edition."""
-    from citepress.render import epub, html, pdf  # noqa: PLC0415
+    from citepress.render.editions import epub, html, pdf  # noqa: PLC0415
 
     if fmt == "html":
         return html.render(book, env)
@@ -216,8 +216,8 @@ def _guarded(step: Callable[[], T]) -> T:
     """Run a render step; turn the render stack's failures into BuildError."""
     from jinja2 import TemplateError, TemplateSyntaxError  # noqa: PLC0415
 
+    from citepress.render.editions.pdf import RefusedResource  # noqa: PLC0415
     from citepress.render.pandoc import PandocError  # noqa: PLC0415
-    from citepress.render.pdf import RefusedResource  # noqa: PLC0415
     from citepress.render.templates import TemplateError as MissingTemplate  # noqa: PLC0415
 
     try:

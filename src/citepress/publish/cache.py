@@ -19,8 +19,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from citepress import __version__, atomic
-from citepress.project import Settings
+from citepress import __version__
+from citepress.config import Settings
+from citepress.publish import atomic
 
 CACHE_DIR = ".citepress-cache"
 TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf")

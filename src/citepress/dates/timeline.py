@@ -6,9 +6,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
-from citepress.dates import DateError, DateValue, parse
-from citepress.jadates import FoundDate, Narrative, compile_pattern, find
-from citepress.manuscript import Citation, Manuscript
+from citepress.dates.edtf import DateError, DateValue, parse
+from citepress.dates.ja import FoundDate, Narrative, compile_pattern, find
+from citepress.sources.manuscript import Citation, Manuscript
 
 # A sentence ends at 。, and a citation that follows the 。 still belongs to it.
 _SENTENCE_END = re.compile(r"。(?:\s*\[[^\[\]]*@[^\[\]]*\])*")

@@ -47,7 +47,7 @@ def _warm_up() -> None:
     # The imports are the point: pay for them while the parent checks and converts.
     import weasyprint  # noqa: F401, PLC0415
 
-    import citepress.render.pdf  # noqa: F401, PLC0415 -- and its fetcher
+    import citepress.render.editions.pdf  # noqa: F401, PLC0415 -- and its fetcher
 
 
 class Worker:

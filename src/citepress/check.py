@@ -11,7 +11,7 @@ from citepress.config import Settings
 from citepress.dates import timeline
 from citepress.dates.edtf import DateError
 from citepress.dates.edtf import parse as parse_date
-from citepress.diagnostics import Diagnostic, apply_severities, make
+from citepress.diagnostics import Code, Diagnostic, apply_severities, make
 from citepress.sources import bibliography, manuscript
 
 
@@ -32,7 +32,7 @@ def read(settings: Settings) -> CheckResult:
     if not paths:
         result.diagnostics.append(
             make(
-                "md.front-matter",
+                Code.MD_FRONT_MATTER,
                 "no chapter (*.md) in the manuscript folder",
                 settings.relative(settings.manuscript_dir),
             )
@@ -92,5 +92,5 @@ def _edition(docs: list[manuscript.Manuscript], diags: list[Diagnostic]) -> dt.d
         try:
             dates.append(parse_date(str(raw)).upper)
         except DateError as exc:
-            diags.append(make("md.front-matter", f"date: {exc}", doc.path, 1, 1))
+            diags.append(make(Code.MD_FRONT_MATTER, f"date: {exc}", doc.path, 1, 1))
     return max(dates, default=None) or dt.datetime.now(tz=dt.UTC).date()

@@ -1,65 +1,167 @@
-"""Diagnostics are data: a frozen record, a registry of stable codes, severities."""
+"""Diagnostics are data: a frozen record, one registry of stable codes, severities.
+
+Every code is a member of :class:`Code` (as MyST-Parser's ``MystWarnings``), with
+its default severity and a one-line summary; emitting a code that is not a member
+is a type error. The README's table of codes is tested against this registry.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Literal
 
 Severity = Literal["error", "warning", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
 
 
-@dataclass(frozen=True)
-class Code:
-    """A stable diagnostic code, its default severity and a one-line summary."""
+class Code(StrEnum):
+    """A stable diagnostic code: its name, default severity and what it means."""
 
-    name: str
     severity: Severity
     summary: str
 
+    def __new__(cls, name: str, severity: Severity, summary: str) -> Code:
+        member = str.__new__(cls, name)
+        member._value_ = name
+        member.severity = severity
+        member.summary = summary
+        return member
 
-_CODES = [
-    Code("ref.undefined", "error", "A citation names a key that is not in the bibliography."),
-    Code("ref.unused", "warning", "A bibliography entry is never cited."),
-    Code("ref.count", "error", "The number of endnotes differs from the expected count."),
-    Code("ref.stray-marker", "error", "A literal note marker （注N） was left in the text."),
-    Code("ref.broken-link", "error", "An internal link points to an anchor that does not exist."),
-    Code("ref.in-heading", "error", "A citation stands inside a heading."),
-    Code("ref.empty", "error", "A citation has no key, as in [@]."),
-    Code("bib.syntax", "error", "A BibTeX block could not be parsed."),
-    Code(
-        "bib.duplicate-key", "error", "Two entries share a key (keys are compared ignoring case)."
-    ),
-    Code("bib.duplicate-field", "error", "An entry sets the same field twice."),
-    Code("bib.undefined-string", "error", "A field uses an @string macro that is not defined."),
-    Code(
-        "bib.missing-crossref", "error", "A crossref or xdata field names an entry that is absent."
-    ),
-    Code("bib.dropped", "error", "An entry the file declares was not parsed (nothing is dropped)."),
-    Code(
-        "bib.incomplete", "warning", "An entry declares fields still missing for a full citation."
-    ),
-    Code("bib.missing-field", "warning", "A required field is absent and not declared missing."),
-    Code("date.invalid", "error", "A date does not parse as EDTF or is not a real calendar date."),
-    Code("date.legacy-mismatch", "error", "The date field disagrees with year/month/day."),
-    Code("date.before-event", "error", "A source is dated before the event its sentence states."),
-    Code("date.source-mismatch", "error", "The text dates a source differently from its entry."),
-    Code("date.future", "error", "A source is dated after the edition's date."),
-    Code("date.backwards", "warning", "A date runs backwards against the narrative around it."),
-    Code("date.outside-section", "warning", "A date falls outside the period its section covers."),
-    Code("md.front-matter", "error", "The YAML front matter is missing, broken or incomplete."),
-    Code("md.nesting", "error", "Block quotes or lists nest deeper than can be rendered."),
-    Code("md.encoding", "error", "A source file is not valid UTF-8 text."),
-]
-CODES: dict[str, Code] = {code.name: code for code in _CODES}
+    REF_UNDEFINED = (
+        "ref.undefined",
+        "error",
+        "a citation key is not in the bibliography (nearest keys suggested)",
+    )
+    REF_UNUSED = "ref.unused", "warning", "an entry is never cited"
+    REF_COUNT = "ref.count", "error", "the number of endnotes differs from `expected-notes`"
+    REF_STRAY_MARKER = "ref.stray-marker", "error", "a literal （注N） is left in the text"
+    REF_BROKEN_LINK = "ref.broken-link", "error", "`[…](#id)` points to no anchor"
+    REF_IN_HEADING = "ref.in-heading", "error", "a citation inside a heading"
+    REF_EMPTY = "ref.empty", "error", "`[@]` cites nothing"
+    BIB_SYNTAX = "bib.syntax", "error", "a block bibtexparser could not parse"
+    BIB_ENCODING = (
+        "bib.encoding",
+        "error",
+        "a .bib file that is not UTF-8 text, or holds NUL bytes or control characters",
+    )
+    BIB_DUPLICATE_KEY = (
+        "bib.duplicate-key",
+        "error",
+        "two entries share a key, also ignoring case",
+    )
+    BIB_DUPLICATE_FIELD = "bib.duplicate-field", "error", "a field set twice in one entry"
+    BIB_UNDEFINED_STRING = "bib.undefined-string", "error", "an `@string` macro that is not defined"
+    BIB_MISSING_CROSSREF = (
+        "bib.missing-crossref",
+        "error",
+        "`crossref`/`xdata` names an absent entry",
+    )
+    BIB_CROSSREF_CYCLE = (
+        "bib.crossref-cycle",
+        "error",
+        "`crossref`/`xdata` entries that inherit from each other in a loop",
+    )
+    BIB_TOO_LARGE = (
+        "bib.too-large",
+        "error",
+        "a field whose `@string` macros expand past the size limit (1 MB)",
+    )
+    BIB_DROPPED = (
+        "bib.dropped",
+        "error",
+        "an entry the file declares did not come out of the parser",
+    )
+    BIB_INCOMPLETE = (
+        "bib.incomplete",
+        "warning",
+        "the entry's `missing` field lists what an editor must still supply",
+    )
+    BIB_MISSING_FIELD = (
+        "bib.missing-field",
+        "warning",
+        "a required biblatex field is absent and not declared missing",
+    )
+    DATE_INVALID = (
+        "date.invalid",
+        "error",
+        "a date that is not EDTF or not a real date, in the .bib or the text",
+    )
+    DATE_LEGACY_MISMATCH = (
+        "date.legacy-mismatch",
+        "error",
+        "`date` disagrees with `year`/`month`/`day`",
+    )
+    DATE_BEFORE_EVENT = (
+        "date.before-event",
+        "error",
+        "a cited source is dated before the latest date its sentence states",
+    )
+    DATE_SOURCE_MISMATCH = (
+        "date.source-mismatch",
+        "error",
+        "the text dates a source (ニューヨーク・タイムズ（2001年10月25日）) and its entry disagrees",
+    )
+    DATE_FUTURE = "date.future", "error", "a source dated after the edition's date"
+    DATE_BACKWARDS = (
+        "date.backwards",
+        "warning",
+        "a month-day date read with the story's year lands more than 90 days before "
+        "the date just told",
+    )
+    DATE_OUTSIDE_SECTION = (
+        "date.outside-section",
+        "warning",
+        "a date outside the `period` its section heading declares",
+    )
+    MD_FRONT_MATTER = (
+        "md.front-matter",
+        "error",
+        "front matter missing, broken YAML, or without title/author/lang",
+    )
+    MD_METADATA = (
+        "md.metadata",
+        "error",
+        "metadata pandoc would obey: a YAML block in the body, or `bibliography`, `csl`, "
+        "`references`, `nocite` and the like in the front matter",
+    )
+    MD_NESTING = (
+        "md.nesting",
+        "error",
+        "block quotes, lists or inline markup nested more than 50 deep (pathological input)",
+    )
+    MD_ENCODING = (
+        "md.encoding",
+        "error",
+        "a chapter that is not UTF-8 text, or holds NUL bytes or control characters "
+        "(no XML or HTML can carry them)",
+    )
+    MD_NO_CHAPTER = "md.no-chapter", "error", "the manuscript folder holds no chapter (`*.md`)"
+    MD_SLUG_COLLISION = (
+        "md.slug-collision",
+        "error",
+        "two chapter files whose names give the same identifier (`a b.md`, `a-b.md`)",
+    )
+    IO_UNREADABLE = (
+        "io.unreadable",
+        "error",
+        "a source file that cannot be read: missing, not permitted, not a regular file, "
+        "too large, or a link to a file outside the project",
+    )
+    INTERNAL_POSITION = (
+        "internal.position",
+        "warning",
+        "citepress could not place a fact of pandoc's reading in the source text "
+        "(a bug: please report it); the position given is the block's",
+    )
 
 
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem found in one place. Lines and columns are 1-based; 0 = unknown."""
 
-    code: str
+    code: Code
     severity: Severity
     message: str
     path: str
@@ -71,14 +173,14 @@ class Diagnostic:
         return (self.path, self.line, self.column, self.code)
 
 
-def make(code: str, message: str, path: str, line: int = 0, column: int = 0) -> Diagnostic:
+def make(code: Code, message: str, path: str, line: int = 0, column: int = 0) -> Diagnostic:
     """Create a diagnostic with the default severity of ``code``."""
-    return Diagnostic(code, CODES[code].severity, message, path, line, column)
+    return Diagnostic(code, code.severity, message, path, line, column)
 
 
 def apply_severities(
     diagnostics: Iterable[Diagnostic],
-    overrides: Mapping[str, Severity],
+    overrides: Mapping[Code, Severity],
     strict: bool = False,
 ) -> list[Diagnostic]:
     """Apply per-code severity settings, then ``strict`` (warnings become errors)."""

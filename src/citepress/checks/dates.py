@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from citepress.dates.edtf import DateError, DateValue, parse
 from citepress.dates.ja import FoundDate
 from citepress.dates.timeline import Section, Sentence
-from citepress.diagnostics import Diagnostic, make
+from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources.bibliography import Bibliography, Entry
 from citepress.sources.manuscript import Citation, Manuscript
 
@@ -32,7 +32,7 @@ def entry_dates(bib: Bibliography) -> tuple[dict[str, DateValue], list[Diagnosti
         except DateError as exc:
             diags.append(
                 make(
-                    "date.invalid",
+                    Code.DATE_INVALID,
                     f"date of {entry.key!r}: {exc}",
                     entry.path,
                     *entry.where("date"),
@@ -56,7 +56,7 @@ def _legacy_only(entry: Entry) -> list[Diagnostic]:
     except DateError as exc:
         return [
             make(
-                "date.invalid",
+                Code.DATE_INVALID,
                 f"year/month/day of {entry.key!r}: {exc}",
                 entry.path,
                 *entry.where("year"),
@@ -81,7 +81,7 @@ def _legacy_mismatch(entry: Entry, value: DateValue) -> list[Diagnostic]:
         if not fits:
             diags.append(
                 make(
-                    "date.legacy-mismatch",
+                    Code.DATE_LEGACY_MISMATCH,
                     f"{name} = {raw!r} of {entry.key!r} disagrees with date = {value}",
                     entry.path,
                     *entry.where(name),
@@ -98,7 +98,7 @@ def check_future(
         value = values.get(entry.key)
         if value is not None and value.lower > edition:
             yield make(
-                "date.future",
+                Code.DATE_FUTURE,
                 f"{entry.key!r} is dated {value}, after the edition's date {edition.isoformat()}",
                 entry.path,
                 *entry.where("date"),
@@ -113,7 +113,7 @@ def check_text_dates(
         if section.error:
             line, column = doc.position(section.offset)
             yield make(
-                "date.invalid",
+                Code.DATE_INVALID,
                 f"period of section #{section.ident}: {section.error}",
                 doc.path,
                 line,
@@ -125,14 +125,14 @@ def check_text_dates(
             line, column = doc.position(found.start)
             if found.error and not found.unresolved:
                 yield make(
-                    "date.invalid", f"「{found.surface}」: {found.error}", doc.path, line, column
+                    Code.DATE_INVALID, f"「{found.surface}」: {found.error}", doc.path, line, column
                 )
             if found.value is None or found.kind == "reference":
                 continue
             if found.kind == "source":
                 if found.value.lower > edition:
                     yield make(
-                        "date.future",
+                        Code.DATE_FUTURE,
                         f"source dated 「{found.surface}」 "
                         f"({found.value}) is after the edition's date {edition}",
                         doc.path,
@@ -158,7 +158,7 @@ def _chronology(
         where = doc.position(previous.start)[0]
         days = (previous.value.lower - found.value.upper).days
         yield make(
-            "date.backwards",
+            Code.DATE_BACKWARDS,
             f"「{found.surface}」 is read as {found.value}, taking "
             f"the year from 「{previous.surface}」 (line {where}), which puts it {days} "
             "days before the date just told; if another year is meant, write the year",
@@ -171,7 +171,7 @@ def _chronology(
         found.value.upper < period.lower or found.value.lower > period.upper
     ):
         yield make(
-            "date.outside-section",
+            Code.DATE_OUTSIDE_SECTION,
             f"「{found.surface}」 ({found.value}) falls outside "
             f"the period {period} of section #{sentence.section}",
             doc.path,
@@ -194,7 +194,7 @@ def check_sources(
             if value.upper < latest.value.lower:
                 line, column = doc.position(cite.offset)
                 yield make(
-                    "date.before-event",
+                    Code.DATE_BEFORE_EVENT,
                     f"{cite.key!r} is dated {value}, before "
                     f"「{latest.surface}」 ({latest.value}) stated in the sentence "
                     "that cites it",
@@ -224,7 +224,7 @@ def _text_dated_sources(
                 if value.upper < found.value.lower or value.lower > found.value.upper:
                     line, column = doc.position(found.start)
                     yield make(
-                        "date.source-mismatch",
+                        Code.DATE_SOURCE_MISMATCH,
                         f"the text dates {found.outlet} "
                         f"「{found.surface}」 ({found.value}), but entry {cite.key!r} "
                         f"says {value}",

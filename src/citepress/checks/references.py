@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from citepress.diagnostics import Diagnostic, make
+from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources.bibliography import Bibliography, Entry
 from citepress.sources.manuscript import Manuscript
 
@@ -32,10 +32,10 @@ def check_citations(docs: list[Manuscript], bib: Bibliography) -> Iterator[Diagn
             line, column = doc.position(cite.offset)
             if cite.key not in entries:
                 message = _undefined(cite.key, entries, bib.commented)
-                yield make("ref.undefined", message, doc.path, line, column)
+                yield make(Code.REF_UNDEFINED, message, doc.path, line, column)
             if cite.in_heading:
                 yield make(
-                    "ref.in-heading",
+                    Code.REF_IN_HEADING,
                     f"citation @{cite.key} stands inside a heading; move it into the text",
                     doc.path,
                     line,
@@ -44,7 +44,7 @@ def check_citations(docs: list[Manuscript], bib: Bibliography) -> Iterator[Diagn
     for entry in bib.entries:
         if entry.key not in cited:
             yield make(
-                "ref.unused",
+                Code.REF_UNUSED,
                 f"entry {entry.key!r} is never cited",
                 entry.path,
                 entry.line,
@@ -77,7 +77,7 @@ def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagno
             for match in STRAY_MARKER.finditer(block.text):
                 line, column = doc.position(block.offsets[match.start()])
                 yield make(
-                    "ref.stray-marker",
+                    Code.REF_STRAY_MARKER,
                     f"literal note marker {match.group(0)} in the "
                     "text; replace it with a citation [@key]",
                     doc.path,
@@ -91,7 +91,7 @@ def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagno
         notes = max((c.note for c in doc.citations), default=0)
         if wanted is not None and notes != wanted:
             yield make(
-                "ref.count",
+                Code.REF_COUNT,
                 f"the chapter has {notes} endnote{'s' * (notes != 1)}; the settings expect "
                 f"{wanted} (expected-notes in {where})",
                 doc.path,
@@ -109,7 +109,7 @@ def check_links(docs: list[Manuscript]) -> Iterator[Diagnostic]:
                 near = difflib.get_close_matches(link.target, list(doc.anchors), n=1)
                 hint = f"; did you mean #{near[0]}?" if near else ""
                 yield make(
-                    "ref.broken-link",
+                    Code.REF_BROKEN_LINK,
                     f"link to #{link.target}: no such anchor{hint}",
                     doc.path,
                     line,
@@ -125,7 +125,7 @@ def check_entries(bib: Bibliography) -> Iterator[Diagnostic]:
             for target in filter(None, (t.strip() for t in entry.fields.get(name, "").split(","))):
                 if target not in keys:
                     yield make(
-                        "bib.missing-crossref",
+                        Code.BIB_MISSING_CROSSREF,
                         f"{name} of {entry.key!r} names "
                         f"{target!r}, which is not in the bibliography",
                         entry.path,
@@ -133,7 +133,7 @@ def check_entries(bib: Bibliography) -> Iterator[Diagnostic]:
                     )
         if entry.missing:
             yield make(
-                "bib.incomplete",
+                Code.BIB_INCOMPLETE,
                 f"entry {entry.key!r} still needs: {', '.join(entry.missing)}",
                 entry.path,
                 *entry.where("missing"),
@@ -145,7 +145,7 @@ def check_entries(bib: Bibliography) -> Iterator[Diagnostic]:
         ]
         if absent and not entry.damaged:  # a missing comma merges fields: bib.syntax says so
             yield make(
-                "bib.missing-field",
+                Code.BIB_MISSING_FIELD,
                 f"@{entry.entry_type} {entry.key!r} lacks "
                 f"{', '.join(absent)}; supply it or list it in 'missing'",
                 entry.path,

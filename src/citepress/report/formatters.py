@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from citepress import __version__
-from citepress.diagnostics import CODES, Diagnostic, count
+from citepress.diagnostics import Code, Diagnostic, count
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _COLOURS = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m"}
@@ -48,7 +48,7 @@ def as_json(diagnostics: Sequence[Diagnostic]) -> str:
                 "version": __version__,
                 "errors": count(diagnostics, "error"),
                 "warnings": count(diagnostics, "warning"),
-                "diagnostics": [vars(d) for d in diagnostics],
+                "diagnostics": [{**vars(d), "code": str(d.code)} for d in diagnostics],
             },
             ensure_ascii=False,
             indent=2,
@@ -59,7 +59,7 @@ def as_json(diagnostics: Sequence[Diagnostic]) -> str:
 
 def sarif(diagnostics: Sequence[Diagnostic]) -> str:
     """A SARIF 2.1.0 log for code-scanning upload (ruleId = the code)."""
-    rules = sorted({d.code for d in diagnostics} | set(CODES))
+    rules = sorted(Code)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -76,13 +76,12 @@ def sarif(diagnostics: Sequence[Diagnostic]) -> str:
     return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
 
 
-def _rule(code: str) -> dict[str, Any]:
-    info = CODES[code]
-    level = "note" if info.severity == "note" else info.severity
+def _rule(code: Code) -> dict[str, Any]:
+    level = code.severity
     return {
-        "id": code,
+        "id": str(code),
         "name": code.replace(".", "-"),
-        "shortDescription": {"text": info.summary},
+        "shortDescription": {"text": code.summary},
         "defaultConfiguration": {"level": level},
     }
 
@@ -92,7 +91,7 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
     if d.line:
         location["region"] = {"startLine": d.line, "startColumn": d.column or 1}
     return {
-        "ruleId": d.code,
+        "ruleId": str(d.code),
         "ruleIndex": rule_index,
         "level": d.severity,
         "message": {"text": d.message},

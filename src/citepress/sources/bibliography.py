@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citepress.diagnostics import Diagnostic, make
+from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources.locate import Locator, read_text
 
 if TYPE_CHECKING:
@@ -79,12 +79,12 @@ def load(paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[Diagnostic]]
         try:
             data = path.read_bytes()
         except OSError as exc:
-            diags.append(make("bib.syntax", f"cannot read the file: {exc.strerror}", display))
+            diags.append(make(Code.BIB_SYNTAX, f"cannot read the file: {exc.strerror}", display))
             continue
         text, error = read_text(data)
         if error is not None:
             line, column, message = error.split(":", 2)
-            diags.append(make("md.encoding", message.strip(), display, int(line), int(column)))
+            diags.append(make(Code.MD_ENCODING, message.strip(), display, int(line), int(column)))
             continue
         entries, file_diags = parse(text, display)
         bib.commented.update(commented_keys(text, display))
@@ -116,11 +116,11 @@ def parse(text: str, display: str) -> tuple[list[Entry], list[Diagnostic]]:
             dups = _dup_fields(block)
             line, column = _repeat_position(lines, block.start_line or 0, dups[0])
             message = f"entry {entry.key!r} sets {', '.join(map(repr, dups))} more than once"
-            diags.append(make("bib.duplicate-field", message, display, line, column))
+            diags.append(make(Code.BIB_DUPLICATE_FIELD, message, display, line, column))
         elif isinstance(block, model.DuplicateBlockKeyBlock):
             diags.append(
                 _failed(
-                    block, lines, display, "bib.duplicate-key", f"duplicate entry key {block.key!r}"
+                    block, lines, display, Code.BIB_DUPLICATE_KEY, f"duplicate entry key {block.key!r}"
                 )
             )
         elif isinstance(block, model.ParsingFailedBlock):
@@ -146,7 +146,7 @@ def _entry(
     )
     if not entry.key.strip():
         diags.append(
-            make("bib.syntax", f"@{entry.entry_type} entry has no key", display, line + 1, 1)
+            make(Code.BIB_SYNTAX, f"@{entry.entry_type} entry has no key", display, line + 1, 1)
         )
     for fld in block.fields:
         name = fld.key.lower()
@@ -158,7 +158,7 @@ def _entry(
             near = str(exc)[:40]
             diags.append(
                 make(
-                    "bib.syntax",
+                    Code.BIB_SYNTAX,
                     f"field {name!r} of {entry.key!r} has a malformed value near {near!r}; "
                     "is a comma missing?",
                     display,
@@ -170,7 +170,7 @@ def _entry(
         entry.fields[name] = value
         diags += [
             make(
-                "bib.undefined-string",
+                Code.BIB_UNDEFINED_STRING,
                 f"field {name!r} of {entry.key!r} uses undefined @string {macro!r}",
                 display,
                 *where,
@@ -283,9 +283,9 @@ def _syntax_error(block: model.ParsingFailedBlock, lines: list[str], display: st
     unclosed = _unclosed_value(lines, start) if "end of file" in reason else None
     if unclosed is None:
         message = f"cannot parse this block: {reason.strip()}"
-        return _failed(block, lines, display, "bib.syntax", message)
+        return _failed(block, lines, display, Code.BIB_SYNTAX, message)
     line, column, message = unclosed
-    return make("bib.syntax", message, display, line, column)
+    return make(Code.BIB_SYNTAX, message, display, line, column)
 
 
 def _unclosed_value(lines: list[str], start: int) -> tuple[int, int, str] | None:
@@ -373,7 +373,7 @@ def _dropped(text: str, blocks: list[model.Block], display: str) -> list[Diagnos
         if line - 1 not in parsed and not _inside_comment(line - 1, blocks):
             diags.append(
                 make(
-                    "bib.dropped",
+                    Code.BIB_DROPPED,
                     f"the @{match.group(1)} declared here was not parsed; check its "
                     "@type{key, ...} syntax and the block before it",
                     display,
@@ -405,7 +405,7 @@ def _duplicate_keys(entries: list[Entry]) -> list[Diagnostic]:
             line, _ = first.where()
             diags.append(
                 make(
-                    "bib.duplicate-key",
+                    Code.BIB_DUPLICATE_KEY,
                     f"key {entry.key!r} differs only in case from {first.key!r} "
                     f"({first.path}:{line})",
                     entry.path,

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from citepress.diagnostics import Diagnostic, make
+from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources.locate import Locator, read_text
 
 REQUIRED_FRONT_MATTER = ("title", "author", "lang")
@@ -90,11 +90,11 @@ def load(path: Path, display: str) -> tuple[Manuscript | None, list[Diagnostic]]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [make("md.encoding", f"cannot read the file: {exc.strerror}", display)]
+        return None, [make(Code.MD_ENCODING, f"cannot read the file: {exc.strerror}", display)]
     text, error = read_text(data)
     if error is not None:
         line, column, message = error.split(":", 2)
-        return None, [make("md.encoding", message.strip(), display, int(line), int(column))]
+        return None, [make(Code.MD_ENCODING, message.strip(), display, int(line), int(column))]
     return parse(text, display)
 
 
@@ -132,7 +132,7 @@ def _nesting(doc: Manuscript, masked: str) -> list[Diagnostic]:
             if depth > MAX_NESTING:
                 line, column = doc.position(match.start())
                 message = f"{what} nested {depth} deep; at most {MAX_NESTING} can be rendered"
-                return [make("md.nesting", message, doc.path, line, column)]
+                return [make(Code.MD_NESTING, message, doc.path, line, column)]
     return []
 
 
@@ -148,7 +148,7 @@ def _front_matter(text: str, path: str) -> tuple[dict[str, Any], int, list[Diagn
             0,
             [
                 make(
-                    "md.front-matter", "the file does not start with '---' front matter", path, 1, 1
+                    Code.MD_FRONT_MATTER, "the file does not start with '---' front matter", path, 1, 1
                 )
             ],
         )
@@ -157,7 +157,7 @@ def _front_matter(text: str, path: str) -> tuple[dict[str, Any], int, list[Diagn
         return (
             {},
             0,
-            [make("md.front-matter", "the front matter is never closed with '---'", path, 1, 1)],
+            [make(Code.MD_FRONT_MATTER, "the front matter is never closed with '---'", path, 1, 1)],
         )
     body_start = 4 + end.end()
     try:
@@ -169,17 +169,17 @@ def _front_matter(text: str, path: str) -> tuple[dict[str, Any], int, list[Diagn
         return (
             {},
             body_start,
-            [make("md.front-matter", f"invalid YAML: {problem}", path, line, column)],
+            [make(Code.MD_FRONT_MATTER, f"invalid YAML: {problem}", path, line, column)],
         )
     if not isinstance(data, dict):
         return (
             {},
             body_start,
-            [make("md.front-matter", "the front matter is not a mapping", path, 2, 1)],
+            [make(Code.MD_FRONT_MATTER, "the front matter is not a mapping", path, 2, 1)],
         )
     missing = [name for name in REQUIRED_FRONT_MATTER if not data.get(name)]
     diags = [
-        make("md.front-matter", f"the front matter has no {name!r}", path, 1, 1) for name in missing
+        make(Code.MD_FRONT_MATTER, f"the front matter has no {name!r}", path, 1, 1) for name in missing
     ]
     return data, body_start, diags
 
@@ -228,7 +228,7 @@ def _citations(doc: Manuscript, masked: str) -> tuple[list[Citation], list[Diagn
     diags = []
     for match in _EMPTY_CITE.finditer(masked):
         line, column = doc.position(match.start())
-        diags.append(make("ref.empty", f"{match.group(0)} cites no key", doc.path, line, column))
+        diags.append(make(Code.REF_EMPTY, f"{match.group(0)} cites no key", doc.path, line, column))
     groups: list[list[tuple[str, int]]] = []
     seen: set[int] = set()
     for bracket in _BRACKET.finditer(masked):

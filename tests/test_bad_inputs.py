@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from citepress import check
 from citepress import config as project
-from citepress.diagnostics import CODES
+from citepress.diagnostics import Code
 from tests import badinputs
 from tests.conftest import CHAPTER
 from tests.editions import pdf_text
@@ -178,8 +178,18 @@ def test_hostile_manuscript_cannot_reach_outside_the_project(tmp_path: Path) -> 
     root = _default_project(tmp_path / "p", HOSTILE, DEFAULT_BIB)
     (root / ".git").mkdir()
     (root / ".git" / "config").write_text("[remote] SECRET-GIT-CONFIG-4711\n", encoding="utf-8")
-    done = subprocess.run(
+    # The front matter's bibliography/csl/header-includes/filters are check errors
+    # (md.metadata): without --force nothing is published.
+    refused = subprocess.run(
         [sys.executable, "-m", "citepress.cli", "-C", str(root), "build"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 1 and "[md.metadata]" in refused.stderr
+    assert not (root / "build").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "citepress.cli", "-C", str(root), "build", "--force"],
         capture_output=True,
         text=True,
         check=False,
@@ -235,7 +245,7 @@ def test_random_projects_always_get_diagnostics_never_a_crash(chapter: str, bib:
     # The default chapter cites [@a]: whatever the random .bib holds, something is said.
     assert result.diagnostics or "a" in result.bib.by_key()
     for diagnostic in result.diagnostics:
-        assert diagnostic.code in CODES and diagnostic.message
+        assert diagnostic.code in list(Code) and diagnostic.message
 
 
 def test_an_unreadable_chapter_is_a_clear_error() -> None:
@@ -256,7 +266,7 @@ def test_an_unreadable_chapter_is_a_clear_error() -> None:
     assert (done.returncode, done.stdout, done.stderr) == (
         1,
         "bib/refs.bib:1:1: warning: entry 'a' is never cited [ref.unused]\n"
-        "manuscript/chapter.md: error: cannot read the file: Permission denied [md.encoding]\n"
+        "manuscript/chapter.md: error: cannot read the file: Permission denied [io.unreadable]\n"
         "1 error, 1 warning\n",
         "",
     )

@@ -9,7 +9,8 @@ import pypandoc
 
 from citepress import check
 from citepress import config as project
-from citepress.sources import bibliography, manuscript
+from citepress.sources import bib as bibliography
+from citepress.sources import manuscript
 from tests.conftest import BIB, CHAPTER, ROOT
 
 # What an entry may say: only what the chapter gives (see README, Bibliography conventions).

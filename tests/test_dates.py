@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from citepress.dates import ja as jadates
 from citepress.dates.edtf import DateError, parse
-from citepress.sources import bibliography, manuscript
+from citepress.sources import bib as bibliography
+from citepress.sources import manuscript
 
 EVENTS = {"9.11": "2001-09-11"}
 PATTERN = jadates.compile_pattern(EVENTS)

@@ -13,7 +13,7 @@ import pytest
 from fontTools.ttLib import TTCollection
 from pypdf import PdfReader
 
-from citepress.sources import bibliography
+from citepress.sources import bib as bibliography
 from tests import editions as ed
 from tests.conftest import BIB, EPOCH, ROOT
 
@@ -23,7 +23,7 @@ NOTES = 31
 
 
 def _annotations() -> list[str]:
-    bib, _ = bibliography.load([(BIB, "bib/chapter-03.bib")])
+    bib, _ = bibliography.load(ROOT, [(BIB, "bib/chapter-03.bib")])
     return [entry.fields["annotation"] for entry in bib.entries]
 
 

@@ -8,6 +8,7 @@ character stream from the Markdown must give it back exactly.
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
@@ -35,16 +36,21 @@ def markdown_stream(text: str) -> tuple[str, list[int]]:
     """The Markdown body with markup undone, and the offset where each block starts."""
     doc, diagnostics = manuscript.parse(text, "chapter.md")
     assert diagnostics == []
-    stream, starts, note = "", [], 0
-
-    def marker(_: re.Match[str]) -> str:
-        nonlocal note
-        note += 1
-        return f"（注{note}）"
-
-    for block in doc.blocks:
+    stream, starts = "", []
+    first: dict[int, int] = {}  # note number -> offset of its first citation
+    for cite in doc.citations:
+        first.setdefault(cite.note, cite.offset)
+    by_offset = sorted((offset, note) for note, offset in first.items())
+    for index, block in enumerate(doc.blocks):
+        end = doc.blocks[index + 1].start if index + 1 < len(doc.blocks) else len(text)
+        marks = [(o, n) for o, n in by_offset if block.start <= o < end]
+        text_of_block = block.text
+        # pandoc's text leaves citations out: put each note's marker back where it stood.
+        for offset, note in reversed(marks):
+            at = bisect.bisect_left(block.offsets, offset)
+            text_of_block = text_of_block[:at] + f"（注{note}）" + text_of_block[at:]
         starts.append(len(stream))
-        stream += CITATION_GROUP.sub(marker, block.text)
+        stream += text_of_block
     return stream, starts
 
 
@@ -87,9 +93,8 @@ def body_offsets(markdown: str) -> list[int]:
     """Offsets of every body character that is the author's text (not markup)."""
     doc, _ = manuscript.parse(markdown, "chapter.md")
     offsets = []
-    for block in doc.blocks:
-        masked = CITATION_GROUP.sub(lambda m: "\0" * len(m.group(0)), block.text)
-        offsets += [o for o, c in zip(block.offsets, masked, strict=True) if c != "\0"]
+    for block in doc.blocks:  # pandoc's text of a block holds no citation
+        offsets += block.offsets
     return offsets
 
 

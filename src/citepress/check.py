@@ -1,96 +1,109 @@
-"""Run every check over a project: read once, check everything, keep going."""
+"""Run every check over a project: read once, analyse, run the checks, apply severities.
+
+Read top to bottom, :func:`run` is the whole check. Reading problems are
+diagnostics like any other: the check keeps going and reports everything at once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
-from citepress.checks import dates as date_checks
-from citepress.checks import references
+from citepress.analysis import Analysis
+from citepress.checks import CHECKS
 from citepress.config import Settings
 from citepress.dates import timeline
-from citepress.dates.edtf import DateError
+from citepress.dates.edtf import DateError, DateValue
 from citepress.dates.edtf import parse as parse_date
 from citepress.diagnostics import Code, Diagnostic, apply_severities, make
-from citepress.sources import bibliography, manuscript
+from citepress.sources import bib as bibliography
+from citepress.sources import manuscript
+
+# Kept as a name for callers that knew the check's result by it.
+CheckResult = Analysis
 
 
-@dataclass
-class CheckResult:
-    """Everything the check read, and what it found."""
+def run(settings: Settings, strict: bool = False) -> Analysis:
+    """Check the project; diagnostics come back sorted with the project's severities."""
+    project = read(settings)
+    analyse(project)
+    for check in CHECKS:
+        project.diagnostics += check(project)
+    project.diagnostics = apply_severities(project.diagnostics, settings.severity, strict)
+    return project
 
-    docs: list[manuscript.Manuscript] = field(default_factory=list)
-    bib: bibliography.Bibliography = field(default_factory=bibliography.Bibliography)
-    sentences: dict[str, list[timeline.Sentence]] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
 
-
-def read(settings: Settings) -> CheckResult:
-    """Read the manuscripts and the bibliography; reading problems become diagnostics."""
-    result = CheckResult()
+def read(settings: Settings) -> Analysis:
+    """Read the chapters (pandoc's tree of each, side by side) and the bibliography."""
     paths = settings.manuscripts()
+    load = partial(manuscript.load, settings.root)
+    jobs = [(path, settings.relative(path)) for path in paths]
+    # pandoc runs as a subprocess, so threads read chapters side by side.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        results = list(pool.map(lambda job: load(*job), jobs))
+    diagnostics: list[Diagnostic] = []
     if not paths:
-        result.diagnostics.append(
-            make(
-                Code.MD_FRONT_MATTER,
-                "no chapter (*.md) in the manuscript folder",
-                settings.relative(settings.manuscript_dir),
-            )
+        where = settings.relative(settings.manuscript_dir)
+        diagnostics.append(
+            make(Code.MD_NO_CHAPTER, "no chapter (*.md) in the manuscript folder", where)
         )
-    for path in paths:
-        doc, diags = manuscript.load(path, settings.relative(path))
-        result.diagnostics += diags
+    docs = []
+    for doc, diags in results:
+        diagnostics += diags
         if doc is not None:
-            result.docs.append(doc)
+            docs.append(doc)
     if settings.chapters is None:
-        result.docs.sort(key=_order)
-    result.bib, diags = bibliography.load(
-        [(p, settings.relative(p)) for p in settings.bibliography]
+        docs.sort(key=_order)
+    bib, diags = bibliography.load(
+        settings.root, [(p, settings.relative(p)) for p in settings.bibliography]
     )
-    result.diagnostics += diags
-    return result
+    return Analysis(settings, docs, bib, diagnostics + diags)
 
 
 def _order(doc: manuscript.Manuscript) -> tuple[float, str]:
     """A chapter's place without a book file: front matter ``order``, then file name."""
     order = doc.front_matter.get("order")
-    return (order if isinstance(order, int | float) else float("inf"), doc.path)
+    number = order if isinstance(order, int | float) and not isinstance(order, bool) else None
+    return (float("inf") if number is None else number, doc.path)
 
 
-def run(settings: Settings, strict: bool = False) -> CheckResult:
-    """Check the project; diagnostics come back sorted with the project's severities."""
-    result = read(settings)
-    diags = result.diagnostics
-    diags += references.check_citations(result.docs, result.bib)
-    diags += references.check_notes(result.docs, settings.expected_notes)
-    diags += references.check_links(result.docs)
-    diags += references.check_entries(result.bib)
-    values, date_diags = date_checks.entry_dates(result.bib)
-    diags += date_diags
-    edition = _edition(result.docs, diags)
-    for doc in result.docs:
-        sentences, sections = timeline.build(doc, settings.events)
-        result.sentences[doc.path] = sentences
-        diags += date_checks.check_text_dates(doc, sentences, sections, edition)
-        diags += date_checks.check_sources(doc, sentences, result.bib, values)
-    diags += date_checks.check_future(result.bib, values, edition)
-    result.diagnostics = apply_severities(diags, settings.severity, strict)
-    return result
+def analyse(project: Analysis) -> None:
+    """What the checks share: entry dates, the edition's date, each chapter's timeline."""
+    project.entry_dates = _entry_dates(project)
+    project.edition = _edition(project)
+    for doc in project.docs:
+        sentences, sections = timeline.build(doc, project.settings.events)
+        project.sentences[doc.path] = sentences
+        project.sections[doc.path] = sections
 
 
-def _edition(docs: list[manuscript.Manuscript], diags: list[Diagnostic]) -> dt.date:
+def _entry_dates(project: Analysis) -> dict[str, DateValue]:
+    values: dict[str, DateValue] = {}
+    for entry in project.bib.entries:
+        raw = entry.fields.get("date")
+        if raw is None:
+            continue
+        try:
+            values.setdefault(entry.key, parse_date(raw))
+        except DateError:
+            continue  # the date check reports it
+    return values
+
+
+def _edition(project: Analysis) -> dt.date:
     """The edition's date: the latest front-matter ``date``, else today.
 
     Not SOURCE_DATE_EPOCH: that is the build's timestamp for reproducible output
     (often a commit's time, or 0), not the date the book speaks from.
     """
     dates = []
-    for doc in docs:
+    for doc in project.docs:
         raw = doc.front_matter.get("date")
-        if raw is None:
-            continue
-        try:
-            dates.append(parse_date(str(raw)).upper)
-        except DateError as exc:
-            diags.append(make(Code.MD_FRONT_MATTER, f"date: {exc}", doc.path, 1, 1))
+        if raw is not None:
+            try:
+                dates.append(parse_date(str(raw)).upper)
+            except DateError:
+                continue  # checks.dates.front_matter_date reports it
     return max(dates, default=None) or dt.datetime.now(tz=dt.UTC).date()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from citepress import __version__
+from citepress.render.editions import NAMES
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -58,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
         type=_formats,
         default=None,
         metavar="LIST",
-        help="comma-separated editions to build: html,epub,pdf (default: all three)",
+        help=f"comma-separated editions to build: {','.join(NAMES)} (default: all)",
     )
     build.add_argument(
         "--out",
@@ -106,10 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("citepress: interrupted; the previous editions are unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
     except ProjectError as exc:
-        print(f"citepress: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # every settings error at once, one a line
+            print(f"citepress: {line}", file=sys.stderr)
         return EXIT_UNUSABLE
     except OSError as exc:
         print(f"citepress: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except MemoryError:
+        print(
+            f"citepress: the input needs more than {CHECK_MEMORY // 1024**3} GB of memory "
+            "to check; refusing (a hostile or broken file?)",
+            file=sys.stderr,
+        )
         return EXIT_UNUSABLE
     except Exception as exc:  # a bug of ours: report it briefly unless debugging
         if os.environ.get("CITEPRESS_DEBUG"):
@@ -152,13 +161,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _formats(value: str) -> list[str]:
-    from citepress.publish.build import FORMATS  # noqa: PLC0415
-
     chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
-    unknown = [fmt for fmt in chosen if fmt not in FORMATS]
+    unknown = [fmt for fmt in chosen if fmt not in NAMES]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
-            f"{value!r}: choose from {', '.join(FORMATS)} (comma-separated)"
+            f"{value!r}: choose from {', '.join(NAMES)} (comma-separated)"
         )
     return list(dict.fromkeys(chosen))
 
@@ -226,5 +233,22 @@ def _dates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
+# The check's own memory: far above what any real book needs (the 20 MB .bib of the
+# tests takes ~1 GB), low enough that hostile input ends in an error, not a swapping
+# machine. pandoc lifts it in its own process and has its own limit (+RTS -M).
+CHECK_MEMORY = 4 * 1024**3
+
+
+def entry() -> None:
+    """The console script: ``main`` with the check's memory capped."""
+    import resource  # noqa: PLC0415
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if soft == resource.RLIM_INFINITY or soft > CHECK_MEMORY:
+        limit = CHECK_MEMORY if hard == resource.RLIM_INFINITY else min(CHECK_MEMORY, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

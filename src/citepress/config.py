@@ -1,20 +1,39 @@
-"""Find the project and read its settings ([tool.citepress] in pyproject.toml)."""
+"""The project's settings ([tool.citepress] in pyproject.toml), typed and declared once.
+
+Each setting is an :class:`Option` in one schema (after mkdocs' ``config_options``):
+its key, how its value is validated and converted, its default. Loading checks
+the whole table against the schema and reports every problem at once, each with
+the file, line, key and, for an unknown key, the nearest known one. Paths are
+resolved inside the project: a setting cannot point outside it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from citepress.diagnostics import CODES, SEVERITIES, Severity
+from citepress.diagnostics import BY_NAME, SEVERITIES, Code, Severity
+from citepress.sources.files import SourceError, confine, read_text
+
+BOOK_FILE = "book.yaml"
+BOOK_KEYS = ("title", "author", "lang", "identifier")
+PAGE_SIZES = ("A4", "A5", "A6", "B5", "B6", "JIS-B5", "JIS-B6")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class ProjectError(Exception):
     """The project cannot be used: the check could not run (exit code 2)."""
+
+
+class Invalid(ValueError):
+    """A setting's value is not acceptable; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +44,7 @@ class Settings:
     manuscript_dir: Path
     bibliography: tuple[Path, ...]
     expected_notes: int | None = None
-    severity: dict[str, Severity] = field(default_factory=dict)
+    severity: dict[Code, Severity] = field(default_factory=dict)
     events: dict[str, str] = field(default_factory=dict)
     templates_dir: Path | None = None
     output_name: str = ""
@@ -33,6 +52,7 @@ class Settings:
     pdf_timeout: float = 300.0
     pdf_memory_mb: int = 4096
     book: dict[str, str] = field(default_factory=dict)
+    chapters: tuple[Path, ...] | None = None
 
     @property
     def templates(self) -> Path:
@@ -46,34 +66,160 @@ class Settings:
         except ValueError:
             return path.as_posix()
 
-    chapters: tuple[Path, ...] | None = None
-
-    def inputs(self) -> list[Path]:
-        """Every file a check or build reads: never to be written."""
-        files = [self.root / "pyproject.toml", *self.manuscripts(), *self.bibliography]
-        book = self.manuscript_dir / BOOK_FILE
-        return [*files, book] if book.is_file() else files
-
-    def refuse_overwrite(self, output: Path) -> None:
-        """Raise ProjectError when ``output`` is one of the inputs or inside a source folder."""
-        target = output.resolve()
-        if target in {p.resolve() for p in self.inputs()}:
-            raise ProjectError(f"{output}: refusing to overwrite an input file with the report")
-        for folder in (self.manuscript_dir, self.templates):
-            if target.is_relative_to(folder.resolve()):
-                raise ProjectError(
-                    f"{output}: refusing to write a report into {self.relative(folder)}/"
-                )
-
     def manuscripts(self) -> list[Path]:
         """The chapter files: in the book file's order, else by file name.
 
-        Without a book file, check.read() then orders the chapters by their front
+        Without a book file, the check then orders the chapters by their front
         matter's ``order``, where they give one.
         """
         if self.chapters is not None:
             return list(self.chapters)
         return sorted(self.manuscript_dir.glob("*.md"))
+
+    def inputs(self) -> list[Path]:
+        """Every file a check or build reads as a source."""
+        files = [self.root / "pyproject.toml", *self.manuscripts(), *self.bibliography]
+        book = self.manuscript_dir / BOOK_FILE
+        return [*files, book] if book.is_file() else files
+
+    def sources(self) -> list[Path]:
+        """The folders that hold sources, resolved: nothing is ever written into them."""
+        folders = {self.manuscript_dir, self.templates, *(p.parent for p in self.bibliography)}
+        folders.discard(self.root)  # a .bib at the top level: the root itself is guarded apart
+        return sorted(Path(os.path.realpath(folder)) for folder in folders)
+
+    def refuse_overwrite(self, output: Path, what: str = "the report") -> None:
+        """ProjectError when ``output`` would overwrite a source or land in a source folder."""
+        target = Path(os.path.realpath(output))
+        if target in {Path(os.path.realpath(p)) for p in self.inputs()}:
+            raise ProjectError(f"{output}: refusing to overwrite an input file with {what}")
+        inside = [folder for folder in self.sources() if target.is_relative_to(folder)]
+        if inside:
+            raise ProjectError(
+                f"{output}: refusing to write {what} into a source folder "
+                f"({self.relative(inside[0])}/)"
+            )
+
+
+def source_date_epoch() -> dt.datetime | None:
+    """SOURCE_DATE_EPOCH (reproducible builds) as a UTC time; None when unset or not a number.
+
+    The one place that reads it: the editions' timestamps and the cache key use it.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch.isdigit() else None
+
+
+def edition_time() -> dt.datetime:
+    """The edition's time: SOURCE_DATE_EPOCH when set, else now."""
+    return source_date_epoch() or dt.datetime.now(tz=dt.UTC)
+
+
+# --- The schema --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its key, how a value is validated and converted, its default."""
+
+    key: str
+    convert: Callable[[Any, Path], Any]
+    default: Any
+    field: str
+    help: str = ""
+
+
+def _whole_number(value: Any, root: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Invalid(f"must be a whole number, not {value!r}")
+    return value
+
+
+def _positive(value: Any, root: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise Invalid(f"must be a positive number, not {value!r}")
+    return float(value)
+
+
+def _folder(value: Any, root: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"must be a folder path (a string), not {value!r}")
+    return _inside(root, value)
+
+
+def _files(value: Any, root: Path) -> tuple[Path, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise Invalid(f'must be a list of file paths, such as ["bib/refs.bib"], not {value!r}')
+    return tuple(_inside(root, item) for item in value)
+
+
+def _inside(root: Path, value: str) -> Path:
+    try:
+        return confine(root, root / value)
+    except SourceError:
+        raise Invalid(f"{value!r} lies outside the project") from None
+
+
+def _output_name(value: Any, root: Path) -> str:
+    if not isinstance(value, str) or (value and not _NAME.match(value)):
+        raise Invalid(f"{value!r} must be a plain file name (letters, digits, '.', '_', '-')")
+    return value
+
+
+def _page_size(value: Any, root: Path) -> str:
+    if not isinstance(value, str) or value.upper() not in PAGE_SIZES:
+        raise Invalid(f"{value!r} is not one of {', '.join(PAGE_SIZES)}")
+    return value.upper()
+
+
+def _strings(value: Any, root: Path) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise Invalid("must be a table of strings")
+    return {str(k): v for k, v in value.items()}
+
+
+def _book(value: Any, root: Path) -> dict[str, str]:
+    table = _strings(value, root)
+    unknown = sorted(set(table) - set(BOOK_KEYS))
+    if unknown:
+        raise Invalid(f"unknown key {unknown[0]!r}{_did_you_mean(unknown[0], BOOK_KEYS)}")
+    return table
+
+
+def _severities(value: Any, root: Path) -> dict[Code, Severity]:
+    if not isinstance(value, dict):
+        raise Invalid("must be a table of code = severity")
+    result: dict[Code, Severity] = {}
+    for code, severity in value.items():
+        if code not in BY_NAME:
+            raise Invalid(f"unknown diagnostic code {code!r}{_did_you_mean(code, BY_NAME)}")
+        if severity not in SEVERITIES:
+            raise Invalid(f"{code}: must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        result[BY_NAME[code]] = severity
+    return result
+
+
+SCHEMA: tuple[Option, ...] = (
+    Option("manuscript", _folder, "manuscript", "manuscript_dir", "folder of chapter files"),
+    Option("bibliography", _files, None, "bibliography", "list of .bib files"),
+    Option("expected-notes", _whole_number, None, "expected_notes", "endnotes the chapter has"),
+    Option("templates", _folder, "templates", "templates_dir", "the project's templates"),
+    Option("output-name", _output_name, "", "output_name", "file name of the editions"),
+    Option("events", _strings, {}, "events", "named events and their dates"),
+    Option("severity", _severities, {}, "severity", "severity per diagnostic code"),
+    Option("book", _book, {}, "book", "title, author, lang, identifier"),
+)
+PDF_SCHEMA: tuple[Option, ...] = (
+    Option("page-size", _page_size, "A5", "page_size", "A4, A5, … JIS-B6"),
+    Option("timeout", _positive, 300, "pdf_timeout", "seconds the PDF may take"),
+    Option("memory-limit-mb", _positive, 4096, "pdf_memory_mb", "memory the PDF may use"),
+)
+TABLES: dict[str, tuple[Option, ...]] = {"": SCHEMA, "pdf": PDF_SCHEMA}
+
+
+def _did_you_mean(key: str, known: Any) -> str:
+    near = difflib.get_close_matches(key, list(known), n=1)
+    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 def find_root(start: Path) -> Path:
@@ -84,142 +230,129 @@ def find_root(start: Path) -> Path:
     raise ProjectError(f"{start}: no pyproject.toml here or in any parent folder")
 
 
-def inside(root: Path, value: str, what: str) -> Path:
-    """Resolve ``value`` against ``root``; refuse a path that leaves the project."""
-    path = (root / value).resolve()
-    if not path.is_relative_to(root):
-        raise ProjectError(f"pyproject.toml: {what} {value!r} lies outside the project")
-    return path
-
-
 def load(start: Path | None = None) -> Settings:
     """Load the settings of the project that contains ``start`` (default: cwd)."""
-    root = find_root((start or Path.cwd()).resolve())
+    root = find_root(Path(os.path.realpath(start or Path.cwd())))
+    path = root / "pyproject.toml"
     try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProjectError(f"{root / 'pyproject.toml'}: {exc}") from exc
-    table = cast(dict[str, Any], data.get("tool", {}).get("citepress", {}))
-    return settings_from(root, table)
+        text = read_text(root, path)
+        data = tomllib.loads(text)
+    except SourceError as exc:
+        raise ProjectError(f"{path}: {exc.message}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(f"{path}: {exc}") from None
+    table = data.get("tool", {}).get("citepress", {})
+    if not isinstance(table, dict):
+        raise ProjectError("pyproject.toml: [tool.citepress] must be a table")
+    return settings_from(root, table, text)
 
 
-def settings_from(root: Path, table: dict[str, Any]) -> Settings:
-    """Validate a [tool.citepress] table."""
-    manuscript_dir = inside(root, str(table.get("manuscript", "manuscript")), "manuscript")
+def settings_from(root: Path, table: Mapping[str, Any], text: str = "") -> Settings:
+    """Validate a [tool.citepress] table against the schema; every error at once."""
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for name, schema in TABLES.items():
+        sub = table.get(name, {}) if name else table
+        if not isinstance(sub, dict):
+            errors.append(_where(text, name, f"[tool.citepress.{name}] must be a table"))
+            continue
+        values.update(_validate(root, name, sub, schema, text, errors))
+    if errors:
+        raise ProjectError("\n".join(errors))
+    return _settings(root, values)
+
+
+def _validate(
+    root: Path,
+    table: str,
+    data: Mapping[str, Any],
+    schema: tuple[Option, ...],
+    text: str,
+    errors: list[str],
+) -> dict[str, Any]:
+    known = {option.key: option for option in schema}
+    subtables = set(TABLES) - {""} if not table else set()
+    values: dict[str, Any] = {}
+    for key in data:
+        if key not in known and key not in subtables:
+            hint = _did_you_mean(key, [*known, *subtables])
+            errors.append(_where(text, key, f"{_name(table, key)}: unknown setting{hint}"))
+    for option in schema:
+        if option.key not in data:
+            default = option.default
+            values[option.field] = None if default is None else option.convert(default, root)
+            continue
+        try:
+            values[option.field] = option.convert(data[option.key], root)
+        except Invalid as exc:
+            errors.append(_where(text, option.key, f"{_name(table, option.key)}: {exc}"))
+    return values
+
+
+def _name(table: str, key: str) -> str:
+    return f"[tool.citepress.{table}] {key}" if table else key
+
+
+def _where(text: str, key: str, message: str) -> str:
+    """'pyproject.toml:LINE: message', with the line where ``key`` is set, if found."""
+    pattern = (
+        rf"^[ \t]*(?:[\"']?{re.escape(key)}[\"']?[ \t]*=|\[tool\.citepress\.{re.escape(key)}\])"
+    )
+    found = re.search(pattern, text, re.MULTILINE)
+    line = f":{text.count(chr(10), 0, found.start()) + 1}" if found else ""
+    return f"pyproject.toml{line}: {message}"
+
+
+def _settings(root: Path, values: dict[str, Any]) -> Settings:
+    manuscript_dir: Path = values["manuscript_dir"]
     if not manuscript_dir.is_dir():
         raise ProjectError(f"{manuscript_dir}: the manuscript folder does not exist")
-    bibs = table.get("bibliography")
-    paths = (
-        [inside(root, str(b), "bibliography") for b in bibs]
-        if isinstance(bibs, list)
-        else sorted((root / "bib").glob("*.bib"))
-    )
-    expected = table.get("expected-notes")
-    if expected is not None and (not isinstance(expected, int) or expected < 0):
-        raise ProjectError("pyproject.toml: expected-notes must be a whole number")
-    chapters, book = _book_file(manuscript_dir)
-    editions = _edition_settings(root, table)
-    editions["book"] = {**book, **editions["book"]}
-    return Settings(
-        **editions,
-        chapters=chapters,
-        root=root,
-        manuscript_dir=manuscript_dir,
-        bibliography=tuple(paths),
-        expected_notes=expected,
-        severity=_severities(table.get("severity", {})),
-        events={str(k): str(v) for k, v in table.get("events", {}).items()},
-    )
+    if values["bibliography"] is None:  # the default: every .bib in bib/
+        bib = root / "bib"
+        values["bibliography"] = tuple(sorted(bib.glob("*.bib"))) if bib.is_dir() else ()
+    values["pdf_memory_mb"] = int(values["pdf_memory_mb"])
+    chapters, book = _book_file(root, manuscript_dir)
+    values["book"] = {**book, **values["book"]}
+    return Settings(root=root, chapters=chapters, **values)
 
 
-BOOK_FILE = "book.yaml"
-BOOK_KEYS = ("title", "author", "lang", "identifier")
-
-
-def _book_file(folder: Path) -> tuple[tuple[Path, ...] | None, dict[str, str]]:
+def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[str, str]]:
     """The chapters and metadata a book file (manuscript/book.yaml) lists, if there is one."""
     path = folder / BOOK_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return None, {}
-    import yaml  # noqa: PLC0415 -- only books with a book file pay for it
+    from citepress.sources.yamlsafe import YamlError  # noqa: PLC0415 -- books only
+    from citepress.sources.yamlsafe import load as load_yaml  # noqa: PLC0415
 
+    shown = f"{path.relative_to(root).as_posix()}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ProjectError(f"{path}: {exc}") from exc
+        data = load_yaml(read_text(root, path))
+    except SourceError as exc:
+        raise ProjectError(f"{shown}: {exc.message}") from None
+    except YamlError as exc:
+        raise ProjectError(f"{shown}:{exc.line}:{exc.column}: {exc.message}") from None
     names = data.get("chapters") if isinstance(data, dict) else None
     if not isinstance(names, list) or not names:
-        raise ProjectError(f"{path}: 'chapters' must list the chapter files in reading order")
-    chapters = tuple(inside(folder, str(name), f"{BOOK_FILE}: chapter") for name in names)
-    for chapter in chapters:
-        if not chapter.is_file():
-            raise ProjectError(f"{path}: chapter {chapter.name!r} does not exist")
+        raise ProjectError(f"{shown}: 'chapters' must list the chapter files in reading order")
+    chapters = tuple(_chapter(root, folder, shown, name) for name in names)
     unlisted = sorted(set(folder.glob("*.md")) - set(chapters))
     if unlisted:
         raise ProjectError(
-            f"{path}: {', '.join(p.name for p in unlisted)} not listed under 'chapters'"
+            f"{shown}: {', '.join(p.name for p in unlisted)} not listed under 'chapters'"
             " (list it, or move it out of the manuscript folder)"
         )
+    assert isinstance(data, dict)
     return chapters, {key: str(data[key]) for key in BOOK_KEYS if data.get(key)}
 
 
-PAGE_SIZES = ("A4", "A5", "A6", "B5", "B6", "JIS-B5", "JIS-B6")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def _edition_settings(root: Path, table: dict[str, Any]) -> dict[str, Any]:
-    """The settings of the editions: templates folder, file name, page size, book data."""
-    name = str(table.get("output-name", ""))
-    if name and not _NAME.match(name):
+def _chapter(root: Path, folder: Path, shown: str, name: Any) -> Path:
+    path = folder / str(name)
+    try:
+        confine(folder, path)
+    except SourceError:
         raise ProjectError(
-            f"pyproject.toml: output-name {name!r} must be a plain file name "
-            "(letters, digits, '.', '_', '-')"
-        )
-    pdf = table.get("pdf", {})
-    if not isinstance(pdf, dict):
-        raise ProjectError("pyproject.toml: [tool.citepress.pdf] must be a table")
-    size = str(pdf.get("page-size", "A5"))
-    if size.upper() not in PAGE_SIZES:
-        raise ProjectError(
-            f"pyproject.toml: [tool.citepress.pdf] page-size {size!r} is not one of "
-            + ", ".join(PAGE_SIZES)
-        )
-    book = table.get("book", {})
-    if not isinstance(book, dict):
-        raise ProjectError("pyproject.toml: [tool.citepress.book] must be a table")
-    return {
-        "templates_dir": inside(root, str(table.get("templates", "templates")), "templates"),
-        "output_name": name,
-        "page_size": size.upper(),
-        "pdf_timeout": _positive(pdf, "timeout", 300),
-        "pdf_memory_mb": int(_positive(pdf, "memory-limit-mb", 4096)),
-        "book": {str(k): str(v) for k, v in book.items()},
-    }
-
-
-def _positive(table: dict[str, Any], key: str, default: float) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ProjectError(f"pyproject.toml: [tool.citepress.pdf] {key} must be a positive number")
-    return float(value)
-
-
-def _severities(table: dict[str, Any]) -> dict[str, Severity]:
-    result: dict[str, Severity] = {}
-    for code, severity in table.items():
-        if code not in CODES:
-            raise ProjectError(f"pyproject.toml: unknown diagnostic code {code!r} in severity")
-        if severity not in SEVERITIES:
-            raise ProjectError(
-                f"pyproject.toml: severity of {code} must be one of {', '.join(SEVERITIES)}"
-            )
-        result[code] = cast(Severity, severity)
-    return result
-
-
-def edition_time() -> dt.datetime:
-    """The edition's time: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.now(tz=dt.UTC)
+            f"{shown}: chapter {str(name)!r} lies outside the project's manuscript folder"
+        ) from None
+    if not path.is_file():
+        raise ProjectError(f"{shown}: chapter {str(name)!r} does not exist")
+    return path

@@ -22,7 +22,7 @@ class Code(StrEnum):
     severity: Severity
     summary: str
 
-    def __new__(cls, name: str, severity: Severity, summary: str) -> Code:
+    def __new__(cls, name: str, severity: Severity, summary: str) -> Code:  # noqa: D102
         member = str.__new__(cls, name)
         member._value_ = name
         member.severity = severity
@@ -101,7 +101,8 @@ class Code(StrEnum):
     DATE_SOURCE_MISMATCH = (
         "date.source-mismatch",
         "error",
-        "the text dates a source (ニューヨーク・タイムズ（2001年10月25日）) and its entry disagrees",
+        "the text dates a source (ニューヨーク・タイムズ（2001年10月25日）) "
+        "and its entry disagrees",
     )
     DATE_FUTURE = "date.future", "error", "a source dated after the edition's date"
     DATE_BACKWARDS = (
@@ -155,6 +156,9 @@ class Code(StrEnum):
         "citepress could not place a fact of pandoc's reading in the source text "
         "(a bug: please report it); the position given is the block's",
     )
+
+
+BY_NAME: dict[str, Code] = {str(code): code for code in Code}
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from citepress.analysis import Analysis
 from citepress.dates.edtf import DateError, DateValue, parse
 from citepress.dates.ja import FoundDate
 from citepress.dates.timeline import Section, Sentence
 from citepress.diagnostics import Code, Diagnostic, make
-from citepress.sources.bibliography import Bibliography, Entry
+from citepress.sources.bib import Bibliography, Entry
 from citepress.sources.manuscript import Citation, Manuscript
 
 # A month-day date read with the story's year is flagged when it lands this far
@@ -18,30 +19,30 @@ from citepress.sources.manuscript import Citation, Manuscript
 BACKWARDS_TOLERANCE = dt.timedelta(days=90)
 
 
-def entry_dates(bib: Bibliography) -> tuple[dict[str, DateValue], list[Diagnostic]]:
-    """Parse every entry's date; report invalid dates and legacy field mismatches."""
-    values: dict[str, DateValue] = {}
-    diags = []
-    for entry in bib.entries:
-        raw = entry.fields.get("date")
-        if raw is None:
-            diags += _legacy_only(entry)
-            continue
-        try:
-            value = parse(raw)
-        except DateError as exc:
-            diags.append(
-                make(
-                    Code.DATE_INVALID,
-                    f"date of {entry.key!r}: {exc}",
-                    entry.path,
-                    *entry.where("date"),
-                )
-            )
-            continue
-        values.setdefault(entry.key, value)
-        diags += _legacy_mismatch(entry, value)
-    return values, diags
+def entry_dates(project: Analysis) -> Iterator[Diagnostic]:
+    """Every entry's date is valid EDTF and agrees with its year/month/day."""
+    for entry in project.bib.entries:
+        yield from _entry_date(entry)
+
+
+def _entry_date(entry: Entry) -> list[Diagnostic]:
+    raw = entry.fields.get("date")
+    if raw is None:
+        return _legacy_only(entry)
+    try:
+        value = parse(raw)
+    except DateError as exc:
+        message = f"date of {entry.key!r}: {exc}"
+        return [make(Code.DATE_INVALID, message, entry.path, *entry.where("date"))]
+    return _legacy_mismatch(entry, value)
+
+
+def _number(raw: str) -> bool:
+    """A year, month or day in digits, short enough to be one.
+
+    int() of 5,000 digits raises: Python bounds integer parsing.
+    """
+    return raw.isdigit() and len(raw) <= 6
 
 
 def _legacy_only(entry: Entry) -> list[Diagnostic]:
@@ -49,8 +50,8 @@ def _legacy_only(entry: Entry) -> list[Diagnostic]:
     if year is None:
         return []
     month, day = entry.fields.get("month"), entry.fields.get("day")
-    text = year + (f"-{int(month):02d}" if month and month.isdigit() else "")
-    text += f"-{int(day):02d}" if day and day.isdigit() and month else ""
+    text = year + (f"-{int(month):02d}" if month and _number(month) else "")
+    text += f"-{int(day):02d}" if day and _number(day) and month else ""
     try:
         parse(text)
     except DateError as exc:
@@ -77,7 +78,7 @@ def _legacy_mismatch(entry: Entry, value: DateValue) -> list[Diagnostic]:
         if raw is None:
             continue
         # month and day only compare when the date pins them to one value
-        fits = raw.isdigit() and low <= int(raw) <= high and (name == "year" or low == high)
+        fits = _number(raw) and low <= int(raw) <= high and (name == "year" or low == high)
         if not fits:
             diags.append(
                 make(
@@ -90,11 +91,10 @@ def _legacy_mismatch(entry: Entry, value: DateValue) -> list[Diagnostic]:
     return diags
 
 
-def check_future(
-    bib: Bibliography, values: dict[str, DateValue], edition: dt.date
-) -> Iterator[Diagnostic]:
+def future(project: Analysis) -> Iterator[Diagnostic]:
     """No source may be dated after the edition (or today)."""
-    for entry in bib.entries:
+    values, edition = project.entry_dates, project.edition
+    for entry in project.bib.entries:
         value = values.get(entry.key)
         if value is not None and value.lower > edition:
             yield make(
@@ -105,10 +105,33 @@ def check_future(
             )
 
 
-def check_text_dates(
+def front_matter_date(project: Analysis) -> Iterator[Diagnostic]:
+    """A chapter's front matter ``date`` (the edition's date) must be a real date."""
+    for doc in project.docs:
+        raw = doc.front_matter.get("date")
+        if raw is None:
+            continue
+        try:
+            parse(str(raw))
+        except DateError as exc:
+            yield make(Code.DATE_INVALID, f"date: {exc}", doc.path, *_key_position(doc, "date"))
+
+
+def _key_position(doc: Manuscript, key: str) -> tuple[int, int]:
+    found = doc.source.find(f"\n{key}:", 0, doc.body_start)
+    return doc.position(found + 1) if found >= 0 else (1, 1)
+
+
+def text_dates(project: Analysis) -> Iterator[Diagnostic]:
+    """Impossible dates in the text, bad section periods, and the story's chronology."""
+    for doc in project.docs:
+        sentences, sections = project.sentences[doc.path], project.sections[doc.path]
+        yield from _text_dates(doc, sentences, sections, project.edition)
+
+
+def _text_dates(
     doc: Manuscript, sentences: list[Sentence], sections: list[Section], edition: dt.date
 ) -> Iterator[Diagnostic]:
-    """Impossible dates in the text, bad section periods, and the story's chronology."""
     for section in sections:
         if section.error:
             line, column = doc.position(section.offset)
@@ -180,10 +203,16 @@ def _chronology(
         )
 
 
-def check_sources(
+def sources(project: Analysis) -> Iterator[Diagnostic]:
+    """A cited source is not dated before its sentence's events, nor against the text."""
+    for doc in project.docs:
+        sentences = project.sentences[doc.path]
+        yield from _sources(doc, sentences, project.bib, project.entry_dates)
+
+
+def _sources(
     doc: Manuscript, sentences: list[Sentence], bib: Bibliography, values: dict[str, DateValue]
 ) -> Iterator[Diagnostic]:
-    """A cited source is not dated before its sentence's events, nor against the text."""
     entries = bib.by_key()
     for sentence in sentences:
         latest = sentence.latest_event()

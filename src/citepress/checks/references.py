@@ -6,9 +6,9 @@ import difflib
 import re
 from collections.abc import Iterator
 
+from citepress.analysis import Analysis
 from citepress.diagnostics import Code, Diagnostic, make
-from citepress.sources.bibliography import Bibliography, Entry
-from citepress.sources.manuscript import Manuscript
+from citepress.sources.bib import Entry
 
 STRAY_MARKER = re.compile(r"（注\s*[0-9０-９]+）")
 # biblatex's required fields, by entry type (the types this project uses, and common ones).
@@ -22,15 +22,16 @@ REQUIRED = {
 ALIASES = {"date": ("year",), "journaltitle": ("journal",), "author": ("editor",)}
 
 
-def check_citations(docs: list[Manuscript], bib: Bibliography) -> Iterator[Diagnostic]:
+def citations(project: Analysis) -> Iterator[Diagnostic]:
     """Unknown keys (with suggestions), citations in headings, unused entries."""
+    docs, bib = project.docs, project.bib
     entries = bib.by_key()
     cited: set[str] = set()
     for doc in docs:
         for cite in doc.citations:
             cited.add(cite.key)
             line, column = doc.position(cite.offset)
-            if cite.key not in entries:
+            if cite.key not in entries and not bib.failed:  # else: one error, the file's
                 message = _undefined(cite.key, entries, bib.commented)
                 yield make(Code.REF_UNDEFINED, message, doc.path, line, column)
             if cite.in_heading:
@@ -41,6 +42,8 @@ def check_citations(docs: list[Manuscript], bib: Bibliography) -> Iterator[Diagn
                     line,
                     column,
                 )
+    if not all(doc.complete for doc in docs):
+        return  # a chapter too deep to read whole: its citations are not all known
     for entry in bib.entries:
         if entry.key not in cited:
             yield make(
@@ -66,12 +69,13 @@ def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -
     return f"citation key {key!r} is not in the bibliography{hint}"
 
 
-def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagnostic]:
+def notes(project: Analysis) -> Iterator[Diagnostic]:
     """Note markers left as text, and each chapter's endnote count against its setting.
 
     A chapter's front matter ``expected-notes`` wins; the project's applies to a
     book of one chapter (in a book of several it could only be a guess).
     """
+    docs, expected = project.docs, project.settings.expected_notes
     for doc in docs:
         for block in doc.blocks:
             for match in STRAY_MARKER.finditer(block.text):
@@ -88,7 +92,7 @@ def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagno
         own = doc.front_matter.get("expected-notes")
         wanted = own if isinstance(own, int) else expected if len(docs) == 1 else None
         where = "the front matter" if isinstance(own, int) else "pyproject.toml"
-        notes = max((c.note for c in doc.citations), default=0)
+        notes = doc.notes
         if wanted is not None and notes != wanted:
             yield make(
                 Code.REF_COUNT,
@@ -100,9 +104,9 @@ def check_notes(docs: list[Manuscript], expected: int | None) -> Iterator[Diagno
             )
 
 
-def check_links(docs: list[Manuscript]) -> Iterator[Diagnostic]:
-    """Internal links must point to an anchor of the same chapter."""
-    for doc in docs:
+def links(project: Analysis) -> Iterator[Diagnostic]:
+    """Internal links must point to an id of the same chapter."""
+    for doc in project.docs:
         for link in doc.links:
             if link.target not in doc.anchors:
                 line, column = doc.position(link.offset)
@@ -117,8 +121,9 @@ def check_links(docs: list[Manuscript]) -> Iterator[Diagnostic]:
                 )
 
 
-def check_entries(bib: Bibliography) -> Iterator[Diagnostic]:
+def entries(project: Analysis) -> Iterator[Diagnostic]:
     """Crossref targets, declared-missing fields, undeclared missing fields."""
+    bib = project.bib
     keys = bib.by_key()
     for entry in bib.entries:
         for name in ("crossref", "xdata"):
@@ -156,3 +161,21 @@ def check_entries(bib: Bibliography) -> Iterator[Diagnostic]:
 
 def _has(entry: Entry, name: str) -> bool:
     return any(n in entry.fields for n in (name, *ALIASES.get(name, ())))
+
+
+def slugs(project: Analysis) -> Iterator[Diagnostic]:
+    """Two chapter files must not give the same identifier (EPUB file names, ids)."""
+    from citepress.render.slug import slug_of  # noqa: PLC0415 -- tiny, but a render concern
+
+    seen: dict[str, str] = {}
+    for doc in project.docs:
+        slug = slug_of(doc.path)
+        first = seen.setdefault(slug, doc.path)
+        if first != doc.path:
+            yield make(
+                Code.MD_SLUG_COLLISION,
+                f"this file and {first} both give the identifier {slug!r}; rename one",
+                doc.path,
+                1,
+                1,
+            )

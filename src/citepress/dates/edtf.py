@@ -16,6 +16,16 @@ from functools import lru_cache
 
 OPEN = ("..", "")
 _YMD = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?[?~%]?$")
+_DECADE = re.compile(r"^(\d{3})X$")
+# Limits on what reaches the edtf library, which computes what it reads: 'Y1E99999999'
+# is 10**99999999, a number it works on for hours. The longest real EDTF date is an
+# interval of two qualified days with times, well under 100 characters; no calendar
+# date needs an exponent above E9 or a year of more than 9 digits.
+MAX_LENGTH = 100
+MAX_EXPONENT = 9
+MAX_DIGITS = 9
+_EXPONENT = re.compile(r"E(\d+)")
+_LONG_NUMBER = re.compile(rf"[YS]-?(\d{{{MAX_DIGITS + 1},}})")
 
 
 class DateError(ValueError):
@@ -44,7 +54,28 @@ def parse(text: str) -> DateValue:
     text = text.strip()
     if not text:
         raise DateError("the date is empty")
+    _refuse_costly(text)
     return _parse_cached(text)
+
+
+def _refuse_costly(text: str) -> None:
+    """Refuse what would make the edtf library compute for hours: no date is that large."""
+    if len(text) > MAX_LENGTH:
+        raise DateError(
+            f"the date is {len(text):,} characters long; an EDTF date has at most {MAX_LENGTH}"
+        )
+    for match in _EXPONENT.finditer(text):
+        if int(match.group(1)) > MAX_EXPONENT:
+            raise DateError(
+                f"{text!r}: the exponent E{match.group(1)} is too large "
+                f"(at most E{MAX_EXPONENT}: no calendar goes further)"
+            )
+    long_number = _LONG_NUMBER.search(text)
+    if long_number is not None:
+        raise DateError(
+            f"{text!r}: {long_number.group()} has more than "
+            f"{MAX_DIGITS} digits; no calendar goes that far"
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -105,6 +136,12 @@ def _plain(text: str) -> DateValue | None:
     nearly all a chapter holds, and their bounds need no grammar (already validated
     by _explain_impossible). Every other form goes to the library.
     """
+    decade = _DECADE.match(text)
+    if decade is not None:  # 198X, the 1980s (the text's 1980年代): no grammar needed
+        first = int(decade.group(1)) * 10
+        if first == 0:
+            return None
+        return DateValue(text, dt.date(first, 1, 1), dt.date(first + 9, 12, 31))
     match = _YMD.match(text)
     if match is None or text.startswith("-"):
         return None

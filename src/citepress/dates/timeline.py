@@ -10,8 +10,10 @@ from citepress.dates.edtf import DateError, DateValue, parse
 from citepress.dates.ja import FoundDate, Narrative, compile_pattern, find
 from citepress.sources.manuscript import Citation, Manuscript
 
-# A sentence ends at 。, and a citation that follows the 。 still belongs to it.
-_SENTENCE_END = re.compile(r"。(?:\s*\[[^\[\]]*@[^\[\]]*\])*")
+# A sentence ends at 。. Citations are not part of pandoc's text of a block: one
+# written after the 。 stands before the next sentence's first character, and so
+# belongs to the sentence it follows.
+_SENTENCE_END = re.compile(r"。")
 
 
 @dataclass
@@ -52,7 +54,7 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
     periods: dict[int, Section] = {}
     for index, block in enumerate(doc.blocks):
         if block.kind == "heading":
-            section = _section(block.ident, block.attrs.get("period"), block.offsets[0])
+            section = _section(block.ident, block.attrs.get("period"), block.start)
             periods = {lvl: s for lvl, s in periods.items() if lvl < block.level}
             if section.period is None and section.error is None and periods:
                 section = Section(block.ident, periods[max(periods)].period, section.offset)

@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 SUFFIX = ".citepress-tmp"
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{SUFFIX}")
+    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
+
+    The temporary file is created with O_CREAT|O_EXCL under a random name
+    (``tempfile.mkstemp``), so a link planted under a predictable name cannot
+    redirect the write; the rename replaces a link at ``path`` itself rather than
+    writing through it.
+    """
+    fd, name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=SUFFIX, dir=path.parent
+    )
+    tmp = Path(name)
     try:
-        with tmp.open("wb") as handle:
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        tmp.chmod(0o644 & ~_umask())
         tmp.replace(path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_text(path: Path, text: str) -> None:
@@ -36,7 +53,9 @@ def clean_stale(folder: Path) -> list[Path]:
     """
     removed = []
     for tmp in folder.glob(f".*{SUFFIX}"):
-        pid = tmp.name.removesuffix(SUFFIX).rsplit(".", 1)[-1]
+        parts = tmp.name.removesuffix(SUFFIX).split(".")
+        # .NAME.PID.RANDOM (and .NAME.PID, as builds before mkstemp named them)
+        pid = next((p for p in reversed(parts[-2:]) if p.isdigit()), "")
         if pid.isdigit() and not _alive(int(pid)):
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()

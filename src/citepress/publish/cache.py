@@ -3,10 +3,14 @@
 An edition's key is a SHA-256 over everything it is made from: the settings, the
 manuscripts and book file, the bibliography, the template files it uses (its own folder, the
 shared macros, the CSL style), the versions of citepress and of the tools that
-render it, and SOURCE_DATE_EPOCH. The key is kept in the project's
-``.citepress-cache/`` (one file per output folder, so the output folder holds the
-editions and nothing else) with the SHA-256 of the file that was written, so an
-edition that was deleted or changed by hand is rebuilt too.
+render it, the files in the asset folders, and SOURCE_DATE_EPOCH. The key is
+kept with the SHA-256 of the file that was written, so an edition that was deleted
+or changed by hand is rebuilt too.
+
+The cache lives in the user's cache folder ($XDG_CACHE_HOME/citepress, else
+~/.cache/citepress; CITEPRESS_CACHE_DIR overrides it), never in the project: a
+pull request that commits a cache file and an edition of its own making must not
+have that edition published as "unchanged".
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from citepress import __version__
-from citepress.config import Settings
+from citepress.config import Settings, source_date_epoch
 from citepress.publish import atomic
+from citepress.sources.files import SourceError, read_bytes
 
-CACHE_DIR = ".citepress-cache"
 TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf")
 SHARED_TEMPLATES = ("_macros.j2", "csl/")
 
@@ -38,8 +42,8 @@ class Cache:
     @classmethod
     def load(cls, settings: Settings, folder: Path) -> Cache:
         """The cache of the output ``folder``; empty when missing or unreadable."""
-        name = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
-        file = settings.root / CACHE_DIR / f"{name}.json"
+        place = f"{settings.root}\0{folder}"
+        file = cache_folder() / f"{hashlib.sha256(place.encode()).hexdigest()[:32]}.json"
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -64,26 +68,39 @@ class Cache:
     def save(self) -> None:
         """Write the cache atomically (a lost cache only costs a rebuild)."""
         with contextlib.suppress(OSError):
-            self.file.parent.mkdir(exist_ok=True)
+            self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             text = json.dumps(self.entries, indent=2, sort_keys=True)
             atomic.write_text(self.file, text)
 
 
-def keys(settings: Settings, formats: list[str]) -> dict[str, str]:
+def cache_folder() -> Path:
+    """Where build caches are kept: outside every project."""
+    override = os.environ.get("CITEPRESS_CACHE_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "citepress"
+
+
+def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str, str]:
     """The cache key of each edition in ``formats``."""
     common = hashlib.sha256()
     _feed(common, "citepress", __version__)
     _feed(common, "tools", json.dumps(tool_versions(), sort_keys=True))
-    _feed(common, "SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
+    epoch = source_date_epoch()
+    _feed(common, "SOURCE_DATE_EPOCH", epoch.isoformat() if epoch else "")
     for path in settings.inputs():
         _feed_file(common, settings, path)
-    for path in _template_files(settings, SHARED_TEMPLATES):
-        _feed_file(common, settings, path)
+    for folder in assets:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            _feed_file(common, settings, path)
+    for folder, path in _template_files(settings, SHARED_TEMPLATES):
+        _feed_file(common, settings, path, folder)
     result = {}
     for fmt in formats:
         edition = common.copy()
-        for path in _template_files(settings, (f"{fmt}/",)):
-            _feed_file(edition, settings, path)
+        for folder, path in _template_files(settings, (f"{fmt}/",)):
+            _feed_file(edition, settings, path, folder)
         result[fmt] = edition.hexdigest()
     return result
 
@@ -109,16 +126,16 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _template_files(settings: Settings, names: tuple[str, ...]) -> list[Path]:
+def _template_files(settings: Settings, names: tuple[str, ...]) -> list[tuple[Path, Path]]:
     from citepress.render.templates import search_path  # noqa: PLC0415 -- no Jinja import
 
-    chosen: dict[str, Path] = {}
+    chosen: dict[str, tuple[Path, Path]] = {}
     for folder in reversed(search_path(settings.templates)):
         for name in names:
             target = folder / name
             paths = sorted(target.rglob("*")) if name.endswith("/") else [target]
             for path in filter(Path.is_file, paths):
-                chosen[path.relative_to(folder).as_posix()] = path
+                chosen[path.relative_to(folder).as_posix()] = (folder, path)
     return [chosen[name] for name in sorted(chosen)]
 
 
@@ -126,5 +143,12 @@ def _feed(digest: hashlib._Hash, name: str, value: str) -> None:
     digest.update(f"{len(name)}:{name}{len(value)}:{value}".encode())
 
 
-def _feed_file(digest: hashlib._Hash, settings: Settings, path: Path) -> None:
-    _feed(digest, settings.relative(path), file_hash(path) if path.is_file() else "-")
+def _feed_file(
+    digest: hashlib._Hash, settings: Settings, path: Path, root: Path | None = None
+) -> None:
+    """Feed a source file's hash, read through the guard (a link out hashes as refused)."""
+    try:
+        value = hashlib.sha256(read_bytes(root or settings.root, path)).hexdigest()
+    except SourceError as exc:
+        value = f"-{exc.message}"
+    _feed(digest, settings.relative(path), value)

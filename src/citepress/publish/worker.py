@@ -3,7 +3,8 @@
 The PDF is the slow edition (WeasyPrint: ~0.5 s to import, ~1 s to lay out the
 chapter) and the editions are independent. The worker is forked at the start of
 the build and imports WeasyPrint while the parent runs the check and pandoc;
-the parent then hands it the Book and renders the HTML and EPUB meanwhile.
+the parent then hands it the PDF edition's HTML (made from the Book there) and
+renders the HTML and EPUB meanwhile.
 
 The worker is also the PDF's fence: its memory is capped (RLIMIT_DATA) and the
 parent stops waiting, and kills it, after a time limit, so an absurd stylesheet
@@ -25,6 +26,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from citepress import sandbox
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -33,7 +36,13 @@ class WorkerError(Exception):
 
 
 def _fence(megabytes: int) -> None:
-    """In the worker: cap its memory, and die with the build that forked it."""
+    """In the worker: no network or secrets, capped memory, and death with the build."""
+    # Before WeasyPrint loads: a stylesheet cannot reach the network, and nothing the
+    # worker prints or writes can carry a CI secret. SOURCE_DATE_EPOCH stays (a build
+    # input, not a secret): where WeasyPrint subsets or instantiates a font with
+    # fontTools (no libharfbuzz-subset, a variable or colour font), fontTools stamps
+    # head.modified from it (timeTools.timestampNow); without it two PDFs differ.
+    sandbox.isolate_this_process(keep=("SOURCE_DATE_EPOCH",))
     limit = megabytes * 1024 * 1024
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
@@ -105,6 +114,15 @@ class Worker:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _kill(self) -> None:
-        for child in multiprocessing.active_children():  # the pool's process, not yet known by pid
-            with contextlib.suppress(OSError):
-                os.kill(child.pid or 0, signal.SIGKILL)
+        """SIGKILL this pool's own processes, and no other child of the build.
+
+        ``_processes`` is the executor's private table (pid -> process); there is
+        no public one. A pid of 0 or less would signal a whole process group, so
+        only positive pids are killed.
+        """
+        processes = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            pid = process.pid
+            if pid is not None and pid > 0:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)

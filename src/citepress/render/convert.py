@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -12,21 +11,26 @@ from functools import partial
 from pathlib import Path
 
 from citepress.config import Settings, edition_time
-from citepress.render import csl, document, pandoc, templates
+from citepress.render import csl, cslstyle, document, pandoc, templates
 from citepress.render.model import Book, Chapter
-from citepress.sources.bibliography import Bibliography
+from citepress.render.slug import slug_of
+from citepress.sources.bib import Bibliography
 from citepress.sources.manuscript import Manuscript
 
 CSL_STYLE = "csl/citepress-note-ja.csl"
-_NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def book(settings: Settings, docs: list[Manuscript], bib: Bibliography) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
-    style = templates.find(settings.templates, CSL_STYLE)
+    folder, found = templates.locate(settings.templates, CSL_STYLE)
     lang = str(docs[0].front_matter.get("lang", "ja")) if docs else "ja"
     items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang)
     with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
+        # pandoc reads our checked copy of the style, never the project's file.
+        try:
+            style = cslstyle.prepare(folder, found, Path(tmp))
+        except cslstyle.StyleError as exc:
+            raise templates.TemplateError(str(exc)) from None
         references = Path(tmp) / "references.json"
         references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         # pandoc runs as a subprocess, so threads convert chapters side by side.
@@ -50,10 +54,10 @@ def chapter(doc: Manuscript, style: Path, references: Path, prefix: bool) -> Cha
     """Convert one chapter; ids get the chapter's slug as prefix in a book of several."""
     front = doc.front_matter
     slug = slug_of(doc.path)
-    # pandoc sees the body only: the front matter is ours, and keys such as
-    # `bibliography` or `csl` there must not steer pandoc.
-    body = "\n" * doc.source[: doc.body_start].count("\n") + doc.source[doc.body_start :]
-    html = pandoc.markdown_to_html(body, style, references, f"{slug}-" if prefix else "")
+    # The tree the check read, with its metadata replaced by ours: a manuscript
+    # cannot steer pandoc (bibliography, csl, citation-abbreviations, lang…).
+    tree = doc.tree_json()
+    html = pandoc.json_to_html(tree, style, references, f"{slug}-" if prefix else "")
     fragment, headings, notes = document.parse(html, f"{slug}-" if prefix else "")
     return Chapter(
         slug=slug,
@@ -66,12 +70,6 @@ def chapter(doc: Manuscript, style: Path, references: Path, prefix: bool) -> Cha
         headings=headings,
         notes=notes,
     )
-
-
-def slug_of(path: str) -> str:
-    """A file stem usable as an XML id and a file name: 'chapter-03'."""
-    slug = _NOT_NAME.sub("-", Path(path).stem).strip("-") or "chapter"
-    return slug if slug[0].isalpha() else f"ch-{slug}"
 
 
 def identifier(title: str, author: str) -> str:

@@ -5,7 +5,7 @@ does the bulk. It reads our parse of the .bib files, written out again by
 bibtexparser, not the files themselves: the check and the editions then see the
 same entries (pandoc would reject a whole file over one ``@misc(key, ...)``, which
 BibTeX allows). Three things it loses, which this project's entries rely on, are
-put back from our own reading of the same file (bibliography.py):
+put back from our own reading of the same file (sources/bib):
 
 - EDTF qualifiers: pandoc keeps ``~`` as circa but silently drops a date with ``?``
   (``2002?`` comes out with no date at all);
@@ -22,9 +22,14 @@ from typing import Any
 
 from citepress.dates.edtf import DateError
 from citepress.dates.edtf import parse as parse_date
-from citepress.sources.bibliography import Bibliography, Entry
+from citepress.sources.bib import Bibliography, Entry
+from citepress.sources.bib.inherit import FIELDS as INHERITANCE
+from citepress.sources.bib.inherit import crossref_cycles
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?([?~%]?)$")
+# EDTF seasons as CSL's (1 spring, 2 summer, 3 autumn, 4 winter): 21-24 unqualified,
+# 25-28 northern and 29-32 southern hemisphere (CSL cannot say which hemisphere).
+SEASONS = {21: 1, 22: 2, 23: 3, 24: 4, 25: 1, 26: 2, 27: 3, 28: 4, 29: 1, 30: 2, 31: 3, 32: 4}
 MISSING_LABELS = {
     "ja": {"author": "著者", "title": "題名", "date": "日付", "_prefix": "未詳："},
     "en": {"_prefix": "not yet identified: "},
@@ -43,7 +48,7 @@ def _item(entry: Entry, item: dict[str, Any], lang: str) -> dict[str, Any]:
         item["type"] = "document"  # pandoc leaves @misc untyped; CSL needs a type
     raw_date = entry.fields.get("date")
     if raw_date:
-        issued = csl_date(raw_date)
+        issued = csl_date(raw_date, lang)
         if issued is not None:
             item["issued"] = issued
     speakers = [s.strip() for s in entry.fields.get("speaker", "").split(";") if s.strip()]
@@ -61,36 +66,79 @@ def bibtex(bib: Bibliography) -> str:
     from bibtexparser.model import Entry as BibEntry  # noqa: PLC0415
     from bibtexparser.model import Field  # noqa: PLC0415
 
+    # An entry that inherits from itself, through crossref or xdata, sends pandoc's
+    # reader round the loop until it runs out of memory: a forced build drops the
+    # inheritance of every entry in a loop (the check reports bib.crossref-cycle).
+    looping = {entry.key for cycle in crossref_cycles(bib) for entry in cycle}
     library = Library()
     for entry in bib.entries:
-        fields = [Field(name, value) for name, value in entry.fields.items()]
+        fields = [
+            Field(name, value)
+            for name, value in entry.fields.items()
+            if not (entry.key in looping and name in INHERITANCE)
+        ]
         library.add(BibEntry(entry.entry_type, entry.key, fields))
     return str(write_string(library))
 
 
-def csl_date(text: str) -> dict[str, Any] | None:
+def csl_date(text: str, lang: str = "ja") -> dict[str, Any] | None:
     """CSL date parts of a plain EDTF date or closed interval; None for other forms.
 
-    Uncertain (``?``) and approximate (``~``, ``%``) both become CSL ``circa``: CSL has
-    no separate flag for uncertainty, and either way the reader must not take the
-    date as exact.
+        Uncertain (``?``) and approximate (``~``, ``%``) both become CSL ``circa``: CSL has
+        no separate flag for uncertainty, and either way the reader must not take the
+        date as exact. An EDTF season (``2001-21``) becomes a literal date in the book's
+    language (「2001年春」, "Spring 2001"): pandoc's citeproc prints CSL's ``season`` as
+    month 12+N through a numeric date form, and a note style's date form is not ours
+    to change for one rare kind of date. A quarter,
+        quadrimester or semester (``2001-33``), which CSL cannot name, the range of its
+        months; a season or quarter that ends an interval, its first or last month.
     """
     try:
         parse_date(text)
     except DateError:
         return None  # the check reports it; the note goes without a date
-    parts: list[list[int]] = []
-    circa = False
-    for piece in text.split("/"):
-        match = _PART.match(piece)
-        if match is None:
-            return None
-        parts.append([int(g) for g in match.groups()[:3] if g])
-        circa = circa or bool(match.group(4))
-    result: dict[str, Any] = {"date-parts": parts}
+    pieces = [_PART.match(piece) for piece in text.split("/")]
+    if not all(pieces):
+        return None
+    matches = [match for match in pieces if match is not None]
+    circa = any(match.group(4) for match in matches)
+    parts = [[int(g) for g in match.groups()[:3] if g] for match in matches]
+    result = _season(parts, lang) or {"date-parts": _months(parts)}
     if circa:
         result["circa"] = True
     return result
+
+
+SEASON_NAMES = {"ja": ("春", "夏", "秋", "冬"), "en": ("Spring", "Summer", "Autumn", "Winter")}
+
+
+def _season(parts: list[list[int]], lang: str) -> dict[str, Any] | None:
+    """A single EDTF season (YYYY-21 to YYYY-32) as a literal date, else None."""
+    if len(parts) != 1 or len(parts[0]) != 2 or parts[0][1] not in SEASONS:
+        return None
+    year, code = parts[0]
+    name = SEASON_NAMES.get(lang.split("-")[0], SEASON_NAMES["en"])[SEASONS[code] - 1]
+    return {"literal": f"{year}年{name}" if lang.startswith("ja") else f"{name} {year}"}
+
+
+def _months(parts: list[list[int]]) -> list[list[int]]:
+    """Date parts with EDTF codes above 12 (seasons, quarters...) as the months they cover.
+
+    The months are the check's: the bounds the edtf library gives the code.
+    """
+    if len(parts) == 1 and len(parts[0]) == 2 and parts[0][1] > 12:
+        year, code = parts[0]
+        return [_bound(year, code, first=True), _bound(year, code, first=False)]
+    return [
+        _bound(part[0], part[1], first=number == 0) if len(part) == 2 and part[1] > 12 else part
+        for number, part in enumerate(parts)
+    ]
+
+
+def _bound(year: int, code: int, first: bool) -> list[int]:
+    value = parse_date(f"{year:04d}-{code:02d}")
+    day = value.lower if first else value.upper
+    return [day.year, day.month]
 
 
 def missing_text(fields: list[str], lang: str) -> str:

@@ -32,6 +32,9 @@ def parse(html: str, prefix: str = "") -> tuple[Fragment, list[Heading], list[No
     _link_noterefs(body, {f"#{prefix}fn{note.number}": note for note in notes})
     if prefix:
         _prefix_links(body, prefix)
+    ids = {e.get("id", "") for e in body.iter() if e.get("id")} | {n.ident for n in notes}
+    for tree in (body, *(note.body.element for note in notes)):
+        _unlink_dead(tree, ids)
     return Fragment(body), _headings(body), notes
 
 
@@ -119,6 +122,18 @@ def _prefix_links(body: ET.Element, prefix: str) -> None:
         href = anchor.get("href", "")
         if href.startswith("#") and href[1:] not in ids and f"{prefix}{href[1:]}" in ids:
             anchor.set("href", f"#{prefix}{href[1:]}")
+
+
+def _unlink_dead(tree: ET.Element, ids: set[str]) -> None:
+    """A link to ``#`` or to an id no edition has becomes plain text (the check reports it).
+
+    Left in place, WeasyPrint resolves a bare ``#`` against its base URL and writes
+    a ``file:`` link into the PDF.
+    """
+    for anchor in tree.iter("a"):
+        href = anchor.get("href")
+        if href is not None and href.startswith("#") and href[1:] not in ids:
+            del anchor.attrib["href"]
 
 
 def _headings(body: ET.Element) -> list[Heading]:

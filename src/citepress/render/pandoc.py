@@ -10,11 +10,14 @@ matter is cut off before pandoc sees the text, and every option is ours.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from citepress import sandbox
 
 TIMEOUT_S = 60
 MEMORY = "1024m"
@@ -28,8 +31,13 @@ class PandocError(Exception):
 
 @lru_cache(maxsize=1)
 def binary() -> str:
-    """The pandoc binary pypandoc uses."""
-    import pypandoc  # noqa: PLC0415 -- keeps `citepress check` free of the render stack
+    """The pandoc binary the pypandoc-binary wheel ships (else the one pypandoc finds)."""
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        shipped = Path(folder) / "files" / "pandoc"
+        if shipped.is_file():  # found without importing pypandoc (~0.1 s): the check is fast
+            return str(shipped)
+    import pypandoc  # noqa: PLC0415
 
     try:
         return str(pypandoc.get_pandoc_path())
@@ -38,8 +46,13 @@ def binary() -> str:
 
 
 def run(args: list[str], stdin: str) -> str:
-    """Run pandoc sandboxed with ``args`` on ``stdin``; return its standard output."""
-    command = [binary(), "+RTS", f"-M{MEMORY}", "-RTS", "--sandbox", *args]
+    """Run pandoc sandboxed with ``args`` on ``stdin``; return its standard output.
+
+    pandoc gets no secrets (a scrubbed environment) and no network (a launcher
+    unshares it, then execs pandoc: no preexec_fn, since chapters convert in
+    threads); see :mod:`citepress.sandbox`.
+    """
+    command = sandbox.command([binary(), "+RTS", f"-M{MEMORY}", "-RTS", "--sandbox", *args])
     try:
         done = subprocess.run(
             command,
@@ -47,23 +60,34 @@ def run(args: list[str], stdin: str) -> str:
             capture_output=True,
             timeout=TIMEOUT_S,
             check=False,
+            env=sandbox.scrubbed_env(),
         )
     except subprocess.TimeoutExpired as exc:
         raise PandocError(f"pandoc took longer than {TIMEOUT_S} s and was stopped") from exc
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
+        # pandoc's errors can quote what it read (a whole file, secrets included):
+        # the first 2 lines, at most 500 characters, say what went wrong; no more.
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()[:2]
+        message = "\n".join(lines)[:500]
         raise PandocError(f"pandoc failed (exit {done.returncode}): {message}")
     return done.stdout.decode("utf-8")
 
 
-def markdown_to_html(body: str, csl: Path, references: Path, id_prefix: str = "") -> str:
-    """Convert a chapter body to an HTML5 fragment, its citations made endnotes by citeproc.
+def markdown_to_json(body: str) -> str:
+    """Pandoc's reading of a chapter body: its JSON AST, the one tree check and editions share."""
+    return run([f"--from={MARKDOWN}", "--to=json"], body)
 
-    The citation markers stay where the author put them (notes-after-punctuation off):
-    the received text places （注N） after the sentence's 。, and that is the author's.
+
+def json_to_html(tree: str, csl: Path, references: Path, id_prefix: str = "") -> str:
+    """Render a chapter's tree as an HTML5 fragment, its citations made endnotes by citeproc.
+
+    The tree's own metadata is replaced by ours before this (a manuscript cannot set
+    ``bibliography``, ``csl`` or ``citation-abbreviations``). The citation markers
+    stay where the author put them (notes-after-punctuation off): the received text
+    places （注N） after the sentence's 。, and that is the author's.
     """
     args = [
-        f"--from={MARKDOWN}",
+        "--from=json",
         "--to=html5",
         "--wrap=none",
         "--citeproc",
@@ -74,7 +98,7 @@ def markdown_to_html(body: str, csl: Path, references: Path, id_prefix: str = ""
     ]
     if id_prefix:
         args.append(f"--id-prefix={id_prefix}")
-    return run(args, body)
+    return run(args, tree)
 
 
 def bibtex_to_csl(bibtex: str) -> list[dict[str, Any]]:

@@ -8,17 +8,28 @@ come with a project, and a project can arrive as a stranger's pull request.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from citepress.render.errors import RenderError
+from citepress.sources.files import SourceError, confine, read_text
 
 if TYPE_CHECKING:
+    from jinja2 import BaseLoader, Environment
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# A template comes with the project, so with a pull request: `{% for %}` loops over
+# range(100000) twice nested would run for hours. Real templates take milliseconds.
+TIME_LIMIT_S = 30
 
 
-class TemplateError(Exception):
-    """A template file could not be found or rendered."""
+class TemplateError(RenderError):
+    """A template file could not be found, read or rendered."""
 
 
 def search_path(project_templates: Path) -> list[Path]:
@@ -29,10 +40,10 @@ def search_path(project_templates: Path) -> list[Path]:
 def environment(project_templates: Path) -> ImmutableSandboxedEnvironment:
     """The Jinja environment: project templates, then the package's; autoescape; strict."""
     # Imported here: the build cache uses search_path() and must stay light.
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined  # noqa: PLC0415
+    from jinja2 import ChoiceLoader, StrictUndefined  # noqa: PLC0415
     from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: PLC0415
 
-    loaders = [FileSystemLoader(folder) for folder in search_path(project_templates)]
+    loaders: list[BaseLoader] = [_loader(folder) for folder in search_path(project_templates)]
     return ImmutableSandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=True,
@@ -43,10 +54,87 @@ def environment(project_templates: Path) -> ImmutableSandboxedEnvironment:
     )
 
 
-def find(project_templates: Path, name: str) -> Path:
-    """The file ``name`` (a CSL style, a font list…) from the first folder that has it."""
+def _loader(folder: Path) -> BaseLoader:
+    """A loader that reads template files through the guarded reader, confined to ``folder``.
+
+    Jinja's FileSystemLoader follows links: `templates/html/screen.css` committed as a
+    link to /etc/passwd would land in the page.
+    """
+    from jinja2 import BaseLoader, TemplateNotFound  # noqa: PLC0415
+
+    class Confined(BaseLoader):
+        def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+            path = folder / template
+            if not path.is_file() and not path.is_symlink():
+                raise TemplateNotFound(template)
+            try:
+                text = read_text(folder, path)
+            except SourceError as exc:
+                raise TemplateError(f"{path}: {exc.message}") from None
+            return text, str(path), lambda: False
+
+    return Confined()
+
+
+def locate(project_templates: Path, name: str) -> tuple[Path, Path]:
+    """The file ``name`` (a CSL style…) from the first folder that has it: (folder, file)."""
     for folder in search_path(project_templates):
-        path = (folder / name).resolve()
-        if path.is_relative_to(folder.resolve()) and path.is_file():
-            return path
+        path = folder / name
+        if path.is_file() or path.is_symlink():
+            try:
+                return folder, confine(folder, path)
+            except SourceError as exc:
+                raise TemplateError(f"{path}: {exc.message}") from None
     raise TemplateError(f"template file {name!r} not found in {project_templates} or the defaults")
+
+
+def find(project_templates: Path, name: str) -> Path:
+    """The file ``name`` from the first template folder that has it (confined there)."""
+    return locate(project_templates, name)[1]
+
+
+def render(env: Environment, name: str, **context: Any) -> str:
+    """Render template ``name`` within the time limit; Jinja's errors as TemplateError."""
+    from jinja2 import TemplateError as JinjaError  # noqa: PLC0415
+    from jinja2 import TemplateSyntaxError  # noqa: PLC0415
+
+    try:
+        with deadline(TIME_LIMIT_S, f"the template {name}"):
+            return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except JinjaError as exc:
+        raise TemplateError(f"{_template_frame(exc)}template error: {exc.message}") from None
+    except RecursionError:  # only reachable with --force past md.nesting
+        raise TemplateError("the document nests too deeply to render (see md.nesting)") from None
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, what: str) -> Iterator[None]:
+    """Stop the block with TemplateError after ``seconds`` (main thread only: SIGALRM)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TemplateError(f"{what} took longer than {seconds:g} s and was stopped")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _template_frame(exc: BaseException) -> str:
+    """'path:line: ' of the innermost template frame of a Jinja runtime error, if any."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".j2", ".css", ".xml")):
+            where = f"{name}:{tb.tb_lineno}: "
+        tb = tb.tb_next
+    return where

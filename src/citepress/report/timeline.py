@@ -37,6 +37,6 @@ def per_chapter(result: CheckResult) -> str:
     lines = []
     for doc in result.docs:
         mine = [d for d in result.diagnostics if d.path == doc.path]
-        notes = max((c.note for c in doc.citations), default=0)
+        notes = doc.notes
         lines.append(f"{doc.path}: {notes} notes; {summary(mine)}")
     return "\n".join(lines) + "\n"

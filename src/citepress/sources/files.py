@@ -64,14 +64,14 @@ def read_bytes(root: Path, path: Path, limit: int = MAX_BYTES) -> bytes:
         raise SourceError("unreadable", "no such file") from None
     except OSError as exc:
         raise SourceError("unreadable", f"cannot read the file: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise SourceError("unreadable", f"cannot read the file: {what}")
     with contextlib.closing(os.fdopen(fd, "rb")) as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SourceError("unreadable", "not a regular file")
         if info.st_size > limit:
-            raise SourceError(
-                "unreadable", f"the file is larger than {limit // (1024 * 1024)} MB"
-            )
+            raise SourceError("unreadable", f"the file is larger than {limit // (1024 * 1024)} MB")
         try:
             data = handle.read(limit + 1)
         except OSError as exc:

@@ -1,44 +1,46 @@
-"""Read a Markdown chapter: front matter, blocks, citations, links and anchors.
+"""Read a chapter once: front matter (ours), then pandoc's tree of the body (shared).
 
-Every object keeps the offset it came from, so diagnostics can name the file,
-line and column. Pandoc does not report source positions for citations, so the
-scanner below finds them itself, following pandoc's citation syntax; tests
-compare its result with pandoc's own reading of the chapter.
+The front matter is read by us and never reaches pandoc. The body goes through
+pandoc's markdown reader once; the check takes its facts from that tree
+(:mod:`citepress.sources.tree`) and the editions render the very same tree, with
+its metadata replaced by ours, so what the check passed is what is published.
+Positions for messages come from aligning the tree with the source
+(:mod:`citepress.sources.align`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from citepress.diagnostics import Code, Diagnostic, make
-from citepress.sources.locate import Locator, read_text
+from citepress.sources import tree as trees
+from citepress.sources.align import CITE, LINK, Occurrences, TextAligner
+from citepress.sources.files import CONTROL, SourceError, control_message, read_text
+from citepress.sources.locate import Locator
+from citepress.sources.yamlsafe import YamlError
+from citepress.sources.yamlsafe import load as load_yaml
 
 REQUIRED_FRONT_MATTER = ("title", "author", "lang")
-
-_FENCE = re.compile(r"^(```+|~~~+)[^\n]*\n.*?(?:^\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
-_LINK_DEST = re.compile(r"\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+\{([^}\n]*)\})?[ \t#]*$", re.MULTILINE)
-_ATTR_ID = re.compile(r"(?:^|\s)#([\w:.-]+)")
-_ATTR_KV = re.compile(r"([\w-]+)=(?:\"([^\"]*)\"|(\S+))")
-_SPAN_ID = re.compile(r"\]\{[^}]*?#([\w:.-]+)[^}]*\}|^:::+\s*\{[^}]*?#([\w:.-]+)", re.MULTILINE)
-_BRACKET = re.compile(r"\[([^\[\]\n]*)\]")
-# pandoc: a key starts with a letter, digit or _, and may hold single internal
-# punctuation characters from :.#$%&-+?<>~/ between word characters.
-_KEY = r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*"
-_CITE = re.compile(rf"(?<![\w@])-?@(?:\{{([^}}\n]*)\}}|({_KEY}))")
+# Metadata pandoc (and citeproc) would obey. The front matter never reaches pandoc,
+# so these would be silently ignored there: say so instead.
+PANDOC_KEYS = (
+    "bibliography", "csl", "references", "nocite", "citation-abbreviations", "filters",
+    "header-includes", "include-before", "include-after", "link-citations",
+    "link-bibliography", "notes-after-punctuation", "suppress-bibliography",
+    "reference-section-title", "citation-style", "abbreviations",
+)  # fmt: skip
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_BODY_YAML = re.compile(r"^---[ \t]*\n(?=[ \t]*\S)", re.MULTILINE)
 _EMPTY_CITE = re.compile(r"\[\s*-?@\s*\]")
 
 
 @dataclass(frozen=True)
 class Citation:
-    """One cited key; ``note`` is the endnote number of its citation group."""
+    """One cited key; ``note`` is the number of the endnote it makes or stands in."""
 
     key: str
     offset: int
@@ -48,7 +50,7 @@ class Citation:
 
 @dataclass(frozen=True)
 class Link:
-    """An internal link ``[text](#target)``."""
+    """An internal link to ``#target``."""
 
     target: str
     offset: int
@@ -56,7 +58,7 @@ class Link:
 
 @dataclass
 class Block:
-    """A heading or paragraph; ``text`` has line breaks removed, ``offsets`` map back."""
+    """A heading or paragraph; ``text`` as pandoc read it, ``offsets`` map it back."""
 
     kind: str
     text: str
@@ -64,195 +66,276 @@ class Block:
     level: int = 0
     ident: str = ""
     attrs: dict[str, str] = field(default_factory=dict)
+    start: int = 0
 
 
 @dataclass
 class Manuscript:
-    """One chapter file, parsed."""
+    """One chapter: its front matter, pandoc's tree of its body, and the facts of that tree."""
 
     path: str
     source: str
     front_matter: dict[str, Any]
     body_start: int
     locator: Locator
+    tree: dict[str, Any] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
-    anchors: dict[str, int] = field(default_factory=dict)
+    anchors: set[str] = field(default_factory=set)
+    notes: int = 0
+    depth: int = 0
+    has_control: bool = False
+    # False when the tree nests too deep to be read whole (md.nesting): its facts are
+    # partial, so checks that need them all (an entry never cited) hold back.
+    complete: bool = True
 
     def position(self, offset: int) -> tuple[int, int]:
         """The (line, column) of an offset into the file."""
         return self.locator.position(offset)
 
+    def tree_json(self) -> str:
+        """The tree the editions render: the check's tree, with no metadata of its own."""
+        clean = dict(self.tree, meta={})
+        if self.has_control:
+            clean = trees.strip_control(clean)
+        return json.dumps(clean, ensure_ascii=False)
 
-def load(path: Path, display: str) -> tuple[Manuscript | None, list[Diagnostic]]:
-    """Read and parse one chapter; problems come back as diagnostics."""
+
+def load(root: Path, path: Path, display: str) -> tuple[Manuscript | None, list[Diagnostic]]:
+    """Read and parse one chapter (confined to ``root``); problems come back as diagnostics."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [make(Code.MD_ENCODING, f"cannot read the file: {exc.strerror}", display)]
-    text, error = read_text(data)
-    if error is not None:
-        line, column, message = error.split(":", 2)
-        return None, [make(Code.MD_ENCODING, message.strip(), display, int(line), int(column))]
+        text = read_text(root, path)
+    except SourceError as exc:
+        code = Code.MD_ENCODING if exc.kind == "encoding" else Code.IO_UNREADABLE
+        return None, [make(code, exc.message, display, exc.line, exc.column)]
     return parse(text, display)
 
 
 def parse(text: str, display: str) -> tuple[Manuscript, list[Diagnostic]]:
     """Parse the Markdown ``text`` of the file shown as ``display``."""
-    front, body_start, diags = _front_matter(text, display)
+    front, body_start, diags = front_matter(text, display)
     doc = Manuscript(display, text, front, body_start, Locator(text))
-    masked = _mask(text, body_start)
-    doc.blocks = _blocks(masked, body_start)
-    doc.citations, cite_diags = _citations(doc, masked)
-    doc.links = [
-        Link(m.group(1)[1:], m.start(1))
-        for m in _LINK_DEST.finditer(masked)
-        if m.group(1).startswith("#")
-    ]
-    doc.anchors = _anchors(doc, masked)
-    return doc, diags + cite_diags + _nesting(doc, masked)
+    body = "\n" * text.count("\n", 0, body_start) + text[body_start:]
+    from citepress.render import pandoc  # noqa: PLC0415 -- only the binary's runner
 
-
-MAX_NESTING = 50
-_QUOTES = re.compile(r"^(?:[ \t]{0,3}>)+", re.MULTILINE)
-_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]", re.MULTILINE)
-
-
-def _nesting(doc: Manuscript, masked: str) -> list[Diagnostic]:
-    """An error at the first line nesting block quotes or lists beyond MAX_NESTING.
-
-    pandoc renders any depth, but the HTML it makes for thousands of levels
-    (pathological input) is too deep for the HTML tools after it; no book needs
-    more than a handful. List depth is estimated from indentation.
-    """
-    for pattern, what in ((_QUOTES, "block quotes"), (_LIST_ITEM, "lists")):
-        for match in pattern.finditer(masked, doc.body_start):
-            depth = match.group().count(">") if what == "block quotes" else _indent(match.group(1))
-            if depth > MAX_NESTING:
-                line, column = doc.position(match.start())
-                message = f"{what} nested {depth} deep; at most {MAX_NESTING} can be rendered"
-                return [make(Code.MD_NESTING, message, doc.path, line, column)]
-    return []
-
-
-def _indent(spaces: str) -> int:
-    """List depth from an item's indentation: a level per two columns (tabs are four)."""
-    return len(spaces.expandtabs(4)) // 2 + 1
-
-
-def _front_matter(text: str, path: str) -> tuple[dict[str, Any], int, list[Diagnostic]]:
-    if not text.startswith("---\n"):
-        return (
-            {},
-            0,
-            [
-                make(
-                    Code.MD_FRONT_MATTER, "the file does not start with '---' front matter", path, 1, 1
-                )
-            ],
-        )
-    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
-    if end is None:
-        return (
-            {},
-            0,
-            [make(Code.MD_FRONT_MATTER, "the front matter is never closed with '---'", path, 1, 1)],
-        )
-    body_start = 4 + end.end()
     try:
-        data = yaml.safe_load(text[4 : 4 + end.start()])
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 2, mark.column + 1) if mark else (2, 1)
-        problem = getattr(exc, "problem", None) or str(exc)
-        return (
-            {},
-            body_start,
-            [make(Code.MD_FRONT_MATTER, f"invalid YAML: {problem}", path, line, column)],
-        )
-    if not isinstance(data, dict):
-        return (
-            {},
-            body_start,
-            [make(Code.MD_FRONT_MATTER, "the front matter is not a mapping", path, 2, 1)],
-        )
-    missing = [name for name in REQUIRED_FRONT_MATTER if not data.get(name)]
-    diags = [
-        make(Code.MD_FRONT_MATTER, f"the front matter has no {name!r}", path, 1, 1) for name in missing
-    ]
-    return data, body_start, diags
+        raw = pandoc.markdown_to_json(body)
+    except pandoc.PandocError as exc:
+        return doc, [*diags, make(Code.IO_UNREADABLE, f"pandoc could not read it: {exc}", display)]
+    try:
+        doc.tree = json.loads(raw)
+    except RecursionError:  # deeper than Python's JSON reader goes: far past MAX_NESTING
+        doc.complete = False
+        return doc, [*diags, _too_deep(doc, _deepest_line(doc))]
+    return doc, diags + _read_tree(doc)
 
 
-def _mask(text: str, body_start: int) -> str:
-    """Blank out front matter, code and comments, keeping every offset in place."""
-
-    def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group(0))
-
-    masked = re.sub(r"[^\n]", " ", text[:body_start]) + text[body_start:]
-    for pattern in (_FENCE, _COMMENT, _INLINE_CODE):
-        masked = pattern.sub(blank, masked)
-    return masked
-
-
-def _blocks(masked: str, body_start: int) -> list[Block]:
-    blocks = []
-    for match in re.finditer(r"[^\n]+(?:\n[^\n]*\S[^\n]*)*", masked[body_start:]):
-        start = body_start + match.start()
-        heading = _HEADING.match(match.group(0))
-        if heading and "\n" not in match.group(0):
-            text_start = start + heading.start(2)
-            attrs = heading.group(3) or ""
-            ident = _ATTR_ID.search(attrs)
-            blocks.append(
-                Block(
-                    "heading",
-                    heading.group(2),
-                    list(range(text_start, start + heading.end(2))),
-                    level=len(heading.group(1)),
-                    ident=ident.group(1) if ident else "",
-                    attrs={m.group(1): m.group(2) or m.group(3) for m in _ATTR_KV.finditer(attrs)},
-                )
-            )
-            continue
-        chars = [(start + i, c) for i, c in enumerate(match.group(0)) if c != "\n"]
-        blocks.append(Block("paragraph", "".join(c for _, c in chars), [o for o, _ in chars]))
-    return blocks
+def _read_tree(doc: Manuscript) -> list[Diagnostic]:
+    facts = trees.facts(doc.tree)
+    diags = _body_metadata(doc)
+    aligner = TextAligner(doc.source, doc.body_start)
+    starts = []
+    floors = []  # where the text before each block begins: the end of the block before
+    floor = doc.body_start
+    for raw in facts.blocks:
+        start, offsets = aligner.block(raw.pieces)
+        starts.append(start)
+        floors.append(min(floor, start))
+        floor = offsets[-1] + 1 if offsets else start
+        text = "".join(raw.pieces)
+        doc.blocks.append(Block(raw.kind, text, offsets, raw.level, raw.ident, raw.attrs, start))
+    diags += _citations(doc, facts, starts, floors)
+    doc.links = _links(doc, facts, floors)
+    doc.anchors = facts.ids
+    doc.notes, doc.depth = facts.notes, facts.depth
+    if facts.deep is not None:
+        doc.complete = False
+        diags.append(_too_deep(doc, _deep_offset(doc, facts.deep)))
+    if facts.control is not None:
+        doc.has_control = True
+        diags.append(_control(doc, facts, starts))
+    return diags + _empty_citations(doc)
 
 
-def _citations(doc: Manuscript, masked: str) -> tuple[list[Citation], list[Diagnostic]]:
-    heading_spans = [
-        (b.offsets[0], b.offsets[-1]) for b in doc.blocks if b.kind == "heading" and b.offsets
-    ]
+def _block_start(starts: list[int], index: int, doc: Manuscript) -> int:
+    return starts[index] if 0 <= index < len(starts) else doc.body_start
+
+
+def _citations(
+    doc: Manuscript, facts: trees.Facts, starts: list[int], floors: list[int]
+) -> list[Diagnostic]:
+    occurrences = Occurrences(CITE, doc.source, doc.body_start)
     diags = []
-    for match in _EMPTY_CITE.finditer(masked):
-        line, column = doc.position(match.start())
-        diags.append(make(Code.REF_EMPTY, f"{match.group(0)} cites no key", doc.path, line, column))
-    groups: list[list[tuple[str, int]]] = []
-    seen: set[int] = set()
-    for bracket in _BRACKET.finditer(masked):
-        group = [
-            (m.group(1) or m.group(2), bracket.start(1) + m.start())
-            for m in _CITE.finditer(bracket.group(1))
-        ]
-        if group:
-            groups.append(group)
-            seen.update(offset for _, offset in group)
-    for m in _CITE.finditer(masked):  # author-in-text citations: @key outside brackets
-        if m.start() not in seen and masked[m.start() - 1 : m.start()] != "]":
-            groups.append([(m.group(1) or m.group(2), m.start())])
-    groups.sort(key=lambda g: g[0][1])
-    citations = [
-        Citation(key, offset, note, any(a <= offset <= b for a, b in heading_spans))
-        for note, group in enumerate(groups, start=1)
-        for key, offset in group
+    for cite in facts.citations:
+        start = _block_start(starts, cite.block, doc)
+        if cite.leading:  # it stands before the block's first string
+            floor = _block_start(floors, cite.block, doc)
+            offset = occurrences.take_before(cite.key, floor, start)
+        else:
+            offset = occurrences.take(cite.key, start)
+        if offset is None:
+            offset = start
+            diags.append(_unplaced(doc, f"citation @{cite.key}", offset))
+        doc.citations.append(Citation(cite.key, offset, cite.note, cite.in_heading))
+    return diags
+
+
+def _links(doc: Manuscript, facts: trees.Facts, starts: list[int]) -> list[Link]:
+    occurrences = Occurrences(LINK, doc.source, doc.body_start)
+    links = []
+    for link in facts.links:
+        start = _block_start(starts, link.block, doc)
+        offset = occurrences.take(link.target, start)
+        links.append(Link(link.target, start if offset is None else offset))
+    return links
+
+
+_NESTING_LINE = re.compile(r"^[ \t]*(?:(?:>[ \t]*|[-*+][ \t]+|<div[^>\n]{0,80}>)){10}", re.M)
+
+
+def _deepest_line(doc: Manuscript) -> int:
+    """A position for a tree pandoc made too deep to read at all (a position, not a fact).
+
+    The first line that opens many quotes, list items or divs at once, else the
+    first line of the body.
+    """
+    found = _NESTING_LINE.search(doc.source, doc.body_start)
+    return found.start() if found else _first_text(doc, doc.body_start)
+
+
+def _first_text(doc: Manuscript, offset: int) -> int:
+    found = re.compile(r"\S").search(doc.source, offset)
+    return found.start() if found else offset
+
+
+def _deep_offset(doc: Manuscript, deep: tuple[str, int]) -> int:
+    """Where nesting went too deep: in a text block, or at the line after one."""
+    where, index = deep
+    if index < 0:
+        return _first_text(doc, doc.body_start)
+    block = doc.blocks[index]
+    if where == "in" or not block.offsets:
+        return block.start
+    after = doc.source.find("\n", block.offsets[-1])
+    return _first_text(doc, after + 1) if after >= 0 else block.start
+
+
+def _unplaced(doc: Manuscript, what: str, offset: int) -> Diagnostic:
+    line, column = doc.position(offset)
+    return make(
+        Code.INTERNAL_POSITION,
+        f"could not find where {what} stands in the source; the position is its block's",
+        doc.path,
+        line,
+        column,
+    )
+
+
+def _too_deep(doc: Manuscript, offset: int) -> Diagnostic:
+    line, column = doc.position(offset or doc.body_start)
+    return make(
+        Code.MD_NESTING,
+        f"lists, block quotes or markup nested more than {trees.MAX_NESTING} deep; "
+        f"at most {trees.MAX_NESTING} can be rendered",
+        doc.path,
+        line,
+        column,
+    )
+
+
+def _control(doc: Manuscript, facts: trees.Facts, starts: list[int]) -> Diagnostic:
+    """A control character pandoc's reading holds: written as an entity (&#1;) most likely."""
+    char = facts.control or ""
+    offset = _block_start(starts, facts.control_block, doc)
+    entity = re.compile(rf"&#(?:x0*{ord(char):x}|0*{ord(char)});", re.IGNORECASE)
+    found = entity.search(doc.source, doc.body_start)
+    if found is not None:
+        offset = found.start()
+    line, column = doc.position(offset)
+    return make(Code.MD_ENCODING, control_message(char), doc.path, line, column)
+
+
+def _body_metadata(doc: Manuscript) -> list[Diagnostic]:
+    meta = doc.tree.get("meta") or {}
+    if not meta:
+        return []
+    found = _BODY_YAML.search(doc.source, doc.body_start)
+    line, column = doc.position(found.start() if found else doc.body_start)
+    keys = ", ".join(repr(key) for key in sorted(meta)[:5])
+    return [
+        make(
+            Code.MD_METADATA,
+            f"a YAML metadata block in the body sets {keys}; pandoc would obey it, so it is "
+            "not allowed (the front matter holds the chapter's metadata)",
+            doc.path,
+            line,
+            column,
+        )
     ]
-    return citations, diags
 
 
-def _anchors(doc: Manuscript, masked: str) -> dict[str, int]:
-    anchors = {b.ident: b.offsets[0] for b in doc.blocks if b.ident and b.offsets}
-    for match in _SPAN_ID.finditer(masked):
-        anchors.setdefault(match.group(1) or match.group(2), match.start())
-    return anchors
+def _empty_citations(doc: Manuscript) -> list[Diagnostic]:
+    diags = []
+    for block in doc.blocks:
+        for match in _EMPTY_CITE.finditer(block.text):
+            line, column = doc.position(block.offsets[match.start()])
+            diags.append(
+                make(Code.REF_EMPTY, f"{match.group(0)} cites no key", doc.path, line, column)
+            )
+    return diags
+
+
+def front_matter(text: str, path: str) -> tuple[dict[str, Any], int, list[Diagnostic]]:
+    """The front matter (a YAML mapping), where the body starts, and what is wrong."""
+    if not text.startswith("---\n"):
+        message = "the file does not start with '---' front matter"
+        return {}, 0, [make(Code.MD_FRONT_MATTER, message, path, 1, 1)]
+    end = _CLOSE.search(text, 4)
+    if end is None:
+        message = "the front matter is never closed with '---'"
+        return {}, 0, [make(Code.MD_FRONT_MATTER, message, path, 1, 1)]
+    body_start = end.end()
+    try:
+        data = load_yaml(text[4 : end.start()])
+    except YamlError as exc:
+        diag = make(Code.MD_FRONT_MATTER, exc.message, path, exc.line + 1, exc.column)
+        return {}, body_start, [diag]
+    if not isinstance(data, dict):
+        message = "the front matter is not a mapping"
+        return {}, body_start, [make(Code.MD_FRONT_MATTER, message, path, 2, 1)]
+    return data, body_start, _front_matter_keys(data, text, path)
+
+
+def _front_matter_keys(data: dict[str, Any], text: str, path: str) -> list[Diagnostic]:
+    locator = Locator(text)
+
+    def where(key: str) -> tuple[int, int]:
+        found = re.search(rf"^{re.escape(str(key))}[ \t]*:", text, re.MULTILINE)
+        return locator.position(found.start()) if found else (1, 1)
+
+    diags = [
+        make(Code.MD_FRONT_MATTER, f"the front matter has no {name!r}", path, 1, 1)
+        for name in REQUIRED_FRONT_MATTER
+        if not data.get(name)
+    ]
+    for key in sorted(set(map(str, data)) & set(PANDOC_KEYS)):
+        message = (
+            f"front matter {key!r} is pandoc's, and citepress never passes it on "
+            "(the bibliography and the style are set in pyproject.toml)"
+        )
+        diags.append(make(Code.MD_METADATA, message, path, *where(key)))
+    for key, value in data.items():
+        found = CONTROL.search(_flatten(value))
+        if found:
+            diags.append(make(Code.MD_ENCODING, control_message(found.group()), path, *where(key)))
+    return diags
+
+
+def _flatten(value: Any) -> str:
+    """Every string in a YAML value, joined (the loader bounds its depth)."""
+    if isinstance(value, dict):
+        return " ".join(_flatten(k) + " " + _flatten(v) for k, v in value.items())
+    if isinstance(value, list):
+        return " ".join(_flatten(item) for item in value)
+    return str(value)

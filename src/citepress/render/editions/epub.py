@@ -13,7 +13,9 @@ import zipfile
 
 from jinja2 import Environment
 
+from citepress.render.editions.base import Context
 from citepress.render.model import Book
+from citepress.render.templates import render as render_template
 
 CONTAINER = "epub/container.xml.j2"
 PACKAGE = "epub/package.opf.j2"
@@ -42,8 +44,9 @@ def files(book: Book, env: Environment) -> list[tuple[str, bytes]]:
     return out
 
 
-def render(book: Book, env: Environment) -> bytes:
+def render(book: Book, context: Context) -> bytes:
     """The EPUB edition's bytes."""
+    env = context.env
     stamp = _zip_time(book.modified)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -57,7 +60,7 @@ def render(book: Book, env: Environment) -> bytes:
 
 
 def _render(env: Environment, name: str, **context: object) -> bytes:
-    return env.get_template(name).render(**context).encode("utf-8")
+    return render_template(env, name, **context).encode("utf-8")
 
 
 def _zip_time(iso: str) -> tuple[int, int, int, int, int, int]:

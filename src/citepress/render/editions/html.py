@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment
-
+from citepress.render.editions.base import Context
 from citepress.render.model import Book
+from citepress.render.templates import render as render_template
 
 TEMPLATE = "html/book.html.j2"
 
 
-def render(book: Book, env: Environment) -> bytes:
+def render(book: Book, context: Context) -> bytes:
     """The HTML edition's bytes."""
-    return env.get_template(TEMPLATE).render(book=book).encode("utf-8")
+    return render_template(context.env, TEMPLATE, book=book).encode("utf-8")

@@ -14,25 +14,38 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment
 
+from citepress.render.editions.base import Context
+from citepress.render.errors import RenderError
 from citepress.render.model import Book
+from citepress.render.templates import render as render_template
 
 TEMPLATE = "pdf/book.html.j2"
 # PDF/UA-1: tagged PDF with the structure tree, language and title readers need.
 PDF_VARIANT = "pdf/ua-1"
 
 
-class RefusedResource(Exception):
+class RefusedResource(RenderError):
     """The document asked for a resource outside what a build may read."""
 
 
 def html(book: Book, env: Environment, page_size: str) -> str:
     """The HTML WeasyPrint lays out (the benchmark renders it bare, too)."""
-    return env.get_template(TEMPLATE).render(book=book, page_size=page_size)
+    return render_template(env, TEMPLATE, book=book, page_size=page_size)
 
 
-def render(book: Book, env: Environment, page_size: str, assets: list[Path]) -> bytes:
-    """The PDF edition's bytes."""
-    return write(html(book, env, page_size), identifier(book), assets)
+def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:
+    """What the fenced worker needs to lay out the PDF: no Jinja, no Book, just HTML."""
+    return html(book, context.env, context.settings.page_size), identifier(book), context.assets
+
+
+def finish(prepared: tuple[str, bytes, list[Path]]) -> bytes:
+    """In the worker: lay out the prepared HTML."""
+    return write(*prepared)
+
+
+def render(book: Book, context: Context) -> bytes:
+    """The PDF edition's bytes, made in this process."""
+    return finish(prepare(book, context))
 
 
 def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:

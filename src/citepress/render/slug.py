@@ -1,0 +1,14 @@
+"""A chapter's identifier, from its file name: ids, EPUB file names, id prefixes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def slug_of(path: str) -> str:
+    """A file stem usable as an XML id and a file name: 'chapter-03'."""
+    slug = _NOT_NAME.sub("-", Path(path).stem).strip("-") or "chapter"
+    return slug if slug[0].isalpha() else f"ch-{slug}"

@@ -1,0 +1,312 @@
+"""The facts of a chapter, taken from pandoc's own reading of it (its JSON AST).
+
+The editions render this same tree, so whatever the check counts here is what
+gets published: which citations there are, in which notes and in which order
+(a citation outside a note makes a note; an inline or reference note ``^[…]``
+is a note, and citations inside it add none), the text of every paragraph and
+heading, headings' ids and attributes, links, every id an edition will carry,
+control characters that XML cannot hold, and how deep the tree nests.
+
+Only facts come from here; where they stand in the source file is the job of
+:mod:`citepress.sources.align`, which never decides a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from citepress.sources.files import CONTROL
+
+# No real book nests lists, quotes or inline markup this deep; the HTML tools after
+# pandoc recurse per level, so pathological depth must stop at the check.
+MAX_NESTING = 50
+_RAW_ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_RAW_HREF = re.compile(r"""\bhref\s*=\s*["']?(#[^"'\s>]*)""", re.IGNORECASE)
+
+Node = dict[str, Any]
+
+
+@dataclass
+class TextBlock:
+    """A paragraph or heading's text as pieces of source text, in reading order.
+
+    Citations and notes are not part of the text; ``pieces`` are the strings
+    pandoc read (``Str``), with "" for soft breaks and " " for spaces.
+    """
+
+    kind: str
+    pieces: list[str]
+    level: int = 0
+    ident: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CiteFact:
+    """One cited key: its note number, and the text block it stands in (or -1)."""
+
+    key: str
+    note: int
+    block: int
+    in_heading: bool
+    in_note: bool
+    leading: bool = False  # before the first string of its block: [@a] opens a paragraph
+
+
+@dataclass(frozen=True)
+class LinkFact:
+    """A link to ``#target`` in the chapter."""
+
+    target: str
+    block: int
+
+
+@dataclass
+class Facts:
+    """Everything the check knows of one chapter, from the tree the editions render."""
+
+    blocks: list[TextBlock] = field(default_factory=list)
+    citations: list[CiteFact] = field(default_factory=list)
+    links: list[LinkFact] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    notes: int = 0
+    depth: int = 0
+    # Where MAX_NESTING was passed: inside text block N, or after text block N; the
+    # facts below that point are not read, so the chapter's facts are incomplete.
+    deep: tuple[str, int] | None = None
+    control: str | None = None  # the first control character in any text
+    control_block: int = -1
+
+
+class _Walker:
+    """One pass over the tree; recursion is cut at MAX_NESTING + 1 levels."""
+
+    def __init__(self) -> None:
+        self.facts = Facts()
+        self.current = -1  # the text block being read, for positions
+        self.pieces: list[str] | None = None  # where text pieces go, None outside text
+        self.heading = False
+        self.note = 0  # the note being read, 0 outside notes
+
+    def blocks(self, blocks: list[Node], depth: int) -> None:
+        for block in blocks:
+            self.block(block, depth)
+
+    def block(self, node: Node, depth: int) -> None:
+        """Read one block; ``depth`` counts the containers (lists, quotes, divs) around it."""
+        kind, content = node.get("t"), node.get("c", [])
+        if kind in ("Para", "Plain"):
+            self._text_block(TextBlock("paragraph", []), content, depth)
+        elif kind == "Header":
+            level, attr, inlines = content
+            ident, _, pairs = attr
+            block = TextBlock("heading", [], level, ident, {k: v for k, v in pairs})
+            self._id(ident)
+            self.heading = True
+            self._text_block(block, inlines, depth)
+            self.heading = False
+        elif kind in ("CodeBlock", "RawBlock"):
+            self._scan(content[1])
+            if kind == "CodeBlock":
+                self._attr(content[0])
+            elif content[0] == "html":
+                self._raw_html(content[1])
+        elif self._enter(depth + 1):
+            self._generic(content, depth + 1)
+
+    def _text_block(self, block: TextBlock, inlines: list[Node], depth: int) -> None:
+        if self.note:  # a note's text is not the chapter's narrative: no text block
+            self.inlines(inlines, depth)
+            return
+        self.facts.blocks.append(block)
+        self.current = len(self.facts.blocks) - 1
+        outer, self.pieces = self.pieces, block.pieces
+        self.inlines(inlines, depth)
+        self.pieces = outer
+
+    def inlines(self, inlines: list[Node], depth: int) -> None:
+        for node in inlines:
+            self.inline(node, depth)
+
+    def inline(self, node: Node, depth: int) -> None:  # noqa: C901 -- one case per node type
+        """Read one inline; every inline but a string or a space is a container."""
+        kind, content = node.get("t"), node.get("c", [])
+        if kind not in ("Str", "Space", "SoftBreak", "LineBreak") and not self._enter(depth + 1):
+            return
+        if kind == "Str":
+            self._scan(content)
+            self._piece(content)
+        elif kind == "Space":
+            self._piece(" ")
+        elif kind in ("SoftBreak", "LineBreak"):
+            self._piece("")
+        elif kind == "Cite":
+            self._cite(content, depth)
+        elif kind == "Note":
+            self._note(content, depth)
+        elif kind == "Link":
+            self._link(content, depth)
+        elif kind in ("Code", "Math", "RawInline"):
+            self._scan(content[1])
+            if kind == "Code":
+                self._attr(content[0])
+            elif kind == "RawInline" and content[0] == "html":
+                self._raw_html(content[1])
+        elif kind == "Quoted":
+            mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
+            self._piece(mark)
+            self.inlines(content[1], depth + 1)
+            self._piece(mark)
+        elif kind == "Image":
+            self._attr(content[0])
+            self._scan(content[2][0])
+            self._quiet(partial(self.inlines, content[1], depth + 1))
+        else:
+            self._generic(content, depth + 1)
+
+    def _cite(self, content: list[Any], depth: int) -> None:
+        citations, _ = content
+        if self.note == 0:
+            self.facts.notes += 1
+        number = self.note or self.facts.notes
+        leading = self.pieces is not None and not "".join(self.pieces).strip()
+        for citation in citations:
+            self.facts.citations.append(
+                CiteFact(
+                    str(citation["citationId"]),
+                    number,
+                    self.current,
+                    self.heading,
+                    self.note != 0,
+                    leading,
+                )
+            )
+            for part in (citation["citationPrefix"], citation["citationSuffix"]):
+                self._quiet(partial(self.inlines, part, depth + 1))
+
+    def _note(self, blocks: list[Node], depth: int) -> None:
+        if self.note:  # pandoc does not nest notes; be safe if a tree ever does
+            self.blocks(blocks, depth + 1)
+            return
+        self.facts.notes += 1
+        self.note = self.facts.notes
+        outer = self.pieces
+        self.pieces = None
+        self.blocks(blocks, depth + 1)
+        self.pieces, self.note = outer, 0
+
+    def _link(self, content: list[Any], depth: int) -> None:
+        attr, inlines, (url, title) = content
+        self._attr(attr)
+        self._scan(url)
+        self._scan(title)
+        if url.startswith("#"):
+            self.facts.links.append(LinkFact(url[1:], self.current))
+        self.inlines(inlines, depth + 1)
+
+    def _quiet(self, walk: Callable[[], None]) -> None:
+        """Walk inlines that are not part of the running text (citation prefixes, alt text)."""
+        outer = self.pieces
+        self.pieces = None
+        walk()
+        self.pieces = outer
+
+    def _generic(self, content: Any, depth: int) -> None:
+        """Any other node: walk its children, whatever their shape (lists, attrs, captions)."""
+        stack: list[Any] = [content]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict) and "t" in item:
+                if _is_block(item["t"]):
+                    self.block(item, depth)
+                else:
+                    self.inline(item, depth)
+            elif isinstance(item, list):
+                if _looks_like_attr(item):
+                    self._attr(item)
+                else:
+                    stack.extend(reversed(item))
+
+    def _enter(self, depth: int) -> bool:
+        if depth > self.facts.depth:
+            self.facts.depth = depth
+        if depth > MAX_NESTING:
+            if self.facts.deep is None:
+                inside = self.pieces is not None
+                self.facts.deep = ("in", self.current) if inside else ("after", self.current)
+            return False
+        return True
+
+    def _piece(self, text: str) -> None:
+        if self.pieces is not None:
+            self.pieces.append(text)
+
+    def _attr(self, attr: list[Any]) -> None:
+        ident, _, pairs = attr
+        self._id(ident)
+        for key, value in pairs:
+            self._scan(key)
+            self._scan(value)
+
+    def _id(self, ident: str) -> None:
+        if ident:
+            self._scan(ident)
+            self.facts.ids.add(ident)
+
+    def _raw_html(self, html: str) -> None:
+        self.facts.ids.update(match.group(1) for match in _RAW_ID.finditer(html))
+        for match in _RAW_HREF.finditer(html):
+            self.facts.links.append(LinkFact(match.group(1)[1:], self.current))
+
+    def _scan(self, text: str) -> None:
+        if self.facts.control is None:
+            found = CONTROL.search(text)
+            if found:
+                self.facts.control = found.group()
+                self.facts.control_block = max(self.current, 0)
+
+
+_BLOCKS = {
+    "Plain", "Para", "LineBlock", "CodeBlock", "RawBlock", "BlockQuote", "OrderedList",
+    "BulletList", "DefinitionList", "Header", "HorizontalRule", "Table", "Figure", "Div",
+}  # fmt: skip
+
+
+def _is_block(kind: str) -> bool:
+    return kind in _BLOCKS
+
+
+def _looks_like_attr(item: list[Any]) -> bool:
+    """Pandoc's Attr: [id, [classes], [[key, value]]]."""
+    return (
+        len(item) == 3
+        and isinstance(item[0], str)
+        and isinstance(item[1], list)
+        and isinstance(item[2], list)
+        and all(isinstance(c, str) for c in item[1])
+    )
+
+
+def facts(tree: Node) -> Facts:
+    """Read the facts of one chapter's tree."""
+    walker = _Walker()
+    walker.blocks(tree.get("blocks", []), 0)
+    return walker.facts
+
+
+def strip_control(tree: Any) -> Any:
+    """The tree with control characters removed from every string (a forced build).
+
+    The check reports them (md.encoding); an edition must still be well-formed XML.
+    """
+    if isinstance(tree, str):
+        return CONTROL.sub("", tree)
+    if isinstance(tree, list):
+        return [strip_control(item) for item in tree]
+    if isinstance(tree, dict):
+        return {key: strip_control(value) for key, value in tree.items()}
+    return tree

@@ -141,6 +141,36 @@ def _pdf_edition_html() -> str:
     return pdf.html(book, templates.environment(settings.templates), settings.page_size)
 
 
+# Paragraphs of 1,000 characters, each a run of one construct that backtracking
+# scanners or pandoc's reader handle badly (issue #10), to 10 MB.
+ADVERSARIAL_UNITS = ("](#", "`", "# a", "@", "&#1;", "*", "_", "\\", "。@", "- ", "<div>x</div>")
+
+
+def adversarial_rows(tmp: Path) -> list[str]:
+    """The check on a 10 MB adversarial manuscript, beside pandoc reading it alone."""
+    project = tmp / "adversarial"
+    (project / "manuscript").mkdir(parents=True)
+    (project / "bib").mkdir()
+    (project / "bib" / "refs.bib").write_text("@misc{a, title = {T}}\n", encoding="utf-8")
+    (project / "pyproject.toml").write_text("[tool.citepress]\n", encoding="utf-8")
+    parts, size = ["---\ntitle: T\nauthor: A\nlang: en\n---\n\n"], 0
+    while size < 10_000_000:
+        unit = ADVERSARIAL_UNITS[len(parts) % len(ADVERSARIAL_UNITS)]
+        paragraph = unit * (1000 // len(unit)) + "\n\n"
+        parts.append(paragraph)
+        size += len(paragraph.encode())
+    chapter = project / "manuscript" / "chapter.md"
+    chapter.write_text("".join(parts), encoding="utf-8")
+    import pypandoc  # noqa: PLC0415
+
+    pandoc = [pypandoc.get_pandoc_path(), "-f", "markdown-raw_tex", "-t", "json", str(chapter)]
+    citepress = str(Path(sys.executable).with_name("citepress"))
+    reference = measure("reference: pandoc reading it (markdown -> json)", pandoc, project, 1)
+    check = measure("citepress check, 10 MB adversarial manuscript", [citepress, "check"],
+                    project, 1)  # fmt: skip
+    return [row(reference), row(check, reference)]
+
+
 def book_rows(repeat: int, tmp: Path) -> list[str]:
     """Generated books of 1, 10 and 30 chapters: check and cold build.
 
@@ -200,11 +230,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         chapter = chapter_rows(ns.repeat, tmp)
+        adversarial = adversarial_rows(tmp)
         books = book_rows(ns.book_repeat, tmp)
     text = (
         f"Machine: {machine()}. {ns.repeat} runs a row for the chapter, {ns.book_repeat} for "
         f"the books, after one warm-up run; wall time includes interpreter start.\n\n"
         f"{header}\n" + "\n".join(chapter) + "\n\n"
+        "The check bounded (one run after a warm-up: pandoc's reader is the cost):\n\n"
+        f"{header}\n" + "\n".join(adversarial) + "\n\n"
         "| generated book | median s | min s | max s | peak MB | - "
         "| each added chapter (time, memory) |\n"
         "|---|---|---|---|---|---|---|\n" + "\n".join(books) + "\n"

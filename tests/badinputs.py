@@ -9,6 +9,7 @@ timings as ``N.NN``.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -61,7 +62,12 @@ def run(root: Path, args: list[str]) -> tuple[int, str]:
         cwd=root,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1764000000"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+            "SOURCE_DATE_EPOCH": "1764000000",
+            "CITEPRESS_CACHE_DIR": os.environ.get("CITEPRESS_CACHE_DIR", str(root / ".cache")),
+        },
         check=False,
         timeout=120,
     )

@@ -17,6 +17,12 @@ BIB = ROOT / "bib" / "chapter-03.bib"
 EPOCH = "1764000000"  # 2025-11-24T16:00:00Z
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Builds in the tests (in-process and the CLI they start) cache in a temporary folder."""
+    os.environ["CITEPRESS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

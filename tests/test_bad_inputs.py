@@ -248,6 +248,38 @@ def test_random_projects_always_get_diagnostics_never_a_crash(chapter: str, bib:
         assert diagnostic.code in list(Code) and diagnostic.message
 
 
+def _skip_unless_nobody_can_run_citepress(home: str) -> None:
+    """A checkout under a folder 'nobody' cannot enter (a 0700 home): it cannot import us.
+
+    test_a_permission_error_is_io_unreadable covers the same path in-process.
+    """
+    probe = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+         "-c", "import citepress.cli"],
+        capture_output=True, env={"PATH": "/usr/bin:/bin", "HOME": home}, check=False,
+    )  # fmt: skip
+    if probe.returncode != 0:
+        pytest.skip("the unprivileged user cannot read this checkout")
+
+
+def test_a_permission_error_is_io_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _default_project(tmp_path / "p", DEFAULT_MD, DEFAULT_BIB)
+    real_open = os.open
+
+    def denied(path: object, flags: int, *args: object) -> int:
+        if str(path).endswith("chapter.md"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", denied)
+    result = check.run(project.load(root))
+    assert [(d.code, d.message) for d in result.diagnostics if d.severity == "error"] == [
+        ("io.unreadable", "cannot read the file: Permission denied")
+    ]
+
+
 def test_an_unreadable_chapter_is_a_clear_error() -> None:
     """Permission denied (run as 'nobody' when the tests run as root, who reads anything)."""
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
@@ -261,6 +293,7 @@ def test_an_unreadable_chapter_is_a_clear_error() -> None:
         command = [sys.executable, "-m", "citepress.cli", "-C", str(root), "check"]
         if os.geteuid() == 0:
             command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+            _skip_unless_nobody_can_run_citepress(tmp)
         env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "NO_COLOR": "1"}
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (

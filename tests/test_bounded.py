@@ -27,6 +27,14 @@ ADVERSARIAL = [
 ]  # fmt: skip
 
 
+# A short prefix, then a long run: the shape that makes a pattern like
+# `^(#+)[ \t]+(.*?)[ \t#]*$` or `。(?:\s*\[[^\[\]]*@[^\[\]]*\])*` go quadratic.
+SHAPES = [
+    ("# a", " "), ("# a", "# "), ("。[", "@"), ("[", "a"), ("`", "a"), ("](#", " "),
+    ("<!--", "-"), ("{", "a"), ("@misc{a,", " "), ("a = {", "{"), ("\n", " "),
+]  # fmt: skip
+
+
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     found = []
     for module in pkgutil.walk_packages(citepress.__path__, "citepress."):
@@ -50,8 +58,9 @@ def test_the_sweep_finds_the_patterns() -> None:
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[n for n, _ in PATTERNS])
 def test_every_pattern_is_linear_on_adversarial_input(name: str, pattern: re.Pattern[str]) -> None:
-    for unit in ADVERSARIAL:
-        text = unit * (SIZE // len(unit))
+    texts = [unit * (SIZE // len(unit)) for unit in ADVERSARIAL]
+    texts += [prefix + run * (SIZE // len(run)) + "x" for prefix, run in SHAPES]
+    for text in texts:
         for _ in pattern.finditer(text):
             pass
         pattern.search(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -243,6 +244,7 @@ def test_builds_are_byte_identical_whatever_tz_lang_and_cwd(tmp_path: Path) -> N
         cwd.mkdir()
         out = tmp_path / f"out{n}"
         env = {"SOURCE_DATE_EPOCH": EPOCH, "TZ": tz, "LANG": lang, "PATH": "/usr/bin:/bin"}
+        env["CITEPRESS_CACHE_DIR"] = os.environ["CITEPRESS_CACHE_DIR"]
         done = subprocess.run(
             [sys.executable, "-m", "citepress.cli", "-C", str(ROOT), "build", "--out", str(out)],
             cwd=cwd,
@@ -263,7 +265,11 @@ def test_source_date_epoch_zero_works(tmp_path: Path, epoch: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "citepress.cli", "-C", str(ROOT), "build", "--format", "epub",
          "--out", str(tmp_path)],
-        env={"SOURCE_DATE_EPOCH": epoch, "PATH": "/usr/bin:/bin"},
+        env={
+            "SOURCE_DATE_EPOCH": epoch,
+            "PATH": "/usr/bin:/bin",
+            "CITEPRESS_CACHE_DIR": os.environ["CITEPRESS_CACHE_DIR"],
+        },
         capture_output=True,
         text=True,
         check=False,

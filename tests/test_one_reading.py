@@ -146,6 +146,9 @@ def test_positions_come_from_the_source_even_after_code_and_notes(tmp_path: Path
     root = make(tmp_path, body)
     doc = check.run(project.load(root)).docs[0]
     assert [doc.position(c.offset) for c in doc.citations] == [(11, 30)]
+    # The inline note before it is note 1: the citation makes note 2 (the regex
+    # scanner counted one note where the editions print two).
+    assert [(c.key, c.note) for c in doc.citations] == [("a", 2)] and doc.notes == 2
 
 
 def test_the_editions_render_the_tree_the_check_read(

@@ -171,12 +171,9 @@ def test_pandocs_error_is_cut_to_two_lines_and_500_characters(tmp_path: Path) ->
 
 
 def test_pandocs_error_keeps_its_first_two_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    said = "".join(f"line {n}: something went wrong\n" for n in range(1, 50)).encode()
-
-    def fails(command: list[str], **options: object) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.CompletedProcess(command, 64, b"", said)
-
-    monkeypatch.setattr(subprocess, "run", fails)
+    said = "".join(f"line {n}: something went wrong\n" for n in range(1, 50))
+    script = f"import sys; sys.stderr.write({said!r}); sys.exit(64)"
+    monkeypatch.setattr(pandoc.sandbox, "command", lambda argv: [sys.executable, "-c", script])
     with pytest.raises(pandoc.PandocError) as caught:
         pandoc.run(["--to=html"], "text")
     assert str(caught.value) == (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -21,6 +22,7 @@ from citepress.diagnostics import Code, Diagnostic, apply_severities, make
 from citepress.sources import bib as bibliography
 from citepress.sources import manuscript
 
+READ_BUDGET_S = 300
 # Kept as a name for callers that knew the check's result by it.
 CheckResult = Analysis
 
@@ -38,7 +40,10 @@ def run(settings: Settings, strict: bool = False) -> Analysis:
 def read(settings: Settings) -> Analysis:
     """Read the chapters (pandoc's tree of each, side by side) and the bibliography."""
     paths = settings.manuscripts()
-    load = partial(manuscript.load, settings.root)
+    # One budget for reading every chapter: a thousand pathological chapters must not
+    # hold a CI job for hours (each is also bounded by pandoc.read_timeout).
+    deadline = time.monotonic() + READ_BUDGET_S
+    load = partial(manuscript.load, settings.root, deadline=deadline)
     jobs = [(path, settings.relative(path)) for path in paths]
     # pandoc runs as a subprocess, so threads read chapters side by side.
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:

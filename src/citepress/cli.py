@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from citepress import __version__
-from citepress.render.editions import NAMES
+from citepress.render.editions import EDITIONS, NAMES
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -59,7 +59,8 @@ def parser() -> argparse.ArgumentParser:
         type=_formats,
         default=None,
         metavar="LIST",
-        help=f"comma-separated editions to build: {','.join(NAMES)} (default: all)",
+        help="comma-separated editions to build (default: all): "
+        + "; ".join(f"{e.name}, {e.summary}" for e in EDITIONS),
     )
     build.add_argument(
         "--out",
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args)
         return _dates(args)
     except KeyboardInterrupt:
+        _stop_children()
         print("citepress: interrupted; the previous editions are unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
     except ProjectError as exc:
@@ -239,6 +241,15 @@ def _dates(args: argparse.Namespace) -> int:
 CHECK_MEMORY = 4 * 1024**3
 
 
+def _stop_children() -> None:
+    """No second signal may interrupt the clean-up, and no pandoc outlives the build."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_IGN)
+    render = sys.modules.get("citepress.render.pandoc")
+    if render is not None:
+        render.stop_all()
+
+
 def entry() -> None:
     """The console script: ``main`` with the check's memory capped."""
     import resource  # noqa: PLC0415
@@ -247,7 +258,15 @@ def entry() -> None:
     if soft == resource.RLIM_INFINITY or soft > CHECK_MEMORY:
         limit = CHECK_MEMORY if hard == resource.RLIM_INFINITY else min(CHECK_MEMORY, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-    sys.exit(main())
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Threads may still wait on pandoc processes just killed; leaving through
+        # the interpreter's shutdown would join them (and a late signal there
+        # printed a traceback from threading._shutdown). Everything is written.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

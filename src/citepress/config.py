@@ -126,7 +126,6 @@ class Option:
     convert: Callable[[Any, Path], Any]
     default: Any
     field: str
-    help: str = ""
 
 
 def _whole_number(value: Any, root: Path) -> int:
@@ -200,19 +199,19 @@ def _severities(value: Any, root: Path) -> dict[Code, Severity]:
 
 
 SCHEMA: tuple[Option, ...] = (
-    Option("manuscript", _folder, "manuscript", "manuscript_dir", "folder of chapter files"),
-    Option("bibliography", _files, None, "bibliography", "list of .bib files"),
-    Option("expected-notes", _whole_number, None, "expected_notes", "endnotes the chapter has"),
-    Option("templates", _folder, "templates", "templates_dir", "the project's templates"),
-    Option("output-name", _output_name, "", "output_name", "file name of the editions"),
-    Option("events", _strings, {}, "events", "named events and their dates"),
-    Option("severity", _severities, {}, "severity", "severity per diagnostic code"),
-    Option("book", _book, {}, "book", "title, author, lang, identifier"),
+    Option("manuscript", _folder, "manuscript", "manuscript_dir"),
+    Option("bibliography", _files, None, "bibliography"),
+    Option("expected-notes", _whole_number, None, "expected_notes"),
+    Option("templates", _folder, "templates", "templates_dir"),
+    Option("output-name", _output_name, "", "output_name"),
+    Option("events", _strings, {}, "events"),
+    Option("severity", _severities, {}, "severity"),
+    Option("book", _book, {}, "book"),
 )
 PDF_SCHEMA: tuple[Option, ...] = (
-    Option("page-size", _page_size, "A5", "page_size", "A4, A5, … JIS-B6"),
-    Option("timeout", _positive, 300, "pdf_timeout", "seconds the PDF may take"),
-    Option("memory-limit-mb", _positive, 4096, "pdf_memory_mb", "memory the PDF may use"),
+    Option("page-size", _page_size, "A5", "page_size"),
+    Option("timeout", _positive, 300, "pdf_timeout"),
+    Option("memory-limit-mb", _positive, 4096, "pdf_memory_mb"),
 )
 TABLES: dict[str, tuple[Option, ...]] = {"": SCHEMA, "pdf": PDF_SCHEMA}
 

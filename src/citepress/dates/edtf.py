@@ -40,11 +40,6 @@ class DateValue:
     lower: dt.date
     upper: dt.date
 
-    @property
-    def qualified(self) -> bool:
-        """True when the date is marked uncertain (?) or approximate (~ or %)."""
-        return any(mark in self.edtf for mark in "?~%")
-
     def __str__(self) -> str:
         return self.edtf
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from citepress.dates.edtf import DateError, DateValue, from_parts, parse
@@ -63,14 +63,6 @@ class Narrative:
     year: int | None = None
     month: int | None = None
     source: str = ""
-
-
-@dataclass
-class _Match:
-    groups: dict[str, str | None]
-    narrative: Narrative
-    inferred: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def compile_pattern(events: dict[str, str]) -> re.Pattern[str]:

@@ -74,7 +74,7 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
             for found in find(text, narrative, pattern, events):
                 sentence.dates.append(_shift(found, block.offsets, start))
             sentences.append(sentence)
-    _attach_citations(doc.citations, sentences, doc)
+    _attach_citations(doc.citations, sentences)
     return sentences, sections
 
 
@@ -104,9 +104,7 @@ def _shift(found: FoundDate, offsets: list[int], base: int) -> FoundDate:
     return replace(found, start=offsets[base + found.start], end=offsets[base + found.end - 1] + 1)
 
 
-def _attach_citations(
-    citations: list[Citation], sentences: list[Sentence], doc: Manuscript
-) -> None:
+def _attach_citations(citations: list[Citation], sentences: list[Sentence]) -> None:
     starts = [s.start for s in sentences]
     for citation in citations:
         index = bisect_right(starts, citation.offset) - 1

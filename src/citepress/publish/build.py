@@ -135,8 +135,9 @@ def _render_all(
     started = time.perf_counter()
     pending: list[tuple[Edition, Future[bytes]]] = []
     for edition in chosen:
-        if edition.prepare is not None and edition.finish is not None and worker is not None:
-            pending.append((edition, worker.run(edition.finish, edition.prepare(book, context))))
+        if edition.in_worker and worker is not None:
+            finish = edition.load().finish  # a module-level function: it pickles
+            pending.append((edition, worker.run(finish, edition.prepare(book, context))))
     for edition in chosen:
         if not any(edition is waiting for waiting, _ in pending):
             start = time.perf_counter()

@@ -26,6 +26,7 @@ from pathlib import Path
 from citepress import __version__
 from citepress.config import Settings, source_date_epoch
 from citepress.publish import atomic
+from citepress.render.editions import registry
 from citepress.sources.files import SourceError, read_bytes
 
 TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf")
@@ -97,9 +98,10 @@ def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str
     for folder, path in _template_files(settings, SHARED_TEMPLATES):
         _feed_file(common, settings, path, folder)
     result = {}
+    editions = registry()
     for fmt in formats:
         edition = common.copy()
-        for folder, path in _template_files(settings, (f"{fmt}/",)):
+        for folder, path in _template_files(settings, (editions[fmt].templates,)):
             _feed_file(edition, settings, path, folder)
         result[fmt] = edition.hexdigest()
     return result

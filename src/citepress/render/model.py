@@ -38,10 +38,6 @@ class Fragment:
                 element.set("epub:type", epub_type)
         return Fragment(container)._serialise("xml")
 
-    def text(self) -> str:
-        """The plain text, as a reader would copy it."""
-        return "".join(self.element.itertext())
-
     def _serialise(self, method: Literal["html", "xml"]) -> Markup:
         parts = [escape(self.element.text or "", quote=False)]
         parts += [ET.tostring(child, encoding="unicode", method=method) for child in self.element]

@@ -10,9 +10,11 @@ matter is cut off before pandoc sees the text, and every option is ours.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import subprocess
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,11 @@ TIMEOUT_S = 60
 MEMORY = "1024m"
 # raw_tex would only matter for LaTeX output; the other extensions are pandoc's defaults.
 MARKDOWN = "markdown-raw_tex"
+
+
+# The pandoc processes running now (chapters convert in threads), for stop_all().
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_LOCK = threading.Lock()
 
 
 class PandocError(Exception):
@@ -45,7 +52,7 @@ def binary() -> str:
         raise PandocError(f"pandoc not found: {exc}") from exc
 
 
-def run(args: list[str], stdin: str) -> str:
+def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S) -> str:
     """Run pandoc sandboxed with ``args`` on ``stdin``; return its standard output.
 
     pandoc gets no secrets (a scrubbed environment) and no network (a launcher
@@ -53,17 +60,25 @@ def run(args: list[str], stdin: str) -> str:
     threads); see :mod:`citepress.sandbox`.
     """
     command = sandbox.command([binary(), "+RTS", f"-M{MEMORY}", "-RTS", "--sandbox", *args])
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=sandbox.scrubbed_env(),
+    )
+    with _LOCK:
+        _RUNNING.add(process)
     try:
-        done = subprocess.run(
-            command,
-            input=stdin.encode("utf-8"),
-            capture_output=True,
-            timeout=TIMEOUT_S,
-            check=False,
-            env=sandbox.scrubbed_env(),
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise PandocError(f"pandoc took longer than {TIMEOUT_S} s and was stopped") from exc
+        stdout, stderr = process.communicate(stdin.encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise PandocError(f"pandoc took longer than {timeout:g} s and was stopped") from None
+    finally:
+        with _LOCK:
+            _RUNNING.discard(process)
+    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     if done.returncode != 0:
         # pandoc's errors can quote what it read (a whole file, secrets included):
         # the first 2 lines, at most 500 characters, say what went wrong; no more.
@@ -73,9 +88,27 @@ def run(args: list[str], stdin: str) -> str:
     return done.stdout.decode("utf-8")
 
 
-def markdown_to_json(body: str) -> str:
+def stop_all() -> None:
+    """Kill every pandoc still running (the build was interrupted): none outlives it."""
+    with _LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        with contextlib.suppress(OSError):
+            process.kill()
+
+
+def markdown_to_json(body: str, timeout: float = TIMEOUT_S) -> str:
     """Pandoc's reading of a chapter body: its JSON AST, the one tree check and editions share."""
-    return run([f"--from={MARKDOWN}", "--to=json"], body)
+    return run([f"--from={MARKDOWN}", "--to=json"], body, timeout)
+
+
+def read_timeout(size: int) -> float:
+    """Time allowed to read a chapter of ``size`` characters: 10 s, and 1 s per 50 KB.
+
+    pandoc reads 27 MB of ordinary prose in ~5 s; its markdown reader is exponential
+    on some pathological input (jgm/pandoc#1735, #11687), which this bounds.
+    """
+    return 10 + size / 50_000
 
 
 def json_to_html(tree: str, csl: Path, references: Path, id_prefix: str = "") -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,27 +103,121 @@ class Manuscript:
         return json.dumps(clean, ensure_ascii=False)
 
 
-def load(root: Path, path: Path, display: str) -> tuple[Manuscript | None, list[Diagnostic]]:
+def load(
+    root: Path, path: Path, display: str, deadline: float | None = None
+) -> tuple[Manuscript | None, list[Diagnostic]]:
     """Read and parse one chapter (confined to ``root``); problems come back as diagnostics."""
     try:
         text = read_text(root, path)
     except SourceError as exc:
         code = Code.MD_ENCODING if exc.kind == "encoding" else Code.IO_UNREADABLE
         return None, [make(code, exc.message, display, exc.line, exc.column)]
-    return parse(text, display)
+    return parse(text, display, deadline)
 
 
-def parse(text: str, display: str) -> tuple[Manuscript, list[Diagnostic]]:
-    """Parse the Markdown ``text`` of the file shown as ``display``."""
+# pandoc's markdown reader takes exponential time on square brackets nested in one
+# paragraph (jgm/pandoc#1735, open since 2014): 12 nested pairs take over 20 s, 20
+# unclosed ones as long. Prose never nests them past 3; past MAX_BRACKETS the
+# chapter is refused before pandoc sees it. Fenced code is not inline-parsed, so
+# its brackets do not count. Block quotes and raw <div>s nested by the hundred are
+# super-linear for it too (1 MB of them: over 20 s); md.nesting would refuse them
+# after the reading anyway, so they are refused before it. These are bounds on
+# what pandoc is given, not facts: the facts still come from pandoc's tree.
+MAX_BRACKETS = 5
+_DEEP_LINE = rf"^[ \t]*(?:>[ \t]?|(?:[-*+]|\d{{1,9}}[.)])[ \t]+){{{trees.MAX_NESTING + 1}}}"
+_GUARD_TOKENS = re.compile(
+    r"(?P<escaped>\\.)|(?P<bracket>[\[\]])|(?P<blank>\n[ \t]*\n)"
+    r"|(?P<fence>^[ \t]{0,3}(?:```|~~~))|(?P<deep>" + _DEEP_LINE + r")|<(?P<div>/?)div\b",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def _guard_message(kind: str) -> str:
+    if kind == "[":
+        return (
+            f"square brackets nested more than {MAX_BRACKETS} deep in one paragraph "
+            "(or left unclosed); pandoc's reader takes exponential time on that "
+            "(jgm/pandoc#1735): close them, or escape one as \\["
+        )
+    what = {">": "block quotes", "<div": "raw <div> elements"}.get(kind, "lists")
+    most = trees.MAX_NESTING
+    return f"{what} nested more than {most} deep; at most {most} can be rendered"
+
+
+@dataclass
+class _Depths:
+    """Bracket depth in the paragraph, raw <div> depth, inside a code fence or not."""
+
+    brackets: int = 0
+    divs: int = 0
+    fenced: bool = False
+
+    def step(self, token: re.Match[str]) -> str | None:
+        """Account for one token; the kind of nesting that went too deep, if any."""
+        kind = token.lastgroup
+        if kind == "fence":
+            self.fenced, self.brackets = not self.fenced, 0
+        elif kind == "blank":
+            self.brackets = 0
+        elif self.fenced or kind == "escaped":
+            return None
+        elif kind == "deep":
+            return token.group().lstrip(" \t")[0]
+        elif kind == "div":
+            self.divs = max(self.divs + (-1 if token.group("div") else 1), 0)
+            return "<div" if self.divs > trees.MAX_NESTING else None
+        elif kind == "bracket":
+            self.brackets = max(self.brackets + (1 if token.group() == "[" else -1), 0)
+            return "[" if self.brackets > MAX_BRACKETS else None
+        return None
+
+
+def _bracket_guard(doc: Manuscript) -> Diagnostic | None:
+    """md.nesting before pandoc for what would keep pandoc busy for minutes (see above)."""
+    depths = _Depths()
+    for token in _GUARD_TOKENS.finditer(doc.source, doc.body_start):
+        kind = depths.step(token)
+        if kind is not None:
+            return _guard(doc, token.start(), kind)
+    return None
+
+
+def _guard(doc: Manuscript, offset: int, kind: str) -> Diagnostic:
+    line, column = doc.position(_first_text(doc, offset))
+    return make(Code.MD_NESTING, _guard_message(kind), doc.path, line, column)
+
+
+def parse(
+    text: str, display: str, deadline: float | None = None
+) -> tuple[Manuscript, list[Diagnostic]]:
+    """Parse the Markdown ``text`` of the file shown as ``display``.
+
+    ``deadline`` (a ``time.monotonic()`` value) bounds the whole check's reading.
+    """
     front, body_start, diags = front_matter(text, display)
     doc = Manuscript(display, text, front, body_start, Locator(text))
     body = "\n" * text.count("\n", 0, body_start) + text[body_start:]
     from citepress.render import pandoc  # noqa: PLC0415 -- only the binary's runner
 
+    guard = _bracket_guard(doc)
+    if guard is not None:
+        doc.complete = False
+        return doc, [*diags, guard]
+    timeout = pandoc.read_timeout(len(body))
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+    if timeout <= 0:
+        doc.complete = False
+        message = "not read: the check spent its time budget on the chapters before it"
+        return doc, [*diags, make(Code.IO_UNREADABLE, message, display)]
     try:
-        raw = pandoc.markdown_to_json(body)
+        raw = pandoc.markdown_to_json(body, timeout)
     except pandoc.PandocError as exc:
-        return doc, [*diags, make(Code.IO_UNREADABLE, f"pandoc could not read it: {exc}", display)]
+        doc.complete = False
+        message = f"pandoc could not read it: {exc}"
+        if "longer than" in str(exc):
+            message += " (look for unclosed or nested [brackets]: jgm/pandoc#1735)"
+        return doc, [*diags, make(Code.IO_UNREADABLE, message, display)]
     try:
         doc.tree = json.loads(raw)
     except RecursionError:  # deeper than Python's JSON reader goes: far past MAX_NESTING

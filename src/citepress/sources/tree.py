@@ -53,7 +53,6 @@ class CiteFact:
     note: int
     block: int
     in_heading: bool
-    in_note: bool
     leading: bool = False  # before the first string of its block: [@a] opens a paragraph
 
 
@@ -181,7 +180,6 @@ class _Walker:
                     number,
                     self.current,
                     self.heading,
-                    self.note != 0,
                     leading,
                 )
             )

@@ -1,31 +1,27 @@
 """The editions, registered in one place: adding one is a module, its templates, its tests.
 
-Each module exposes ``render(book, context) -> bytes`` (and, for an edition made in
-the fenced worker, ``prepare`` and ``finish``) and raises only RenderError. The
-registry is imported lazily by the build; ``NAMES`` stays import-light for the CLI.
+The build, the cache and the command line (``--format`` and its help) all read
+this list; the edition's module is imported only when that edition is made.
 """
 
 from __future__ import annotations
 
 from citepress.render.editions.base import Edition
 
-NAMES = ("html", "epub", "pdf")
+EDITIONS: tuple[Edition, ...] = (
+    Edition("html", "one standalone HTML file", "html/", "citepress.render.editions.html"),
+    Edition("epub", "EPUB 3 e-book", "epub/", "citepress.render.editions.epub"),
+    Edition(
+        "pdf",
+        "tagged PDF (PDF/UA) for print and screen",
+        "pdf/",
+        "citepress.render.editions.pdf",
+        in_worker=True,
+    ),
+)
+NAMES = tuple(edition.name for edition in EDITIONS)
 
 
 def registry() -> dict[str, Edition]:
     """Every edition by name, in the order they are built and listed."""
-    from citepress.render.editions import epub, html, pdf  # noqa: PLC0415 -- the render stack
-
-    return {
-        "html": Edition("html", ".html", "one standalone HTML file", "html/", html.render),
-        "epub": Edition("epub", ".epub", "EPUB 3", "epub/", epub.render),
-        "pdf": Edition(
-            "pdf",
-            ".pdf",
-            "PDF for print and screen (PDF/UA)",
-            "pdf/",
-            pdf.render,
-            pdf.prepare,
-            pdf.finish,
-        ),
-    }
+    return {edition.name: edition for edition in EDITIONS}

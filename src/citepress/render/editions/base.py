@@ -1,10 +1,11 @@
-"""What every edition is: a name, a file suffix, its template folder, and how it renders."""
+"""What every edition is: a name, what it is, its template folder, and its module."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,23 +26,31 @@ class Context:
 
 @dataclass(frozen=True)
 class Edition:
-    """One kind of edition.
+    """One kind of edition, made by ``module``.
 
-    ``render`` makes the bytes in the build's process. An edition that is slow or
-    heavy (the PDF) also gives ``prepare`` (in the build's process: templates) and
-    ``finish`` (in the fenced worker, under time and memory limits); the build then
-    runs ``finish`` in the worker, side by side with the other editions.
+    The module gives ``render(book, context) -> bytes``. An edition made in the fenced
+    worker (``in_worker``: the PDF, slow and heavy) also gives ``prepare(book,
+    context)``, run in the build's process (templates), and ``finish(prepared) ->
+    bytes``, run in the worker under its time and memory limits, side by side with
+    the other editions. Every function raises only RenderError. The module is
+    imported when the edition is made, so the registry itself is light.
     """
 
     name: str
-    suffix: str
     summary: str
     templates: str
-    render: Callable[[Book, Context], bytes]
-    prepare: Callable[[Book, Context], Any] | None = None
-    finish: Callable[[Any], bytes] | None = None
+    module: str
+    in_worker: bool = False
 
-    @property
-    def in_worker(self) -> bool:
-        """Whether the build renders this edition in the fenced worker."""
-        return self.finish is not None
+    def load(self) -> ModuleType:
+        """The edition's module."""
+        return importlib.import_module(self.module)
+
+    def render(self, book: Book, context: Context) -> bytes:
+        """The edition's bytes, made in this process."""
+        data: bytes = self.load().render(book, context)
+        return data
+
+    def prepare(self, book: Book, context: Context) -> Any:
+        """What the worker needs (picklable): the edition's HTML, say."""
+        return self.load().prepare(book, context)

@@ -173,7 +173,7 @@ def test_pandocs_error_is_cut_to_two_lines_and_500_characters(tmp_path: Path) ->
 def test_pandocs_error_keeps_its_first_two_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     said = "".join(f"line {n}: something went wrong\n" for n in range(1, 50))
     script = f"import sys; sys.stderr.write({said!r}); sys.exit(64)"
-    monkeypatch.setattr(pandoc.sandbox, "command", lambda argv: [sys.executable, "-c", script])
+    monkeypatch.setattr(sandbox, "command", lambda argv: [sys.executable, "-c", script])
     with pytest.raises(pandoc.PandocError) as caught:
         pandoc.run(["--to=html"], "text")
     assert str(caught.value) == (

@@ -13,6 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+# `python -m citepress.cli` puts the working folder first on the import path: a
+# pull request's `yaml.py` would be imported by a later lazy import. The project
+# folder is data, never code. (The `citepress` command does not add it; neither
+# does `python -I`.)
+if sys.path and sys.path[0] in ("", str(Path.cwd())):
+    del sys.path[0]
+
 from citepress import __version__
 from citepress.render.editions import EDITIONS, NAMES
 

@@ -9,6 +9,7 @@ resolved inside the project: a setting cannot point outside it.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import difflib
 import os
@@ -66,6 +67,14 @@ class Settings:
         except ValueError:
             return path.as_posix()
 
+    def refuse_links(self, output: Path) -> None:
+        """ProjectError when a folder of ``output`` inside the project is a link."""
+        link = _links_inside(self.root, output) or _links_inside(self.root, output / "x")
+        if link is not None:
+            raise ProjectError(
+                f"{output}: {self.relative(link)} is a link; refusing to write through it"
+            )
+
     def manuscripts(self) -> list[Path]:
         """The chapter files: in the book file's order, else by file name.
 
@@ -89,7 +98,12 @@ class Settings:
         return sorted(Path(os.path.realpath(folder)) for folder in folders)
 
     def refuse_overwrite(self, output: Path, what: str = "the report") -> None:
-        """ProjectError when ``output`` would overwrite a source or land in a source folder."""
+        """ProjectError when ``output`` would overwrite a source or land in a source folder.
+
+        A folder inside the project that is a link (committed by a pull request) is
+        refused too: ``--out dist`` must not write wherever ``dist`` points.
+        """
+        self.refuse_links(output)
         target = Path(os.path.realpath(output))
         if target in {Path(os.path.realpath(p)) for p in self.inputs()}:
             raise ProjectError(f"{output}: refusing to overwrite an input file with {what}")
@@ -99,6 +113,19 @@ class Settings:
                 f"{output}: refusing to write {what} into a source folder "
                 f"({self.relative(inside[0])}/)"
             )
+
+
+def _links_inside(root: Path, path: Path) -> Path | None:
+    """The first link among ``path``'s folders inside ``root`` (``path`` itself excepted)."""
+    absolute = Path(os.path.normpath(path.absolute()))
+    if not absolute.is_relative_to(root):
+        return None
+    current = root
+    for part in absolute.relative_to(root).parts[:-1]:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
 
 
 def source_date_epoch() -> dt.datetime | None:
@@ -334,6 +361,9 @@ def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[
     if not isinstance(names, list) or not names:
         raise ProjectError(f"{shown}: 'chapters' must list the chapter files in reading order")
     chapters = tuple(_chapter(root, folder, shown, name) for name in names)
+    twice = sorted(c.name for c, n in collections.Counter(chapters).items() if n > 1)
+    if twice:  # each listing would be read, checked and printed again
+        raise ProjectError(f"{shown}: {', '.join(twice)} listed more than once under 'chapters'")
     unlisted = sorted(set(folder.glob("*.md")) - set(chapters))
     if unlisted:
         raise ProjectError(

@@ -40,6 +40,11 @@ class Code(StrEnum):
     REF_BROKEN_LINK = "ref.broken-link", "error", "`[…](#id)` points to no anchor"
     REF_IN_HEADING = "ref.in-heading", "error", "a citation inside a heading"
     REF_EMPTY = "ref.empty", "error", "`[@]` cites nothing"
+    REF_HIDDEN = (
+        "ref.hidden",
+        "error",
+        "a citation pandoc prints no note for: in image alt text, or inside another citation",
+    )
     BIB_SYNTAX = "bib.syntax", "error", "a block bibtexparser could not parse"
     BIB_ENCODING = (
         "bib.encoding",
@@ -137,6 +142,11 @@ class Code(StrEnum):
         "error",
         "a chapter that is not UTF-8 text, or holds NUL bytes or control characters "
         "(no XML or HTML can carry them)",
+    )
+    MD_RESERVED_ID = (
+        "md.reserved-id",
+        "error",
+        "an id the editions give their own elements (`note-1`, `noteref-1`, `<chapter>-title`)",
     )
     MD_NO_CHAPTER = "md.no-chapter", "error", "the manuscript folder holds no chapter (`*.md`)"
     MD_SLUG_COLLISION = (

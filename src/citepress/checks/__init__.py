@@ -22,6 +22,7 @@ CHECKS: tuple[Check, ...] = (
     references.entries,
     lambda project: check_inheritance(project.bib),
     references.slugs,
+    references.reserved_ids,
     dates.entry_dates,
     dates.front_matter_date,
     dates.text_dates,

@@ -241,11 +241,14 @@ def _text_dated_sources(
     values: dict[str, DateValue],
 ) -> Iterator[Diagnostic]:
     """ニューヨーク・タイムズ（2001年10月25日）: that outlet's cited entry must agree."""
+    by_block: dict[int, list[Citation]] = {}
+    for sentence in sentences:  # once: per source date it was a pass over every sentence
+        by_block.setdefault(sentence.block, []).extend(sentence.citations)
     for sentence in sentences:
         for found in sentence.dates:
             if found.kind != "source" or found.value is None or not found.outlet:
                 continue
-            for cite in _citations_in_block(sentences, sentence.block):
+            for cite in by_block.get(sentence.block, []):
                 entry = entries.get(cite.key)
                 value = values.get(cite.key)
                 if entry is None or value is None or not _same_outlet(entry, found.outlet):
@@ -261,10 +264,6 @@ def _text_dated_sources(
                         line,
                         column,
                     )
-
-
-def _citations_in_block(sentences: list[Sentence], block: int) -> list[Citation]:
-    return [c for s in sentences if s.block == block for c in s.citations]
 
 
 def _same_outlet(entry: Entry, outlet: str) -> bool:

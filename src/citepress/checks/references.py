@@ -10,7 +10,9 @@ from citepress.analysis import Analysis
 from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources.bib import Entry
 
-STRAY_MARKER = re.compile(r"（注\s*[0-9０-９]+）")
+# Zero-width characters inside a marker hide it from a plain match, not from a reader.
+_INVISIBLE = "[\\s\u200b-\u200d\u2060\ufeff]*"
+STRAY_MARKER = re.compile(f"（{_INVISIBLE}注{_INVISIBLE}[0-9０-９]+{_INVISIBLE}）")
 # biblatex's required fields, by entry type (the types this project uses, and common ones).
 REQUIRED = {
     "article": ("author", "title", "journaltitle", "date"),
@@ -55,6 +57,22 @@ def citations(project: Analysis) -> Iterator[Diagnostic]:
             )
 
 
+# difflib compares a word with every candidate: thousands of broken links against
+# thousands of ids took minutes. Suggestions stop after this many comparisons in
+# all (the messages still name every problem), and only similar lengths compete.
+SUGGESTION_BUDGET = 200_000
+_spent = [0]
+
+
+def nearest(word: str, candidates: list[str], count: int) -> list[str]:
+    """Up to ``count`` close matches of ``word``, within the check's suggestion budget."""
+    similar = [c for c in candidates if abs(len(c) - len(word)) <= max(3, len(word) // 3)]
+    _spent[0] += len(similar)
+    if _spent[0] > SUGGESTION_BUDGET:
+        return []
+    return difflib.get_close_matches(word, similar, n=count, cutoff=0.6)
+
+
 def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -> str:
     if key in commented:
         return (
@@ -64,7 +82,7 @@ def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -
     if not entries:
         return f"citation key {key!r} is not in the bibliography, which has no entries at all"
     lowered = {k.lower(): k for k in entries}
-    near = difflib.get_close_matches(key.lower(), list(lowered), n=3, cutoff=0.6)
+    near = nearest(key.lower(), list(lowered), 3)
     hint = f"; did you mean {', '.join(repr(lowered[n]) for n in near)}?" if near else ""
     return f"citation key {key!r} is not in the bibliography{hint}"
 
@@ -110,7 +128,7 @@ def links(project: Analysis) -> Iterator[Diagnostic]:
         for link in doc.links:
             if link.target not in doc.anchors:
                 line, column = doc.position(link.offset)
-                near = difflib.get_close_matches(link.target, list(doc.anchors), n=1)
+                near = nearest(link.target, list(doc.anchors), 1)
                 hint = f"; did you mean #{near[0]}?" if near else ""
                 yield make(
                     Code.REF_BROKEN_LINK,
@@ -179,3 +197,25 @@ def slugs(project: Analysis) -> Iterator[Diagnostic]:
                 1,
                 1,
             )
+
+
+def reserved_ids(project: Analysis) -> Iterator[Diagnostic]:
+    """An id the manuscript sets must not be one the editions give their own elements."""
+    from citepress.render.document import RESERVED_ID  # noqa: PLC0415 -- shared rule
+    from citepress.render.document import reserved_ids as chapter_ids  # noqa: PLC0415
+    from citepress.render.slug import slug_of  # noqa: PLC0415
+
+    for doc in project.docs:
+        mine = chapter_ids(slug_of(doc.path))
+        for ident in sorted(doc.anchors):
+            if RESERVED_ID.match(ident) or ident in mine:
+                found = doc.source.find(ident, doc.body_start)
+                line, column = doc.position(found if found >= 0 else doc.body_start)
+                yield make(
+                    Code.MD_RESERVED_ID,
+                    f"the id {ident!r} is one the editions give their own elements "
+                    "(notes, note references, the chapter's title); choose another",
+                    doc.path,
+                    line,
+                    column,
+                )

@@ -119,7 +119,9 @@ def _parenthesised(text: str, match: re.Match[str]) -> bool:
 
 
 def _outlet(text: str, match: re.Match[str]) -> str | None:
-    name = _NAME_BEFORE.search(text[: match.start() - 1])
+    # An outlet's name is short: looking back 60 characters, not to the block's start,
+    # keeps the $-anchored search from being quadratic in a long block.
+    name = _NAME_BEFORE.search(text[max(0, match.start() - 61) : match.start() - 1])
     return name.group(1) if name else None
 
 

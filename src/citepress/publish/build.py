@@ -187,9 +187,11 @@ def assets(settings: Settings) -> list[Path]:
     folders = []
     for folder in (settings.templates / "assets", settings.manuscript_dir / "assets"):
         real = Path(os.path.realpath(folder))
-        if not real.is_relative_to(Path(os.path.realpath(settings.root))):
+        root = Path(os.path.realpath(settings.root))
+        if not real.is_relative_to(root) or real == root:  # the root: every file in it
             raise BuildError(
-                f"{settings.relative(folder)}: the asset folder lies outside the project"
+                f"{settings.relative(folder)}: the asset folder lies outside the project "
+                "or is the project folder itself"
             )
         folders.append(real)
     return folders
@@ -211,6 +213,10 @@ def output_folder(settings: Settings, out_dir: Path | None) -> Path:
     on the command line is the user's own choice.
     """
     default = settings.root / "build"
+    try:
+        settings.refuse_links(out_dir if out_dir is not None else default)
+    except ProjectError as exc:
+        raise BuildError(str(exc)) from None
     folder = Path(os.path.realpath(out_dir if out_dir is not None else default))
     root = Path(os.path.realpath(settings.root))
     if out_dir is None and (default.is_symlink() or not folder.is_relative_to(root)):

@@ -30,7 +30,6 @@ from citepress.render.editions import registry
 from citepress.sources.files import SourceError, read_bytes
 
 TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf")
-SHARED_TEMPLATES = ("_macros.j2", "csl/")
 
 
 @dataclass
@@ -95,14 +94,20 @@ def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str
     for folder in assets:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             _feed_file(common, settings, path)
-    for folder, path in _template_files(settings, SHARED_TEMPLATES):
-        _feed_file(common, settings, path, folder)
-    result = {}
     editions = registry()
+    own = tuple(edition.templates for edition in editions.values())
+    files = _template_files(settings)
+    # Every template file not in an edition's own folder can be included by any
+    # edition (shared macros, partials, the CSL style): it keys them all.
+    for name, (folder, path) in files.items():
+        if not name.startswith(own):
+            _feed_file(common, settings, path, folder)
+    result = {}
     for fmt in formats:
         edition = common.copy()
-        for folder, path in _template_files(settings, (editions[fmt].templates,)):
-            _feed_file(edition, settings, path, folder)
+        for name, (folder, path) in files.items():
+            if name.startswith(editions[fmt].templates):
+                _feed_file(edition, settings, path, folder)
         result[fmt] = edition.hexdigest()
     return result
 
@@ -128,17 +133,22 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _template_files(settings: Settings, names: tuple[str, ...]) -> list[tuple[Path, Path]]:
+def _template_files(settings: Settings) -> dict[str, tuple[Path, Path]]:
+    """Every template file by name (project's first), with the folder it is confined to.
+
+    Linked folders are not walked: ``templates/html`` -> ``/`` would walk the machine
+    (the templates' loader refuses such files anyway).
+    """
     from citepress.render.templates import search_path  # noqa: PLC0415 -- no Jinja import
 
     chosen: dict[str, tuple[Path, Path]] = {}
     for folder in reversed(search_path(settings.templates)):
-        for name in names:
-            target = folder / name
-            paths = sorted(target.rglob("*")) if name.endswith("/") else [target]
-            for path in filter(Path.is_file, paths):
+        for parent, dirs, names in os.walk(folder, followlinks=False):
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(parent) / name
                 chosen[path.relative_to(folder).as_posix()] = (folder, path)
-    return [chosen[name] for name in sorted(chosen)]
+    return {name: chosen[name] for name in sorted(chosen)}
 
 
 def _feed(digest: hashlib._Hash, name: str, value: str) -> None:

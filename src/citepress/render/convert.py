@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -57,8 +58,14 @@ def chapter(doc: Manuscript, style: Path, references: Path, prefix: bool) -> Cha
     # The tree the check read, with its metadata replaced by ours: a manuscript
     # cannot steer pandoc (bibliography, csl, citation-abbreviations, lang…).
     tree = doc.tree_json()
-    html = pandoc.json_to_html(tree, style, references, f"{slug}-" if prefix else "")
-    fragment, headings, notes = document.parse(html, f"{slug}-" if prefix else "")
+    # pandoc's own ids (its notes section, note links) carry a prefix the manuscript
+    # cannot know: a hash of the tree itself. Raw HTML written to look like pandoc's
+    # notes (<section class="footnotes">…) is then never taken for them.
+    nonce = f"p{hashlib.sha256(tree.encode()).hexdigest()[:16]}-"
+    html = pandoc.json_to_html(tree, style, references, nonce)
+    fragment, headings, notes = document.parse(
+        html, f"{slug}-" if prefix else "", nonce, document.reserved_ids(slug)
+    )
     return Chapter(
         slug=slug,
         source=doc.path,

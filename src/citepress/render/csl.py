@@ -25,6 +25,7 @@ from citepress.dates.edtf import parse as parse_date
 from citepress.sources.bib import Bibliography, Entry
 from citepress.sources.bib.inherit import FIELDS as INHERITANCE
 from citepress.sources.bib.inherit import crossref_cycles
+from citepress.sources.bib.values import balanced
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?([?~%]?)$")
 # EDTF seasons as CSL's (1 spring, 2 summer, 3 autumn, 4 winter): 21-24 unqualified,
@@ -59,6 +60,10 @@ def _item(entry: Entry, item: dict[str, Any], lang: str) -> dict[str, Any]:
     return item
 
 
+_SAFE_KEY = re.compile(r"[^\s,{}()\"#%'=\\]+")
+_SAFE_NAME = re.compile(r"[A-Za-z][\w:.+-]*")
+
+
 def bibtex(bib: Bibliography) -> str:
     """The entries as canonical BibTeX (macros resolved), for pandoc's reader."""
     from bibtexparser.entrypoint import write_string  # noqa: PLC0415
@@ -72,10 +77,14 @@ def bibtex(bib: Bibliography) -> str:
     looping = {entry.key for cycle in crossref_cycles(bib) for entry in cycle}
     library = Library()
     for entry in bib.entries:
+        if not _SAFE_KEY.fullmatch(entry.key):
+            continue  # the check reports it; written back, it could open an entry of its own
         fields = [
             Field(name, value)
             for name, value in entry.fields.items()
             if not (entry.key in looping and name in INHERITANCE)
+            and _SAFE_NAME.fullmatch(name)
+            and balanced(value)  # else, written in braces, it would close early
         ]
         library.add(BibEntry(entry.entry_type, entry.key, fields))
     return str(write_string(library))

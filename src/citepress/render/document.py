@@ -21,15 +21,22 @@ MARKER = "（注{n}）"
 _HEADING = re.compile(r"^h([1-6])$")
 
 
-def parse(html: str, prefix: str = "") -> tuple[Fragment, list[Heading], list[Note]]:
-    """Split a pandoc HTML fragment into body, headings and notes."""
+def parse(
+    html: str, prefix: str = "", nonce: str = "", reserved: frozenset[str] = frozenset()
+) -> tuple[Fragment, list[Heading], list[Note]]:
+    """Split a pandoc HTML fragment into body, headings and notes.
+
+    ``nonce`` is the id prefix pandoc was given: only its own notes section and
+    note links carry it (raw HTML cannot), and it is replaced by ``prefix``.
+    """
     body = _parse_fragment(clean(html))
-    notes_section = _notes_section(body)
+    notes_section = _notes_section(body, nonce)
     notes: list[Note] = []
     if notes_section is not None:
-        body.remove(notes_section)
         notes = _notes(notes_section, prefix)
-    _link_noterefs(body, {f"#{prefix}fn{note.number}": note for note in notes})
+    _drop_reserved_ids(body, nonce, reserved)
+    _link_noterefs(body, {f"#{nonce}fn{note.number}": note for note in notes})
+    _rename(body, nonce, prefix)
     if prefix:
         _prefix_links(body, prefix)
     ids = {e.get("id", "") for e in body.iter() if e.get("id")} | {n.ident for n in notes}
@@ -48,12 +55,52 @@ def _parse_fragment(html: str) -> ET.Element:
     return body
 
 
-def _notes_section(body: ET.Element) -> ET.Element | None:
-    """Pandoc's endnote section: the body's last element, never one the manuscript wrote."""
-    last = body[-1] if len(body) else None
-    if last is not None and last.tag == "section" and "footnotes" in last.get("class", ""):
-        return last
+def _notes_section(body: ET.Element, nonce: str) -> ET.Element | None:
+    """Pandoc's endnote section, taken out of the body: the one with pandoc's own id.
+
+    An unclosed raw <section> in the manuscript can swallow it, so it is looked
+    for anywhere, by the id only pandoc could give it.
+    """
+    for parent in body.iter():
+        for child in parent:
+            if child.tag == "section" and child.get("id") == f"{nonce}footnotes":
+                parent.remove(child)
+                return child
     return None
+
+
+# Ids the editions' templates give (notes, note references, chapters): an id the
+# manuscript sets to one of these would capture their links. The check reports
+# them (md.reserved-id); a forced build drops them.
+RESERVED_ID = re.compile(r"^(?:note|noteref)-\d+$")
+
+
+def reserved_ids(slug: str) -> frozenset[str]:
+    """The ids the templates give a chapter besides its notes'."""
+    return frozenset({slug, f"{slug}-title", f"{slug}-notes", f"{slug}-notes-title"})
+
+
+def _drop_reserved_ids(body: ET.Element, nonce: str, reserved: frozenset[str]) -> None:
+    for element in body.iter():
+        ident = element.get("id", "")
+        if ident.startswith(nonce) and (ident.endswith("footnotes") or "-fn" in ident):
+            continue  # pandoc's own, known by the nonce
+        bare = ident.removeprefix(nonce) if nonce else ident
+        if ident and (RESERVED_ID.match(bare) or bare in reserved):
+            del element.attrib["id"]
+
+
+def _rename(body: ET.Element, nonce: str, prefix: str) -> None:
+    """Pandoc's ids and links carry the nonce: give them the chapter's prefix instead."""
+    if not nonce:
+        return
+    for element in body.iter():
+        ident = element.get("id")
+        if ident is not None and ident.startswith(nonce):
+            element.set("id", prefix + ident.removeprefix(nonce))
+        href = element.get("href")
+        if href is not None and href.startswith(f"#{nonce}"):
+            element.set("href", f"#{prefix}{href.removeprefix('#' + nonce)}")
 
 
 def _notes(section: ET.Element, prefix: str) -> list[Note]:

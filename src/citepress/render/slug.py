@@ -6,9 +6,12 @@ import re
 from pathlib import Path
 
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+# The EPUB's own files and ids (nav.xhtml, titlepage.xhtml, book.css, package.opf):
+# a chapter named nav.md must not become a second nav.xhtml.
+RESERVED = frozenset({"nav", "titlepage", "book", "package", "container", "cover", "toc"})
 
 
 def slug_of(path: str) -> str:
     """A file stem usable as an XML id and a file name: 'chapter-03'."""
     slug = _NOT_NAME.sub("-", Path(path).stem).strip("-") or "chapter"
-    return slug if slug[0].isalpha() else f"ch-{slug}"
+    return slug if slug[0].isalpha() and slug not in RESERVED else f"ch-{slug}"

@@ -41,10 +41,9 @@ def environment(project_templates: Path) -> ImmutableSandboxedEnvironment:
     """The Jinja environment: project templates, then the package's; autoescape; strict."""
     # Imported here: the build cache uses search_path() and must stay light.
     from jinja2 import ChoiceLoader, StrictUndefined  # noqa: PLC0415
-    from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: PLC0415
 
     loaders: list[BaseLoader] = [_loader(folder) for folder in search_path(project_templates)]
-    return ImmutableSandboxedEnvironment(
+    return _bounded_environment()(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
@@ -52,6 +51,51 @@ def environment(project_templates: Path) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+# The largest number or string a template may compute with ** or *: far beyond any
+# page, far below what takes minutes (7 ** 40000000 cannot be interrupted).
+MAX_RESULT_DIGITS = 10_000
+MAX_RESULT_LENGTH = 10_000_000
+
+
+def _bounded_environment() -> type[ImmutableSandboxedEnvironment]:
+    """Jinja's immutable sandbox, with ** and * checked before they compute.
+
+    Intercepted operators are not folded at compile time either: a constant
+    ``7 ** 40000000`` would otherwise be computed while the template compiles.
+    """
+    from jinja2.exceptions import SecurityError  # noqa: PLC0415
+    from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: PLC0415
+
+    class Bounded(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset({"**", "*"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and _too_big_power(left, right):
+                raise SecurityError("a power too large for a template")
+            if operator == "*" and _too_long_product(left, right):
+                raise SecurityError("a repetition too long for a template")
+            return super().call_binop(context, operator, left, right)
+
+    return Bounded
+
+
+def _too_big_power(base: Any, exponent: Any) -> bool:
+    if not all(isinstance(x, int | float) for x in (base, exponent)):
+        return False
+    digits = abs(exponent) * max(len(str(int(abs(base)))), 1)
+    return bool(digits > MAX_RESULT_DIGITS)
+
+
+def _too_long_product(left: Any, right: Any) -> bool:
+    sized = [x for x in (left, right) if isinstance(x, str | list | tuple)]
+    counts = [x for x in (left, right) if isinstance(x, int) and not isinstance(x, bool)]
+    if sized and counts:
+        return len(sized[0]) * abs(counts[0]) > MAX_RESULT_LENGTH
+    if len(counts) == 2:  # int * int: its digits
+        return len(str(abs(counts[0]))) + len(str(abs(counts[1]))) > MAX_RESULT_DIGITS
+    return False
 
 
 def _loader(folder: Path) -> BaseLoader:
@@ -120,7 +164,9 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
         raise TemplateError(f"{what} took longer than {seconds:g} s and was stopped")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Again every second after the first: a template error raised where Jinja
+    # catches exceptions (constant folding) must not switch the limit off.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:

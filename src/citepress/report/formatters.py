@@ -25,9 +25,19 @@ def text(diagnostics: Sequence[Diagnostic], colour: bool = False) -> str:
     lines = []
     for d in diagnostics:
         severity = f"{_COLOURS[d.severity]}{d.severity}{_RESET}" if colour else d.severity
-        lines.append(f"{_place(d)}: {severity}: {d.message} [{d.code}]")
+        lines.append(f"{escape(_place(d))}: {severity}: {escape(d.message)} [{d.code}]")
     lines.append(summary(diagnostics))
     return "\n".join(lines) + "\n"
+
+
+# A file name or a quoted value with a line break would forge report lines
+# (`0 errors` or a `::error` annotation of its own): control characters are escaped.
+_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F] if code != 0x09}
+
+
+def escape(text: str) -> str:
+    """``text`` with control characters (line breaks…) written as escapes."""
+    return text.translate(_CONTROLS)
 
 
 def summary(diagnostics: Sequence[Diagnostic]) -> str:

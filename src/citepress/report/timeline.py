@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from citepress.check import CheckResult
 from citepress.dates.ja import FoundDate
-from citepress.report.formatters import summary
+from citepress.report.formatters import escape, summary
 
 _KINDS = {"event": "", "source": " (source's date)", "reference": " (named event)"}
 
@@ -18,7 +18,8 @@ def timeline(result: CheckResult, show_all: bool = False) -> str:
                 continue
             line, column = doc.position(sentence.start)
             excerpt = sentence.text if len(sentence.text) <= 60 else sentence.text[:59] + "…"
-            lines.append(f"{doc.path}:{line}:{column}: [{sentence.section or '-'}] {excerpt}")
+            place = f"{escape(doc.path)}:{line}:{column}"
+            lines.append(f"{place}: [{sentence.section or '-'}] {escape(excerpt)}")
             lines += [f"    {_date(doc.position(d.start), d)}" for d in sentence.dates]
             lines += [f"    note {c.note}: @{c.key}" for c in sentence.citations]
     return "\n".join(lines) + "\n"
@@ -38,5 +39,5 @@ def per_chapter(result: CheckResult) -> str:
     for doc in result.docs:
         mine = [d for d in result.diagnostics if d.path == doc.path]
         notes = doc.notes
-        lines.append(f"{doc.path}: {notes} notes; {summary(mine)}")
+        lines.append(f"{escape(doc.path)}: {notes} notes; {summary(mine)}")
     return "\n".join(lines) + "\n"

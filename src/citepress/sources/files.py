@@ -25,6 +25,9 @@ from citepress.sources.locate import Locator
 # corpus reads a 20 MB .bib), small enough that the check stays bounded.
 MAX_BYTES = 64 * 1024 * 1024
 
+# Folders inside a project that hold no source, and may hold secrets.
+PRIVATE = frozenset({".git", ".hg", ".svn"})
+
 # C0 controls but tab and line ends, DEL, C1 controls, and the noncharacters
 # U+FFFE/U+FFFF: none can stand in XML (the EPUB) or valid HTML.
 CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -51,6 +54,10 @@ def confine(root: Path, path: Path) -> Path:
         raise SourceError(
             "unreadable", "it is a link to a file outside the project; refusing to read it"
         )
+    if PRIVATE.intersection(real.relative_to(base).parts):
+        # A CI checkout keeps its token in .git/config: no source, template or asset
+        # ever needs to be read from there.
+        raise SourceError("unreadable", "it lies in a version-control folder; refusing to read it")
     return real
 
 

@@ -273,6 +273,15 @@ def _citations(
             offset = start
             diags.append(_unplaced(doc, f"citation @{cite.key}", offset))
         doc.citations.append(Citation(cite.key, offset, cite.note, cite.in_heading))
+    for cite in facts.hidden:
+        start = _block_start(floors, cite.block, doc)
+        offset = occurrences.take(cite.key, start)
+        line, column = doc.position(start if offset is None else offset)
+        message = (
+            f"citation @{cite.key} stands inside another citation or in an image's alt "
+            "text, where pandoc prints no note for it; move it into the text"
+        )
+        diags.append(make(Code.REF_HIDDEN, message, doc.path, line, column))
     return diags
 
 
@@ -399,15 +408,21 @@ def front_matter(text: str, path: str) -> tuple[dict[str, Any], int, list[Diagno
     if not isinstance(data, dict):
         message = "the front matter is not a mapping"
         return {}, body_start, [make(Code.MD_FRONT_MATTER, message, path, 2, 1)]
-    return data, body_start, _front_matter_keys(data, text, path)
+    return data, body_start, _front_matter_keys(data, text[: end.start()], path)
+
+
+_KEY_LINE = re.compile(r"^([^\s#:][^:\n]*):", re.MULTILINE)
 
 
 def _front_matter_keys(data: dict[str, Any], text: str, path: str) -> list[Diagnostic]:
     locator = Locator(text)
+    lines: dict[str, int] = {}  # key -> offset of its line, found in one pass
+    for key_line in _KEY_LINE.finditer(text):
+        lines.setdefault(key_line.group(1).rstrip(" \t"), key_line.start())
 
     def where(key: str) -> tuple[int, int]:
-        found = re.search(rf"^{re.escape(str(key))}[ \t]*:", text, re.MULTILINE)
-        return locator.position(found.start()) if found else (1, 1)
+        offset = lines.get(str(key))
+        return locator.position(offset) if offset is not None else (1, 1)
 
     diags = [
         make(Code.MD_FRONT_MATTER, f"the front matter has no {name!r}", path, 1, 1)

@@ -70,6 +70,10 @@ class Facts:
 
     blocks: list[TextBlock] = field(default_factory=list)
     citations: list[CiteFact] = field(default_factory=list)
+    # Citations pandoc prints no note for: inside another citation's prefix or
+    # suffix, or in an image's alt text outside a figure (a figure's alt repeats
+    # its caption, which does print them).
+    hidden: list[CiteFact] = field(default_factory=list)
     links: list[LinkFact] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     notes: int = 0
@@ -90,6 +94,8 @@ class _Walker:
         self.pieces: list[str] | None = None  # where text pieces go, None outside text
         self.heading = False
         self.note = 0  # the note being read, 0 outside notes
+        self.hidden = False  # inside a citation's prefix/suffix or an image's alt text
+        self.figure = False  # inside a figure's content (its images' alt repeats the caption)
 
     def blocks(self, blocks: list[Node], depth: int) -> None:
         for block in blocks:
@@ -108,6 +114,13 @@ class _Walker:
             self.heading = True
             self._text_block(block, inlines, depth)
             self.heading = False
+        elif kind == "Figure" and self._enter(depth + 1):
+            attr, caption, body = content
+            self._attr(attr)
+            self._generic(caption, depth + 1)
+            outer, self.figure = self.figure, True
+            self.blocks(body, depth + 1)
+            self.figure = outer
         elif kind in ("CodeBlock", "RawBlock"):
             self._scan(content[1])
             if kind == "CodeBlock":
@@ -163,12 +176,18 @@ class _Walker:
         elif kind == "Image":
             self._attr(content[0])
             self._scan(content[2][0])
-            self._quiet(partial(self.inlines, content[1], depth + 1))
+            if not self.figure:
+                self._quiet(partial(self.inlines, content[1], depth + 1))
         else:
             self._generic(content, depth + 1)
 
     def _cite(self, content: list[Any], depth: int) -> None:
         citations, _ = content
+        if self.hidden:
+            self.facts.hidden += [
+                CiteFact(str(c["citationId"]), 0, self.current, self.heading) for c in citations
+            ]
+            return
         if self.note == 0:
             self.facts.notes += 1
         number = self.note or self.facts.notes
@@ -187,6 +206,9 @@ class _Walker:
                 self._quiet(partial(self.inlines, part, depth + 1))
 
     def _note(self, blocks: list[Node], depth: int) -> None:
+        if self.hidden:  # a note inside a citation: its citations print nowhere
+            self.blocks(blocks, depth + 1)
+            return
         if self.note:  # pandoc does not nest notes; be safe if a tree ever does
             self.blocks(blocks, depth + 1)
             return
@@ -208,10 +230,10 @@ class _Walker:
 
     def _quiet(self, walk: Callable[[], None]) -> None:
         """Walk inlines that are not part of the running text (citation prefixes, alt text)."""
-        outer = self.pieces
-        self.pieces = None
+        outer, hidden = self.pieces, self.hidden
+        self.pieces, self.hidden = None, True
         walk()
-        self.pieces = outer
+        self.pieces, self.hidden = outer, hidden
 
     def _generic(self, content: Any, depth: int) -> None:
         """Any other node: walk its children, whatever their shape (lists, attrs, captions)."""

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 MAX_DEPTH = 50
+MAX_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class _Loader(yaml.SafeLoader):
 
 def load(text: str) -> Any:
     """Parse ``text`` as one YAML document; YamlError says where and what is wrong."""
+    if len(text) > MAX_CHARS:  # PyYAML reads some scalars (1:0:0:…) in quadratic time
+        raise YamlError(f"the YAML is longer than {MAX_CHARS // 1024} KB; front matter is short")
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

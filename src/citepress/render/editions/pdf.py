@@ -18,6 +18,7 @@ from citepress.render.editions.base import Context
 from citepress.render.errors import RenderError
 from citepress.render.model import Book
 from citepress.render.templates import render as render_template
+from citepress.sources.files import PRIVATE
 
 TEMPLATE = "pdf/book.html.j2"
 # PDF/UA-1: tagged PDF with the structure tree, language and title readers need.
@@ -92,7 +93,8 @@ def allowed(url: str, roots: list[Path]) -> bool:
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         return False
     path = Path(unquote(parts.path)).resolve()
-    return any(path.is_relative_to(root) for root in roots)
+    inside = [root for root in roots if path.is_relative_to(root)]
+    return bool(inside) and not PRIVATE.intersection(path.relative_to(inside[0]).parts)
 
 
 def identifier(book: Book) -> bytes:

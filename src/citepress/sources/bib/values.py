@@ -133,14 +133,25 @@ def _enclosed(piece: str) -> bool:
     if piece[0] == "{" and piece.endswith("}") and not _BRACES.search(piece, 1, len(piece) - 1):
         return True  # the common case, {plain text}, without a loop
     if piece[0] == '"':
-        inner = piece[1:-1]
-        return len(piece) >= 2 and piece.endswith('"') and inner.count("{") == inner.count("}")
+        # Balanced in order, not just in number: "Y}} @misc{a, …, zz = {" has as many
+        # of each, and written back in braces it closes the value and opens an entry.
+        return len(piece) >= 2 and piece.endswith('"') and balanced(piece[1:-1])
     depth = 0
     for brace in _BRACES.finditer(piece):
         depth += 1 if brace.group() == "{" else -1
         if depth == 0:
             return brace.end() == len(piece)
     return False
+
+
+def balanced(text: str) -> bool:
+    """True when every '}' closes a '{' before it and every '{' is closed."""
+    depth = 0
+    for brace in _BRACES.finditer(text):
+        depth += 1 if brace.group() == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def strip_enclosing(value: str) -> str:

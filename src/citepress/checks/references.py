@@ -201,9 +201,8 @@ def slugs(project: Analysis) -> Iterator[Diagnostic]:
 
 def reserved_ids(project: Analysis) -> Iterator[Diagnostic]:
     """An id the manuscript sets must not be one the editions give their own elements."""
-    from citepress.render.document import RESERVED_ID  # noqa: PLC0415 -- shared rule
-    from citepress.render.document import reserved_ids as chapter_ids  # noqa: PLC0415
-    from citepress.render.slug import slug_of  # noqa: PLC0415
+    from citepress.render.slug import RESERVED_ID, slug_of  # noqa: PLC0415 -- shared rules
+    from citepress.render.slug import reserved_ids as chapter_ids  # noqa: PLC0415
 
     for doc in project.docs:
         mine = chapter_ids(slug_of(doc.path))

@@ -14,7 +14,7 @@ from pathlib import Path
 from citepress.config import Settings, edition_time
 from citepress.render import csl, cslstyle, document, pandoc, templates
 from citepress.render.model import Book, Chapter
-from citepress.render.slug import slug_of
+from citepress.render.slug import reserved_ids, slug_of
 from citepress.sources.bib import Bibliography
 from citepress.sources.manuscript import Manuscript
 
@@ -64,7 +64,7 @@ def chapter(doc: Manuscript, style: Path, references: Path, prefix: bool) -> Cha
     nonce = f"p{hashlib.sha256(tree.encode()).hexdigest()[:16]}-"
     html = pandoc.json_to_html(tree, style, references, nonce)
     fragment, headings, notes = document.parse(
-        html, f"{slug}-" if prefix else "", nonce, document.reserved_ids(slug)
+        html, f"{slug}-" if prefix else "", nonce, reserved_ids(slug)
     )
     return Chapter(
         slug=slug,

@@ -16,6 +16,7 @@ import tinyhtml5
 
 from citepress.render.model import Fragment, Heading, Note
 from citepress.render.sanitise import clean
+from citepress.render.slug import RESERVED_ID
 
 MARKER = "（注{n}）"
 _HEADING = re.compile(r"^h([1-6])$")
@@ -67,17 +68,6 @@ def _notes_section(body: ET.Element, nonce: str) -> ET.Element | None:
                 parent.remove(child)
                 return child
     return None
-
-
-# Ids the editions' templates give (notes, note references, chapters): an id the
-# manuscript sets to one of these would capture their links. The check reports
-# them (md.reserved-id); a forced build drops them.
-RESERVED_ID = re.compile(r"^(?:note|noteref)-\d+$")
-
-
-def reserved_ids(slug: str) -> frozenset[str]:
-    """The ids the templates give a chapter besides its notes'."""
-    return frozenset({slug, f"{slug}-title", f"{slug}-notes", f"{slug}-notes-title"})
 
 
 def _drop_reserved_ids(body: ET.Element, nonce: str, reserved: frozenset[str]) -> None:

@@ -88,6 +88,9 @@ def test_an_unprivileged_child_is_cut_off_too(server: int) -> None:
     # child is bash (/dev/tcp): the user nobody cannot reach this venv's interpreter.
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     bash = ["/bin/bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{server} && echo connected"]
+    readable = subprocess.run([*nobody, "/bin/cat", sandbox.__file__], capture_output=True)
+    if readable.returncode != 0:  # a checkout under a 0700 home or temporary folder
+        pytest.skip("the unprivileged user cannot read this checkout")
     without = subprocess.run([*nobody, *bash], capture_output=True, text=True, check=False)
     assert without.stdout.strip() == "connected"  # the control, as nobody
     argv = [*nobody, *sandbox.command(bash)]

@@ -13,13 +13,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-# `python -m citepress.cli` puts the working folder first on the import path: a
-# pull request's `yaml.py` would be imported by a later lazy import. The project
-# folder is data, never code. (The `citepress` command does not add it; neither
-# does `python -I`.)
-if sys.path and sys.path[0] in ("", str(Path.cwd())):
-    del sys.path[0]
-
 from citepress import __version__
 from citepress.render.editions import EDITIONS, NAMES
 
@@ -260,6 +253,14 @@ def _stop_children() -> None:
 def entry() -> None:
     """The console script: ``main`` with the check's memory capped."""
     import resource  # noqa: PLC0415
+
+    # `python -m citepress.cli` puts the working folder first on the import path: a
+    # pull request's `yaml.py` would be imported by a later lazy import. The project
+    # folder is data, never code. (The `citepress` command does not add it; neither
+    # does `python -I`.) Done here, not at import, so that importing this module in
+    # a test run leaves the test runner's path alone.
+    if sys.path and sys.path[0] in ("", str(Path.cwd())):
+        del sys.path[0]
 
     soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if soft == resource.RLIM_INFINITY or soft > CHECK_MEMORY:

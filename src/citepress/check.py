@@ -23,8 +23,6 @@ from citepress.sources import bib as bibliography
 from citepress.sources import manuscript
 
 READ_BUDGET_S = 300
-# Kept as a name for callers that knew the check's result by it.
-CheckResult = Analysis
 
 
 def run(settings: Settings, strict: bool = False) -> Analysis:

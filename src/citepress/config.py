@@ -68,8 +68,8 @@ class Settings:
             return path.as_posix()
 
     def refuse_links(self, output: Path) -> None:
-        """ProjectError when a folder of ``output`` inside the project is a link."""
-        link = _links_inside(self.root, output) or _links_inside(self.root, output / "x")
+        """ProjectError when ``output``, or a folder on its way inside the project, is a link."""
+        link = _links_inside(self.root, output)
         if link is not None:
             raise ProjectError(
                 f"{output}: {self.relative(link)} is a link; refusing to write through it"
@@ -116,12 +116,12 @@ class Settings:
 
 
 def _links_inside(root: Path, path: Path) -> Path | None:
-    """The first link among ``path``'s folders inside ``root`` (``path`` itself excepted)."""
+    """The first link on the way from ``root`` to ``path`` (``path`` included)."""
     absolute = Path(os.path.normpath(path.absolute()))
     if not absolute.is_relative_to(root):
         return None
     current = root
-    for part in absolute.relative_to(root).parts[:-1]:
+    for part in absolute.relative_to(root).parts:
         current = current / part
         if current.is_symlink():
             return current

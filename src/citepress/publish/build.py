@@ -138,8 +138,9 @@ def _render_all(
         if edition.in_worker and worker is not None:
             finish = edition.load().finish  # a module-level function: it pickles
             pending.append((edition, worker.run(finish, edition.prepare(book, context))))
+    in_worker = {edition.name for edition, _ in pending}
     for edition in chosen:
-        if not any(edition is waiting for waiting, _ in pending):
+        if edition.name not in in_worker:
             start = time.perf_counter()
             writer.write(edition.name, edition.render(book, context), start)
     for edition, future in pending:

@@ -73,8 +73,6 @@ def _notes_section(body: ET.Element, nonce: str) -> ET.Element | None:
 def _drop_reserved_ids(body: ET.Element, nonce: str, reserved: frozenset[str]) -> None:
     for element in body.iter():
         ident = element.get("id", "")
-        if ident.startswith(nonce) and (ident.endswith("footnotes") or "-fn" in ident):
-            continue  # pandoc's own, known by the nonce
         bare = ident.removeprefix(nonce) if nonce else ident
         if ident and (RESERVED_ID.match(bare) or bare in reserved):
             del element.attrib["id"]

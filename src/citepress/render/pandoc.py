@@ -78,14 +78,13 @@ def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S) -> str:
     finally:
         with _LOCK:
             _RUNNING.discard(process)
-    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-    if done.returncode != 0:
+    if process.returncode != 0:
         # pandoc's errors can quote what it read (a whole file, secrets included):
         # the first 2 lines, at most 500 characters, say what went wrong; no more.
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()[:2]
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()[:2]
         message = "\n".join(lines)[:500]
-        raise PandocError(f"pandoc failed (exit {done.returncode}): {message}")
-    return done.stdout.decode("utf-8")
+        raise PandocError(f"pandoc failed (exit {process.returncode}): {message}")
+    return stdout.decode("utf-8")
 
 
 def stop_all() -> None:

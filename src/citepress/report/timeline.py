@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from citepress.check import CheckResult
+from citepress.analysis import Analysis
 from citepress.dates.ja import FoundDate
 from citepress.report.formatters import escape, summary
 
 _KINDS = {"event": "", "source": " (source's date)", "reference": " (named event)"}
 
 
-def timeline(result: CheckResult, show_all: bool = False) -> str:
+def timeline(result: Analysis, show_all: bool = False) -> str:
     """Every sentence with a date (or citation), then how each date was read."""
     lines: list[str] = []
     for doc in result.docs:
@@ -33,7 +33,7 @@ def _date(position: tuple[int, int], found: FoundDate) -> str:
     return f"{where} 「{found.surface}」 -> {found.value}{_KINDS[found.kind]}{how}"
 
 
-def per_chapter(result: CheckResult) -> str:
+def per_chapter(result: Analysis) -> str:
     """One line a chapter, for books of several: its notes and what the check found there."""
     lines = []
     for doc in result.docs:

@@ -124,7 +124,14 @@ def load(
 # after the reading anyway, so they are refused before it. These are bounds on
 # what pandoc is given, not facts: the facts still come from pandoc's tree.
 MAX_BRACKETS = 5
-_DEEP_LINE = rf"^[ \t]*(?:>[ \t]?|(?:[-*+]|\d{{1,9}}[.)])[ \t]+){{{trees.MAX_NESTING + 1}}}"
+
+
+def _markers(count: int) -> str:
+    """A line that opens ``count`` block quotes or list items at once."""
+    return rf"^[ \t]*(?:>[ \t]?|(?:[-*+]|\d{{1,9}}[.)])[ \t]+){{{count}}}"
+
+
+_DEEP_LINE = _markers(trees.MAX_NESTING + 1)
 _GUARD_TOKENS = re.compile(
     r"(?P<escaped>\\.)|(?P<bracket>[\[\]])|(?P<blank>\n[ \t]*\n)"
     r"|(?P<fence>^[ \t]{0,3}(?:```|~~~))|(?P<deep>" + _DEEP_LINE + r")|<(?P<div>/?)div\b",
@@ -230,18 +237,12 @@ def _read_tree(doc: Manuscript) -> list[Diagnostic]:
     facts = trees.facts(doc.tree)
     diags = _body_metadata(doc)
     aligner = TextAligner(doc.source, doc.body_start)
-    starts = []
-    floors = []  # where the text before each block begins: the end of the block before
-    floor = doc.body_start
     for raw in facts.blocks:
         start, offsets = aligner.block(raw.pieces)
-        starts.append(start)
-        floors.append(min(floor, start))
-        floor = offsets[-1] + 1 if offsets else start
         text = "".join(raw.pieces)
         doc.blocks.append(Block(raw.kind, text, offsets, raw.level, raw.ident, raw.attrs, start))
-    diags += _citations(doc, facts, starts, floors)
-    doc.links = _links(doc, facts, floors)
+    diags += _citations(doc, facts)
+    doc.links = _links(doc, facts)
     doc.anchors = facts.ids
     doc.notes, doc.depth = facts.notes, facts.depth
     if facts.deep is not None:
@@ -249,24 +250,36 @@ def _read_tree(doc: Manuscript) -> list[Diagnostic]:
         diags.append(_too_deep(doc, _deep_offset(doc, facts.deep)))
     if facts.control is not None:
         doc.has_control = True
-        diags.append(_control(doc, facts, starts))
+        diags.append(_control(doc, facts))
     return diags + _empty_citations(doc)
 
 
-def _block_start(starts: list[int], index: int, doc: Manuscript) -> int:
-    return starts[index] if 0 <= index < len(starts) else doc.body_start
+def _block_start(doc: Manuscript, index: int) -> int:
+    """Where text block ``index`` starts in the source (the body's start for none)."""
+    return doc.blocks[index].start if 0 <= index < len(doc.blocks) else doc.body_start
 
 
-def _citations(
-    doc: Manuscript, facts: trees.Facts, starts: list[int], floors: list[int]
-) -> list[Diagnostic]:
+def _floor(doc: Manuscript, index: int) -> int:
+    """Where the text before block ``index`` begins: the end of the block before it.
+
+    A block may open with a citation, before its first string.
+    """
+    if not 0 <= index < len(doc.blocks):
+        return doc.body_start
+    before = doc.blocks[index - 1] if index else None
+    end = doc.body_start
+    if before is not None:
+        end = before.offsets[-1] + 1 if before.offsets else before.start
+    return min(end, doc.blocks[index].start)
+
+
+def _citations(doc: Manuscript, facts: trees.Facts) -> list[Diagnostic]:
     occurrences = Occurrences(CITE, doc.source, doc.body_start)
     diags = []
     for cite in facts.citations:
-        start = _block_start(starts, cite.block, doc)
+        start = _block_start(doc, cite.block)
         if cite.leading:  # it stands before the block's first string
-            floor = _block_start(floors, cite.block, doc)
-            offset = occurrences.take_before(cite.key, floor, start)
+            offset = occurrences.take_before(cite.key, _floor(doc, cite.block), start)
         else:
             offset = occurrences.take(cite.key, start)
         if offset is None:
@@ -274,7 +287,7 @@ def _citations(
             diags.append(_unplaced(doc, f"citation @{cite.key}", offset))
         doc.citations.append(Citation(cite.key, offset, cite.note, cite.in_heading))
     for cite in facts.hidden:
-        start = _block_start(floors, cite.block, doc)
+        start = _floor(doc, cite.block)
         offset = occurrences.take(cite.key, start)
         line, column = doc.position(start if offset is None else offset)
         message = (
@@ -285,17 +298,17 @@ def _citations(
     return diags
 
 
-def _links(doc: Manuscript, facts: trees.Facts, starts: list[int]) -> list[Link]:
+def _links(doc: Manuscript, facts: trees.Facts) -> list[Link]:
     occurrences = Occurrences(LINK, doc.source, doc.body_start)
     links = []
     for link in facts.links:
-        start = _block_start(starts, link.block, doc)
+        start = _floor(doc, link.block)
         offset = occurrences.take(link.target, start)
         links.append(Link(link.target, start if offset is None else offset))
     return links
 
 
-_NESTING_LINE = re.compile(r"^[ \t]*(?:(?:>[ \t]*|[-*+][ \t]+|<div[^>\n]{0,80}>)){10}", re.M)
+_NESTING_LINE = re.compile(_markers(10), re.MULTILINE)
 
 
 def _deepest_line(doc: Manuscript) -> int:
@@ -348,10 +361,10 @@ def _too_deep(doc: Manuscript, offset: int) -> Diagnostic:
     )
 
 
-def _control(doc: Manuscript, facts: trees.Facts, starts: list[int]) -> Diagnostic:
+def _control(doc: Manuscript, facts: trees.Facts) -> Diagnostic:
     """A control character pandoc's reading holds: written as an entity (&#1;) most likely."""
     char = facts.control or ""
-    offset = _block_start(starts, facts.control_block, doc)
+    offset = _block_start(doc, facts.control_block)
     entity = re.compile(rf"&#(?:x0*{ord(char):x}|0*{ord(char)});", re.IGNORECASE)
     found = entity.search(doc.source, doc.body_start)
     if found is not None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from citepress.dates.edtf import DateValue
     from citepress.dates.timeline import Section, Sentence
     from citepress.sources.bib import Bibliography
+    from citepress.sources.images import Images
     from citepress.sources.manuscript import Manuscript
 
 
@@ -28,6 +29,7 @@ class Analysis:
     docs: list[Manuscript]
     bib: Bibliography
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    images: Images = field(default_factory=dict)
     sentences: dict[str, list[Sentence]] = field(default_factory=dict)
     sections: dict[str, list[Section]] = field(default_factory=dict)
     entry_dates: dict[str, DateValue] = field(default_factory=dict)

@@ -20,7 +20,7 @@ from citepress.dates.edtf import DateError, DateValue
 from citepress.dates.edtf import parse as parse_date
 from citepress.diagnostics import Code, Diagnostic, apply_severities, make
 from citepress.sources import bib as bibliography
-from citepress.sources import manuscript
+from citepress.sources import images, manuscript
 
 READ_BUDGET_S = 300
 
@@ -62,7 +62,8 @@ def read(settings: Settings) -> Analysis:
     bib, diags = bibliography.load(
         settings.root, [(p, settings.relative(p)) for p in settings.bibliography]
     )
-    return Analysis(settings, docs, bib, diagnostics + diags)
+    pictures, problems = images.load(settings, docs)
+    return Analysis(settings, docs, bib, diagnostics + diags + problems, images=pictures)
 
 
 def _order(doc: manuscript.Manuscript) -> tuple[float, str]:

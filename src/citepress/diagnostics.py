@@ -154,6 +154,35 @@ class Code(StrEnum):
         "error",
         "two chapter files whose names give the same identifier (`a b.md`, `a-b.md`)",
     )
+    MD_DROPPED = (
+        "md.dropped",
+        "warning",
+        "something written that no edition prints: raw HTML the sanitiser removes, a raw "
+        "LaTeX passage, a link to a file, an attribute",
+    )
+    XREF_UNDEFINED = (
+        "xref.undefined",
+        "error",
+        "`@fig-`, `@tbl-`, `@sec-` or `@eq-` names no figure, table, section or equation "
+        "(nearest labels suggested)",
+    )
+    IMAGE_MISSING = "image.missing", "error", "an image file that does not exist"
+    IMAGE_OUTSIDE = (
+        "image.outside",
+        "error",
+        "an image outside the asset folders (`manuscript/assets`, `templates/assets`), "
+        "or on the network",
+    )
+    IMAGE_FORMAT = (
+        "image.format",
+        "error",
+        "an image that is not a readable PNG, JPEG, WebP or SVG file",
+    )
+    IMAGE_SANITISED = (
+        "image.sanitised",
+        "warning",
+        "an SVG image held scripts, event handlers or external references; they are removed",
+    )
     IO_UNREADABLE = (
         "io.unreadable",
         "error",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from citepress.analysis import Analysis
-from citepress.checks import dates, references
+from citepress.checks import crossrefs, dates, references
 from citepress.diagnostics import Diagnostic
 from citepress.sources.bib.inherit import check_inheritance
 
@@ -19,6 +19,7 @@ CHECKS: tuple[Check, ...] = (
     references.citations,
     references.notes,
     references.links,
+    crossrefs.crossrefs,
     references.entries,
     lambda project: check_inheritance(project.bib),
     references.slugs,

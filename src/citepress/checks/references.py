@@ -123,10 +123,11 @@ def notes(project: Analysis) -> Iterator[Diagnostic]:
 
 
 def links(project: Analysis) -> Iterator[Diagnostic]:
-    """Internal links must point to an id of the same chapter."""
+    """Internal links must point to an id the book has (a chapter's own, or another's)."""
+    book = set().union(*(doc.anchors for doc in project.docs))
     for doc in project.docs:
         for link in doc.links:
-            if link.target not in doc.anchors:
+            if link.target not in book:
                 line, column = doc.position(link.offset)
                 near = nearest(link.target, list(doc.anchors), 1)
                 hint = f"; did you mean #{near[0]}?" if near else ""

@@ -19,6 +19,7 @@ from typing import Any
 
 from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources import tree as trees
+from citepress.sources import xref
 from citepress.sources.align import CITE, LINK, Occurrences, TextAligner
 from citepress.sources.files import CONTROL, SourceError, control_message, read_text
 from citepress.sources.locate import Locator
@@ -47,6 +48,15 @@ class Citation:
     offset: int
     note: int
     in_heading: bool = False
+    xref: bool = False  # a cross-reference (@fig-x…), not a citation: ``note`` is 0
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image the chapter shows: its target as written, and where."""
+
+    target: str
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -82,8 +92,11 @@ class Manuscript:
     tree: dict[str, Any] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    xrefs: list[Citation] = field(default_factory=list)  # @fig-x…, in reading order
     links: list[Link] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
+    targets: dict[str, str] = field(default_factory=dict)  # cross-reference id -> kind
+    images: list[ImageRef] = field(default_factory=list)
     notes: int = 0
     depth: int = 0
     has_control: bool = False
@@ -230,6 +243,7 @@ def parse(
     except RecursionError:  # deeper than Python's JSON reader goes: far past MAX_NESTING
         doc.complete = False
         return doc, [*diags, _too_deep(doc, _deepest_line(doc))]
+    xref.attach_equation_ids(doc.tree)
     return doc, diags + _read_tree(doc)
 
 
@@ -244,6 +258,9 @@ def _read_tree(doc: Manuscript) -> list[Diagnostic]:
     diags += _citations(doc, facts)
     doc.links = _links(doc, facts)
     doc.anchors = facts.ids
+    doc.targets = facts.targets
+    doc.images = [ImageRef(i.target, _find(doc, i.target, i.block)) for i in facts.images]
+    diags += [_dropped(doc, drop) for drop in facts.dropped]
     doc.notes, doc.depth = facts.notes, facts.depth
     if facts.deep is not None:
         doc.complete = False
@@ -285,7 +302,8 @@ def _citations(doc: Manuscript, facts: trees.Facts) -> list[Diagnostic]:
         if offset is None:
             offset = start
             diags.append(_unplaced(doc, f"citation @{cite.key}", offset))
-        doc.citations.append(Citation(cite.key, offset, cite.note, cite.in_heading))
+        found = Citation(cite.key, offset, cite.note, cite.in_heading, cite.xref)
+        (doc.xrefs if cite.xref else doc.citations).append(found)
     for cite in facts.hidden:
         start = _floor(doc, cite.block)
         offset = occurrences.take(cite.key, start)
@@ -306,6 +324,21 @@ def _links(doc: Manuscript, facts: trees.Facts) -> list[Link]:
         offset = occurrences.take(link.target, start)
         links.append(Link(link.target, start if offset is None else offset))
     return links
+
+
+def _find(doc: Manuscript, needle: str, block: int) -> int:
+    """Where ``needle`` is written at or after text block ``block`` (a position only)."""
+    floor = _floor(doc, block)
+    for start in (floor, doc.body_start):
+        found = doc.source.find(needle, start) if needle else -1
+        if found >= 0:
+            return found
+    return floor
+
+
+def _dropped(doc: Manuscript, drop: trees.DropFact) -> Diagnostic:
+    line, column = doc.position(_find(doc, drop.needle, drop.block))
+    return make(Code.MD_DROPPED, drop.message, doc.path, line, column)
 
 
 _NESTING_LINE = re.compile(_markers(10), re.MULTILINE)

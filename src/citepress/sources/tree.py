@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from citepress.render.allowlist import kept_link
+from citepress.sources import rawhtml, xref
 from citepress.sources.files import CONTROL
 
 # No real book nests lists, quotes or inline markup this deep; the HTML tools after
@@ -54,6 +56,7 @@ class CiteFact:
     block: int
     in_heading: bool
     leading: bool = False  # before the first string of its block: [@a] opens a paragraph
+    xref: bool = False  # a cross-reference (@fig-x…): no note, no bibliography entry
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,23 @@ class LinkFact:
     """A link to ``#target`` in the chapter."""
 
     target: str
+    block: int
+
+
+@dataclass(frozen=True)
+class ImageFact:
+    """An image the chapter shows: its target as written, and its text block (or -1)."""
+
+    target: str
+    block: int
+
+
+@dataclass(frozen=True)
+class DropFact:
+    """Something the author wrote that no edition prints: what, and text to find it by."""
+
+    message: str
+    needle: str
     block: int
 
 
@@ -76,6 +96,10 @@ class Facts:
     hidden: list[CiteFact] = field(default_factory=list)
     links: list[LinkFact] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    # Cross-reference targets: id -> the kind of element it names (see sources/xref.py).
+    targets: dict[str, str] = field(default_factory=dict)
+    images: list[ImageFact] = field(default_factory=list)
+    dropped: list[DropFact] = field(default_factory=list)
     notes: int = 0
     depth: int = 0
     # Where MAX_NESTING was passed: inside text block N, or after text block N; the
@@ -111,12 +135,14 @@ class _Walker:
             ident, _, pairs = attr
             block = TextBlock("heading", [], level, ident, {k: v for k, v in pairs})
             self._id(ident)
+            self._target(ident, "Header")
             self.heading = True
             self._text_block(block, inlines, depth)
             self.heading = False
         elif kind == "Figure" and self._enter(depth + 1):
             attr, caption, body = content
             self._attr(attr)
+            self._target(attr[0], "Figure")
             self._generic(caption, depth + 1)
             outer, self.figure = self.figure, True
             self.blocks(body, depth + 1)
@@ -125,8 +151,11 @@ class _Walker:
             self._scan(content[1])
             if kind == "CodeBlock":
                 self._attr(content[0])
-            elif content[0] == "html":
-                self._raw_html(content[1])
+            else:
+                self._raw(content[0], content[1])
+        elif kind == "Table" and self._enter(depth + 1):
+            self._target(content[0][0], "Table")
+            self._generic(content, depth + 1)
         elif self._enter(depth + 1):
             self._generic(content, depth + 1)
 
@@ -166,8 +195,8 @@ class _Walker:
             self._scan(content[1])
             if kind == "Code":
                 self._attr(content[0])
-            elif kind == "RawInline" and content[0] == "html":
-                self._raw_html(content[1])
+            elif kind == "RawInline":
+                self._raw(content[0], content[1])
         elif kind == "Quoted":
             mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
             self._piece(mark)
@@ -176,9 +205,12 @@ class _Walker:
         elif kind == "Image":
             self._attr(content[0])
             self._scan(content[2][0])
+            self.facts.images.append(ImageFact(content[2][0], self.current))
             if not self.figure:
                 self._quiet(partial(self.inlines, content[1], depth + 1))
         else:
+            if kind == "Span" and xref.kind_of(node) == xref.EQUATION_CLASS:
+                self._target(content[0][0], xref.EQUATION_CLASS)
             self._generic(content, depth + 1)
 
     def _cite(self, content: list[Any], depth: int) -> None:
@@ -187,6 +219,9 @@ class _Walker:
             self.facts.hidden += [
                 CiteFact(str(c["citationId"]), 0, self.current, self.heading) for c in citations
             ]
+            return
+        if xref.prefix(str(citations[0]["citationId"])) is not None:
+            self._xref(citations, depth)
             return
         if self.note == 0:
             self.facts.notes += 1
@@ -204,6 +239,15 @@ class _Walker:
             )
             for part in (citation["citationPrefix"], citation["citationSuffix"]):
                 self._quiet(partial(self.inlines, part, depth + 1))
+
+    def _xref(self, citations: list[Any], depth: int) -> None:
+        """A cross-reference: no note; its prefix and suffix print as running text."""
+        for citation in citations:
+            self.inlines(citation["citationPrefix"], depth + 1)
+            self.facts.citations.append(
+                CiteFact(str(citation["citationId"]), 0, self.current, self.heading, xref=True)
+            )
+            self.inlines(citation["citationSuffix"], depth + 1)
 
     def _note(self, blocks: list[Node], depth: int) -> None:
         if self.hidden:  # a note inside a citation: its citations print nowhere
@@ -226,6 +270,12 @@ class _Walker:
         self._scan(title)
         if url.startswith("#"):
             self.facts.links.append(LinkFact(url[1:], self.current))
+        elif not kept_link(url):
+            message = (
+                f"the link to {url!r} is removed, its text kept: only links to #ids and "
+                "http(s) or mailto addresses work in every edition"
+            )
+            self._drop(message, url)
         self.inlines(inlines, depth + 1)
 
     def _quiet(self, walk: Callable[[], None]) -> None:
@@ -271,6 +321,25 @@ class _Walker:
         for key, value in pairs:
             self._scan(key)
             self._scan(value)
+            if key not in KEPT_ATTRIBUTES:
+                self._drop(f"the attribute {key}={value!r} is printed in no edition", key)
+
+    def _target(self, ident: str, kind: str) -> None:
+        if ident:
+            self.facts.targets.setdefault(ident, kind)
+
+    def _drop(self, message: str, needle: str) -> None:
+        if len(self.facts.dropped) < MAX_DROPPED:
+            self.facts.dropped.append(DropFact(message, needle, self.current))
+
+    def _raw(self, form: str, text: str) -> None:
+        if form in rawhtml.FORMATS:
+            self._raw_html(text)
+            for message, needle in rawhtml.removed(text):
+                self._drop(message, needle)
+        else:
+            first = text.strip().split("\n", 1)[0][:60]
+            self._drop(f"a raw {form} passage is printed in no edition", first or form)
 
     def _id(self, ident: str) -> None:
         if ident:
@@ -289,6 +358,11 @@ class _Walker:
                 self.facts.control = found.group()
                 self.facts.control_block = max(self.current, 0)
 
+
+# Key-value attributes an edition keeps (pandoc writes the others as data-*, which
+# the sanitiser removes): an image's size, a language, Quarto's figure alt text.
+KEPT_ATTRIBUTES = frozenset({"width", "height", "lang", "title", "fig-alt"})
+MAX_DROPPED = 200
 
 _BLOCKS = {
     "Plain", "Para", "LineBlock", "CodeBlock", "RawBlock", "BlockQuote", "OrderedList",

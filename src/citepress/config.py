@@ -53,6 +53,9 @@ class Settings:
     pdf_timeout: float = 300.0
     pdf_memory_mb: int = 4096
     book: dict[str, str] = field(default_factory=dict)
+    number_sections: bool = False
+    # A bibliography after each chapter's notes: None means when the style is author-date.
+    bibliography_section: bool | None = None
     chapters: tuple[Path, ...] | None = None
 
     @property
@@ -198,6 +201,20 @@ def _page_size(value: Any, root: Path) -> str:
     return value.upper()
 
 
+def _boolean(value: Any, root: Path) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"must be true or false, not {value!r}")
+    return value
+
+
+def _auto_boolean(value: Any, root: Path) -> bool | None:
+    if value == "auto":
+        return None
+    if not isinstance(value, bool):
+        raise Invalid(f'must be true, false or "auto", not {value!r}')
+    return value
+
+
 def _strings(value: Any, root: Path) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise Invalid("must be a table of strings")
@@ -234,6 +251,8 @@ SCHEMA: tuple[Option, ...] = (
     Option("events", _strings, {}, "events"),
     Option("severity", _severities, {}, "severity"),
     Option("book", _book, {}, "book"),
+    Option("number-sections", _boolean, False, "number_sections"),
+    Option("bibliography-section", _auto_boolean, "auto", "bibliography_section"),
 )
 PDF_SCHEMA: tuple[Option, ...] = (
     Option("page-size", _page_size, "A5", "page_size"),

@@ -88,7 +88,7 @@ def build(
             raise BuildError("no chapter could be read, so there is nothing to publish")
         _create(folder)
         atomic.clean_stale(folder)
-        book = convert.book(settings, checked.docs, checked.bib)
+        book = convert.book(settings, checked.docs, checked.bib, checked.images)
         context = Context(templates.environment(settings.templates), settings, assets(settings))
         _render_all(chosen, book, context, worker, _Writer(settings, folder, result, report))
     except RenderError as exc:

@@ -29,7 +29,10 @@ from citepress.publish import atomic
 from citepress.render.editions import registry
 from citepress.sources.files import SourceError, read_bytes
 
-TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf")
+TOOLS = (
+    "pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf",
+    "ziamath", "py_svg_hush", "pillow",
+)  # fmt: skip
 
 
 @dataclass

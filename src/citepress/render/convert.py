@@ -8,24 +8,35 @@ import os
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from citepress.config import Settings, edition_time
-from citepress.render import csl, cslstyle, document, pandoc, templates
+from citepress.render import csl, cslstyle, document, pandoc, pictures, strings, templates, xref
 from citepress.render.model import Book, Chapter
 from citepress.render.slug import reserved_ids, slug_of
 from citepress.sources.bib import Bibliography
+from citepress.sources.images import Images
 from citepress.sources.manuscript import Manuscript
 
 CSL_STYLE = "csl/citepress-note-ja.csl"
 
 
-def book(settings: Settings, docs: list[Manuscript], bib: Bibliography) -> Book:
+def book(
+    settings: Settings, docs: list[Manuscript], bib: Bibliography, images: Images | None = None
+) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
     folder, found = templates.locate(settings.templates, CSL_STYLE)
     lang = str(docs[0].front_matter.get("lang", "ja")) if docs else "ja"
     items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang)
+    trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
+    printer = xref.Printer(
+        strings.catalogue(settings.templates, settings.book.get("lang") or lang),
+        xref.number(trees),
+        settings.number_sections,
+    )
+    anchors = _anchors(docs)
     with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
         # pandoc reads our checked copy of the style, never the project's file.
         try:
@@ -34,10 +45,18 @@ def book(settings: Settings, docs: list[Manuscript], bib: Bibliography) -> Book:
             raise templates.TemplateError(str(exc)) from None
         references = Path(tmp) / "references.json"
         references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        job = Job(
+            style=style,
+            references=references,
+            prefix=len(docs) > 1,
+            printer=printer,
+            anchors=anchors,
+            images=images or {},
+            bibliography=_bibliography(settings.bibliography_section, style),
+        )
         # pandoc runs as a subprocess, so threads convert chapters side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(len(docs), os.cpu_count() or 1))) as pool:
-            convert = partial(chapter, style=style, references=references, prefix=len(docs) > 1)
-            chapters = list(pool.map(convert, docs))
+            chapters = list(pool.map(job.chapter, docs, [tree for _, tree in trees]))
     first = chapters[0] if chapters else None
     title = settings.book.get("title") or (first.title if first else "")
     author = settings.book.get("author") or (first.author if first else "")
@@ -48,35 +67,73 @@ def book(settings: Settings, docs: list[Manuscript], bib: Bibliography) -> Book:
         identifier=settings.book.get("identifier") or identifier(title, author),
         modified=modified(),
         chapters=chapters,
+        strings=printer.strings,
     )
 
 
-def chapter(doc: Manuscript, style: Path, references: Path, prefix: bool) -> Chapter:
-    """Convert one chapter; ids get the chapter's slug as prefix in a book of several."""
-    front = doc.front_matter
-    slug = slug_of(doc.path)
-    # The tree the check read, with its metadata replaced by ours: a manuscript
-    # cannot steer pandoc (bibliography, csl, citation-abbreviations, lang…).
-    tree = doc.tree_json()
-    # pandoc's own ids (its notes section, note links) carry a prefix the manuscript
-    # cannot know: a hash of the tree itself. Raw HTML written to look like pandoc's
-    # notes (<section class="footnotes">…) is then never taken for them.
-    nonce = f"p{hashlib.sha256(tree.encode()).hexdigest()[:16]}-"
-    html = pandoc.json_to_html(tree, style, references, nonce)
-    fragment, headings, notes = document.parse(
-        html, f"{slug}-" if prefix else "", nonce, reserved_ids(slug)
-    )
-    return Chapter(
-        slug=slug,
-        source=doc.path,
-        title=str(front.get("title", "")),
-        label=str(front.get("chapter-label", "")),
-        author=str(front.get("author", "")),
-        lang=str(front.get("lang", "ja")),
-        body=fragment,
-        headings=headings,
-        notes=notes,
-    )
+def _anchors(docs: list[Manuscript]) -> dict[str, str]:
+    """Every id of the book and the slug of the (first) chapter that has it."""
+    found: dict[str, str] = {}
+    for doc in docs:
+        for ident in sorted(doc.anchors):
+            found.setdefault(ident, slug_of(doc.path))
+    return found
+
+
+def _bibliography(setting: bool | None, style: Path) -> bool:
+    """Print a bibliography: as set, else when the style cites author-date (in-text)."""
+    return setting if setting is not None else cslstyle.style_class(style) == "in-text"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What converting any chapter of the book needs."""
+
+    style: Path
+    references: Path
+    prefix: bool
+    printer: xref.Printer
+    anchors: dict[str, str]
+    images: Images
+    bibliography: bool
+
+    def chapter(self, doc: Manuscript, tree: dict[str, Any]) -> Chapter:
+        """Convert one chapter; ids get the chapter's slug as prefix in a book of several."""
+        front = doc.front_matter
+        slug = slug_of(doc.path)
+        # The tree the check read (its metadata replaced by ours: a manuscript cannot
+        # steer pandoc), with numbers and cross-references printed and images named.
+        xref.apply(tree, self.printer)
+        mine = self.images.get(doc.path, {})
+        pictures.apply(tree, mine)
+        text = json.dumps(tree, ensure_ascii=False)
+        # pandoc's own ids (its notes section, note links) carry a prefix the manuscript
+        # cannot know: a hash of the tree itself. Raw HTML written to look like pandoc's
+        # notes (<section class="footnotes">…) is then never taken for them.
+        nonce = f"p{hashlib.sha256(text.encode()).hexdigest()[:16]}-"
+        html = pandoc.json_to_html(text, self.style, self.references, nonce, self.bibliography)
+        parsed = document.parse(
+            html,
+            document.Ids(
+                prefix=f"{slug}-" if self.prefix else "",
+                nonce=nonce,
+                reserved=reserved_ids(slug),
+                elsewhere={k: v for k, v in self.anchors.items() if v != slug},
+            ),
+            {image.name: image for image in mine.values()},
+        )
+        return Chapter(
+            slug=slug,
+            source=doc.path,
+            title=str(front.get("title", "")),
+            label=str(front.get("chapter-label", "")),
+            author=str(front.get("author", "")),
+            lang=str(front.get("lang", "ja")),
+            body=parsed.body,
+            headings=parsed.headings,
+            notes=parsed.notes,
+            bibliography=parsed.bibliography,
+        )
 
 
 def identifier(title: str, author: str) -> str:

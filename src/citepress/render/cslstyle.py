@@ -317,3 +317,9 @@ def _is_text(name: str) -> bool:
 def _quoted(name: str) -> str:
     """An attribute's name for a message: quoted only when it is a plain CSL-like name."""
     return f"attribute '{name}'" if PLAIN_NAME.fullmatch(name) else "an attribute"
+
+
+def style_class(path: Path) -> str:
+    """The class of our prepared copy of a style: ``in-text`` (author-date…) or ``note``."""
+    root = ET.fromstring(path.read_bytes())  # our own copy, already checked by prepare()
+    return root.get("class", "")

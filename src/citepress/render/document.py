@@ -11,39 +11,82 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 
 import tinyhtml5
 
-from citepress.render.model import Fragment, Heading, Note
+from citepress.render.model import CHAPTER_ATTRIBUTE, Fragment, Heading, Note
 from citepress.render.sanitise import clean
 from citepress.render.slug import RESERVED_ID
+from citepress.sources.images import ImageFile
 
 MARKER = "（注{n}）"
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _HEADING = re.compile(r"^h([1-6])$")
 
 
-def parse(
-    html: str, prefix: str = "", nonce: str = "", reserved: frozenset[str] = frozenset()
-) -> tuple[Fragment, list[Heading], list[Note]]:
-    """Split a pandoc HTML fragment into body, headings and notes.
+@dataclass(frozen=True)
+class Ids:
+    """How a chapter's ids are named in the editions.
 
-    ``nonce`` is the id prefix pandoc was given: only its own notes section and
-    note links carry it (raw HTML cannot), and it is replaced by ``prefix``.
+    ``nonce`` is the id prefix pandoc was given: only its own notes section, note
+    links and bibliography carry it (raw HTML cannot), and it is replaced by
+    ``prefix`` (the chapter's slug in a book of several). ``elsewhere`` maps the
+    ids of the book's other chapters to their chapter's slug.
     """
+
+    prefix: str = ""
+    nonce: str = ""
+    reserved: frozenset[str] = frozenset()
+    elsewhere: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A chapter's body, headings, notes and bibliography, as the editions take them."""
+
+    body: Fragment
+    headings: list[Heading]
+    notes: list[Note]
+    bibliography: Fragment | None
+
+
+def parse(html: str, ids: Ids, images: dict[str, ImageFile] | None = None) -> Parsed:
+    """Split a pandoc HTML fragment into body, headings, notes and bibliography."""
     body = _parse_fragment(clean(html))
-    notes_section = _notes_section(body, nonce)
+    pictures = images or {}
+    notes_section = _take(body, f"{ids.nonce}footnotes")
+    refs = _take(body, f"{ids.nonce}refs")
     notes: list[Note] = []
     if notes_section is not None:
-        notes = _notes(notes_section, prefix)
-    _drop_reserved_ids(body, nonce, reserved)
-    _link_noterefs(body, {f"#{nonce}fn{note.number}": note for note in notes})
-    _rename(body, nonce, prefix)
-    if prefix:
-        _prefix_links(body, prefix)
-    ids = {e.get("id", "") for e in body.iter() if e.get("id")} | {n.ident for n in notes}
-    for tree in (body, *(note.body.element for note in notes)):
-        _unlink_dead(tree, ids)
-    return Fragment(body), _headings(body), notes
+        notes = _notes(notes_section, ids.prefix, pictures)
+    _drop_reserved_ids(body, ids.nonce, ids.reserved)
+    _link_noterefs(body, {f"#{ids.nonce}fn{note.number}": note for note in notes})
+    bibliography = _bibliography(refs, ids) if refs is not None else None
+    _rename(body, ids.nonce, ids.prefix)
+    if ids.prefix:
+        _prefix_links(body, ids.prefix, ids.elsewhere)
+    own = {e.get("id", "") for e in body.iter() if e.get("id")} | {n.ident for n in notes}
+    trees = [body, *(note.body.element for note in notes)]
+    for tree in trees:
+        _unlink_dead(tree, own)
+        _drop_unknown_images(tree, pictures)
+    return Parsed(Fragment(body, pictures), _headings(body), notes, bibliography)
+
+
+def _bibliography(refs: ET.Element, ids: Ids) -> Fragment:
+    _rename(refs, ids.nonce, ids.prefix)
+    refs.attrib.clear()
+    refs.tag = "div"
+    return Fragment(refs)
+
+
+def _drop_unknown_images(body: ET.Element, images: dict[str, ImageFile]) -> None:
+    """An <img> that is not one of the book's images (the check reported it) goes."""
+    for parent in list(body.iter()):
+        for child in list(parent):
+            if child.tag == "img" and child.get("src", "") not in images:
+                _remove_keeping_tail(parent, child)
 
 
 def _parse_fragment(html: str) -> ET.Element:
@@ -53,18 +96,31 @@ def _parse_fragment(html: str) -> ET.Element:
     body: ET.Element | None = document.find("body")
     assert body is not None  # the HTML parser always makes one
     body.tag = "div"
+    _plain_mathml(body)
     return body
 
 
-def _notes_section(body: ET.Element, nonce: str) -> ET.Element | None:
-    """Pandoc's endnote section, taken out of the body: the one with pandoc's own id.
+def _plain_mathml(body: ET.Element) -> None:
+    """MathML elements under their plain names, as HTML writes them (no ns0: prefixes).
+
+    The EPUB's XHTML declares the namespace again on each <math> (model.Fragment).
+    """
+    for element in body.iter():
+        if element.tag.startswith(MATHML):
+            element.tag = element.tag.removeprefix(MATHML)
+            for name in [n for n in element.attrib if n.startswith("{")]:
+                del element.attrib[name]
+
+
+def _take(body: ET.Element, ident: str) -> ET.Element | None:
+    """Pandoc's endnote section or bibliography, taken out of the body, by pandoc's own id.
 
     An unclosed raw <section> in the manuscript can swallow it, so it is looked
     for anywhere, by the id only pandoc could give it.
     """
     for parent in body.iter():
         for child in parent:
-            if child.tag == "section" and child.get("id") == f"{nonce}footnotes":
+            if child.tag in ("section", "div") and child.get("id") == ident:
                 parent.remove(child)
                 return child
     return None
@@ -91,7 +147,7 @@ def _rename(body: ET.Element, nonce: str, prefix: str) -> None:
             element.set("href", f"#{prefix}{href.removeprefix('#' + nonce)}")
 
 
-def _notes(section: ET.Element, prefix: str) -> list[Note]:
+def _notes(section: ET.Element, prefix: str, images: dict[str, ImageFile]) -> list[Note]:
     notes = []
     items = section.find("ol")
     for number, item in enumerate(items if items is not None else [], start=1):
@@ -110,7 +166,7 @@ def _notes(section: ET.Element, prefix: str) -> list[Note]:
                 ident=f"{prefix}note-{number}",
                 ref_ident=f"{prefix}noteref-{number}",
                 marker=MARKER.format(n=number),
-                body=Fragment(content),
+                body=Fragment(content, images),
                 block=not inline,
             )
         )
@@ -118,45 +174,74 @@ def _notes(section: ET.Element, prefix: str) -> list[Note]:
 
 
 def _link_noterefs(body: ET.Element, by_href: dict[str, Note]) -> None:
-    """Replace pandoc's note references (and their citation span) with our markers."""
+    """Replace pandoc's note references with our markers.
+
+    A citation that prints nothing in the text (``[@key]``) is a span holding just
+    the reference: the span goes too. A narrative citation (``@key says``) keeps
+    what the style prints in the text, the author, and the marker follows it.
+    """
     for parent in list(body.iter()):
         for index, child in enumerate(list(parent)):
             anchor = _noteref(child)
-            if anchor is None:
-                continue
-            note = by_href.get(anchor.get("href", ""))
-            if note is None:
-                continue
-            marker = ET.Element(
-                "a",
-                {"class": "noteref", "href": f"#{note.ident}", "id": note.ref_ident,
-                 "role": "doc-noteref"},
-            )  # fmt: skip
-            marker.text = note.marker
-            marker.tail = child.tail
-            parent.remove(child)
-            parent.insert(index, marker)
+            if anchor is not None and anchor.get("href", "") in by_href:
+                _put_marker(parent, index, child, by_href[anchor.get("href", "")])
+            elif _is_citation(child):
+                for inner, item in enumerate(list(child)):
+                    note = by_href.get(item.get("href", "")) if _is_ref(item) else None
+                    if note is not None:
+                        _put_marker(child, inner, item, note)
+
+
+def _put_marker(parent: ET.Element, index: int, old: ET.Element, note: Note) -> None:
+    marker = ET.Element(
+        "a",
+        {"class": "noteref", "href": f"#{note.ident}", "id": note.ref_ident,
+         "role": "doc-noteref"},
+    )  # fmt: skip
+    marker.text = note.marker
+    marker.tail = old.tail
+    parent.remove(old)
+    parent.insert(index, marker)
+
+
+def _is_ref(element: ET.Element) -> bool:
+    return element.tag == "a" and "footnote-ref" in element.get("class", "")
+
+
+def _is_citation(element: ET.Element) -> bool:
+    return element.tag == "span" and "citation" in element.get("class", "").split()
 
 
 def _noteref(element: ET.Element) -> ET.Element | None:
-    """The pandoc note reference this element is, or wraps (a citation span)."""
-    if element.tag == "a" and "footnote-ref" in element.get("class", ""):
+    """The pandoc note reference this element is, or wraps alone (a citation span)."""
+    if _is_ref(element):
         return element
-    if element.tag == "span" and "citation" in element.get("class", "") and len(element) == 1:
+    if _is_citation(element) and len(element) == 1 and not (element.text or "").strip():
         return _noteref(element[0])
     return None
 
 
-def _prefix_links(body: ET.Element, prefix: str) -> None:
-    """Point ``#id`` links at the prefixed ids pandoc gave a chapter of a larger book.
+def _prefix_links(body: ET.Element, prefix: str, elsewhere: dict[str, str]) -> None:
+    """Point ``#id`` links at the prefixed ids pandoc gave the chapters of a larger book.
 
     pandoc's --id-prefix renames the ids but not the links the author wrote to them.
+    A link to another chapter's id is marked with that chapter (``data-chapter``): the
+    EPUB, one file per chapter, links to that file.
     """
     ids = {element.get("id") for element in body.iter() if element.get("id")}
     for anchor in body.iter("a"):
         href = anchor.get("href", "")
-        if href.startswith("#") and href[1:] not in ids and f"{prefix}{href[1:]}" in ids:
-            anchor.set("href", f"#{prefix}{href[1:]}")
+        target = href[1:]
+        if not href.startswith("#") or target in ids:
+            continue
+        if f"{prefix}{target}" in ids:
+            anchor.set("href", f"#{prefix}{target}")
+            continue
+        # pandoc gave the link our nonce, renamed to the prefix: the author wrote the rest.
+        target = target.removeprefix(prefix)
+        if target in elsewhere:
+            anchor.set("href", f"#{elsewhere[target]}-{target}")
+            anchor.set(CHAPTER_ATTRIBUTE, elsewhere[target])
 
 
 def _unlink_dead(tree: ET.Element, ids: set[str]) -> None:
@@ -167,7 +252,8 @@ def _unlink_dead(tree: ET.Element, ids: set[str]) -> None:
     """
     for anchor in tree.iter("a"):
         href = anchor.get("href")
-        if href is not None and href.startswith("#") and href[1:] not in ids:
+        elsewhere = anchor.get(CHAPTER_ATTRIBUTE) is not None
+        if href is not None and href.startswith("#") and href[1:] not in ids and not elsewhere:
             del anchor.attrib["href"]
 
 

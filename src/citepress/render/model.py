@@ -7,42 +7,85 @@ for the EPUB. Everything else is plain data, escaped by Jinja as usual.
 
 from __future__ import annotations
 
+import base64
 import copy
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from markupsafe import Markup
 
+if TYPE_CHECKING:
+    from citepress.sources.images import ImageFile
+
 # DPUB-ARIA roles and the EPUB structural semantics that say the same thing.
 EPUB_TYPES = {"doc-noteref": "noteref"}
+# Set (after sanitising) on a link to another chapter's id: that chapter's slug.
+CHAPTER_ATTRIBUTE = "data-chapter"
 
 
 @dataclass(frozen=True)
 class Fragment:
-    """Sanitised manuscript content: the children (and text) of a container element."""
+    """Sanitised manuscript content: the children (and text) of a container element.
+
+    ``images`` are the book's images it may show, by their name in the editions.
+    """
 
     element: ET.Element
+    images: Mapping[str, ImageFile] = field(default_factory=dict)
 
-    def html(self) -> Markup:
-        """Serialised as HTML5."""
-        return self._serialise("html")
+    def html(self, for_print: bool = False) -> Markup:
+        """Serialised as HTML5, images embedded; for print, math drawn as SVG."""
+        container = copy.deepcopy(self.element)
+        for element in container.iter():
+            element.attrib.pop(CHAPTER_ATTRIBUTE, None)
+            if element.tag == "img" and element.get("src") in self.images:
+                element.set("src", _data_url(self.images[element.get("src", "")]))
+        if for_print:
+            from citepress.render.mathsvg import replace_math  # noqa: PLC0415 -- PDF only
+
+            replace_math(container)
+        return _serialise(container, "html")
 
     def xhtml(self) -> Markup:
-        """Serialised as XHTML (for EPUB), with epub:type beside each DPUB-ARIA role."""
+        """Serialised as XHTML (for EPUB), with epub:type beside each DPUB-ARIA role.
+
+        Images keep their names (the EPUB packages them); a link to another chapter
+        points at that chapter's file.
+        """
         container = copy.deepcopy(self.element)
         for element in container.iter():
             epub_type = EPUB_TYPES.get(element.get("role", ""))
             if epub_type:
                 element.set("epub:type", epub_type)
-        return Fragment(container)._serialise("xml")
+            if element.tag == "math":
+                element.set("xmlns", "http://www.w3.org/1998/Math/MathML")
+            chapter = element.attrib.pop(CHAPTER_ATTRIBUTE, None)
+            if chapter is not None:
+                element.set("href", f"{chapter}.xhtml{element.get('href', '')}")
+        return _serialise(container, "xml")
 
-    def _serialise(self, method: Literal["html", "xml"]) -> Markup:
-        parts = [escape(self.element.text or "", quote=False)]
-        parts += [ET.tostring(child, encoding="unicode", method=method) for child in self.element]
-        # Safe: built from nh3-sanitised HTML and our own elements only (see document.py).
-        return Markup("".join(parts))
+    @property
+    def has_math(self) -> bool:
+        """True when it holds MathML (the EPUB declares it)."""
+        return any(_local(element.tag) == "math" for element in self.element.iter())
+
+
+def _serialise(element: ET.Element, method: Literal["html", "xml"]) -> Markup:
+    parts = [escape(element.text or "", quote=False)]
+    parts += [ET.tostring(child, encoding="unicode", method=method) for child in element]
+    # Safe: built from nh3-sanitised HTML and our own elements only (see document.py).
+    return Markup("".join(parts))
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _data_url(image: ImageFile) -> str:
+    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 
 @dataclass(frozen=True)
@@ -101,6 +144,12 @@ class Chapter:
     body: Fragment
     headings: list[Heading] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    bibliography: Fragment | None = None
+
+    @property
+    def has_math(self) -> bool:
+        """True when the chapter holds MathML (the EPUB's manifest declares it)."""
+        return self.body.has_math or any(note.body.has_math for note in self.notes)
 
     @property
     def ident(self) -> str:
@@ -124,3 +173,14 @@ class Book:
     modified: str  # ISO 8601 UTC, to the second: dcterms:modified and the PDF dates
     chapters: list[Chapter]
     generator: str = "citepress"
+    strings: dict[str, str] = field(default_factory=dict)  # the language's catalogue
+
+    @property
+    def images(self) -> list[ImageFile]:
+        """Every image the book shows, once each, by name (the EPUB packages them)."""
+        found: dict[str, ImageFile] = {}
+        for chapter in self.chapters:
+            for fragment in (chapter.body, *(note.body for note in chapter.notes)):
+                shown = {e.get("src", "") for e in fragment.element.iter("img")}
+                found.update((n, i) for n, i in fragment.images.items() if n in shown)
+        return [found[name] for name in sorted(found)]

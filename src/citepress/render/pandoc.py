@@ -110,23 +110,28 @@ def read_timeout(size: int) -> float:
     return 10 + size / 50_000
 
 
-def json_to_html(tree: str, csl: Path, references: Path, id_prefix: str = "") -> str:
+def json_to_html(
+    tree: str, csl: Path, references: Path, id_prefix: str = "", bibliography: bool = False
+) -> str:
     """Render a chapter's tree as an HTML5 fragment, its citations made endnotes by citeproc.
 
     The tree's own metadata is replaced by ours before this (a manuscript cannot set
     ``bibliography``, ``csl`` or ``citation-abbreviations``). The citation markers
     stay where the author put them (notes-after-punctuation off): the received text
-    places （注N） after the sentence's 。, and that is the author's.
+    places （注N） after the sentence's 。, and that is the author's. Math is written
+    as MathML; the bibliography (``#refs``) is written only when ``bibliography``.
     """
     args = [
         "--from=json",
         "--to=html5",
         "--wrap=none",
+        "--mathml",
         "--citeproc",
         f"--csl={csl}",
         f"--bibliography={references}",
         "--metadata=notes-after-punctuation:false",
         "--metadata=link-citations:false",
+        f"--metadata=suppress-bibliography:{'false' if bibliography else 'true'}",
     ]
     if id_prefix:
         args.append(f"--id-prefix={id_prefix}")

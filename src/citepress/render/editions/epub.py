@@ -41,6 +41,7 @@ def files(book: Book, env: Environment) -> list[tuple[str, bytes]]:
         (f"EPUB/{chapter.slug}.xhtml", _render(env, CHAPTER, book=book, chapter=chapter))
         for chapter in book.chapters
     ]
+    out += [(f"EPUB/{image.name}", image.data) for image in book.images]
     return out
 
 

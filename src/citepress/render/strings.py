@@ -1,0 +1,58 @@
+"""The strings an edition prints, by language: one YAML catalogue per language.
+
+``templates/i18n/<lang>.yaml`` (the project's templates folder first, then ours):
+the language's primary subtag picks it (``en-GB`` reads ``en.yaml``), English when
+there is none. A project's catalogue may leave keys out; ours fill them in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from citepress.render import templates
+from citepress.sources.files import SourceError, read_text
+from citepress.sources.yamlsafe import YamlError
+from citepress.sources.yamlsafe import load as load_yaml
+
+FALLBACK = "en"
+KEYS = (
+    "figure", "table", "section", "equation", "equation-number", "caption-separator",
+    "bibliography",
+)  # fmt: skip
+
+
+def catalogue(project_templates: Path, lang: str) -> dict[str, str]:
+    """Every key of :data:`KEYS` for ``lang`` (BCP 47)."""
+    primary = (lang or FALLBACK).split("-")[0].lower()
+    found: dict[str, str] = {}
+    ours = templates.PACKAGE_TEMPLATES
+    for name in dict.fromkeys((FALLBACK, primary)):  # English, then the language
+        found.update(_read_if(ours, name))
+    if project_templates.is_dir() and project_templates.resolve() != ours.resolve():
+        found.update(_read_if(project_templates, primary))
+    return {key: found.get(key, "") for key in KEYS}
+
+
+def fill(template: str, number: str) -> str:
+    """``template`` with its ``{n}`` replaced (not str.format: a catalogue is untrusted)."""
+    return template.replace("{n}", number)
+
+
+def _read_if(folder: Path, name: str) -> dict[str, str]:
+    path = folder / "i18n" / f"{name}.yaml"
+    return _read(folder, path) if path.is_file() or path.is_symlink() else {}
+
+
+def _read(folder: Path, path: Path) -> dict[str, str]:
+    try:
+        data = load_yaml(read_text(folder, path))
+    except (SourceError, YamlError) as exc:
+        raise templates.TemplateError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise templates.TemplateError(f"{path}: not a mapping of key: string")
+    bad = [k for k, v in data.items() if k not in KEYS or not isinstance(v, str)]
+    if bad:
+        raise templates.TemplateError(
+            f"{path}: {bad[0]!r} is not a string key of the catalogue ({', '.join(KEYS)})"
+        )
+    return {str(k): str(v) for k, v in data.items()}

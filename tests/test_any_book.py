@@ -1,0 +1,145 @@
+"""What any book holds, case by case: images, tables, labels, bibliographies, forgeries."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from citepress.diagnostics import Code
+from tests.runcli import cli
+from tests.test_one_reading import codes, html_edition, make
+
+PNG = Path(__file__).parent / "fixtures" / "english-book" / "manuscript" / "assets" / "channel.png"
+
+
+def _assets(root: Path) -> Path:
+    folder = root / "manuscript" / "assets"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_a_link_out_of_the_asset_folder_is_refused(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].\n\n![Host](assets/host.png)\n")
+    (_assets(root) / "host.png").symlink_to("/etc/hostname")
+    assert codes(root) == [(Code.IMAGE_OUTSIDE, 9, 9)]  # at the file name
+
+
+def test_a_link_into_the_version_control_folder_is_refused(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].\n\n![Config](assets/git/config)\n")
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_bytes(PNG.read_bytes())
+    (_assets(root) / "git").symlink_to(root / ".git")
+    assert codes(root) == [(Code.IMAGE_OUTSIDE, 9, 11)]
+
+
+def test_a_decompression_bomb_is_not_an_image(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].\n\n![Bomb](assets/bomb.png)\n")
+    buffer = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(buffer, "PNG")  # 400 Mpx in a few kB
+    (_assets(root) / "bomb.png").write_bytes(buffer.getvalue())
+    assert codes(root) == [(Code.IMAGE_FORMAT, 9, 9)]
+
+
+def test_the_same_image_twice_is_packaged_once(tmp_path: Path) -> None:
+    body = "Text [@a].\n\n![One](assets/a.png)\n\n![Two](assets/b.png)\n"
+    root = make(tmp_path, body)
+    (_assets(root) / "a.png").write_bytes(PNG.read_bytes())
+    (_assets(root) / "b.png").write_bytes(PNG.read_bytes())
+    assert cli(root, "build", "--format", "epub").returncode == 0
+    with zipfile.ZipFile(root / "build" / "chapter.epub") as archive:
+        images = [n for n in archive.namelist() if n.startswith("EPUB/images/")]
+        package = archive.read("EPUB/package.opf").decode()
+    assert len(images) == 1 and package.count('media-type="image/png"') == 1
+
+
+def test_raw_html_cannot_forge_an_image_or_a_cross_chapter_link(tmp_path: Path) -> None:
+    body = (
+        'Text [@a]. <img src="images/0123456789abcdef.png" alt="x">'
+        ' <a href="#note-1" data-chapter="../../etc">x</a>\n'
+    )
+    page = html_edition(make(tmp_path, body), "--force")
+    assert "<img" not in page.split("<main>")[1]
+    assert "data-chapter" not in page and "../../etc" not in page
+
+
+def test_a_forced_build_drops_a_missing_image_and_keeps_its_caption(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].\n\n![The caption](assets/none.png){#fig-x}\n\nSee @fig-x.\n")
+    assert codes(root) == [(Code.IMAGE_MISSING, 9, 16)]
+    page = html_edition(root, "--force").split("<main>")[1]
+    assert "<img" not in page
+    assert "Figure\xa01</span>: The caption" in page
+    assert '<a href="#fig-x" class="xref">Figure\xa01</a>' in page
+
+
+def test_a_cross_reference_keeps_its_prefix_and_suffix(tmp_path: Path) -> None:
+    table = "| a |\n|---|\n| 1 |\n\n: Numbers {#tbl-n}\n\n"
+    body = f"Text [@a].\n\n{table}As [see @tbl-n, top row] says.\n"
+    page = html_edition(make(tmp_path, body))
+    assert 'As see <a href="#tbl-n" class="xref">Table\xa01</a>, top row says.' in page
+
+
+JA = "---\ntitle: 題\nauthor: 著者\nlang: ja\n---\n\n"
+
+
+def test_japanese_labels(tmp_path: Path) -> None:
+    body = (
+        "## 節 {#sec-a}\n\n本文[@a]。\n\n"
+        "| a |\n|---|\n| 1 |\n\n: 数 {#tbl-n}\n\n"
+        "$$ x^2 $$ {#eq-x}\n\n"
+        "@tbl-n と @eq-x と @sec-a を見よ。\n"
+    )
+    root = make(tmp_path, "")
+    (root / "manuscript" / "chapter.md").write_text(JA + body, encoding="utf-8")
+    page = html_edition(root)
+    assert '<span class="caption-label">表1</span>　数' in page
+    assert '<span class="equation-number">(1)</span>' in page
+    for label in ("表1", "式(1)", "第1節"):
+        assert f'class="xref">{label}</a>' in page
+
+
+@pytest.mark.parametrize(("setting", "printed"), [("", False), ("false", False), ("true", True)])
+def test_the_bibliography_section_follows_the_setting(
+    tmp_path: Path, setting: str, printed: bool
+) -> None:
+    root = make(tmp_path, "Text [@a].\n")
+    if setting:
+        text = (root / "pyproject.toml").read_text(encoding="utf-8")
+        text = text.replace(
+            "[tool.citepress]\n", f"[tool.citepress]\nbibliography-section = {setting}\n", 1
+        )
+        (root / "pyproject.toml").write_text(text, encoding="utf-8")
+    page = html_edition(root)
+    assert ('role="doc-bibliography"' in page) is printed
+    assert ("<h2" in page and ">References</h2>" in page) is printed
+
+
+def test_a_long_table_repeats_its_header_on_the_next_pdf_page(tmp_path: Path) -> None:
+    rows = "".join(f"| row {n} | value {n} |\n" for n in range(1, 121))
+    body = f"Text [@a].\n\n| Name | Quantity |\n|---|---|\n{rows}\n: A long table\n"
+    root = make(tmp_path, body)
+    assert cli(root, "build", "--format", "pdf").returncode == 0
+    pdf = root / "build" / "chapter.pdf"
+    pages = int(
+        next(
+            line.split()[-1]
+            for line in subprocess.run(
+                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+            ).stdout.splitlines()
+            if line.startswith("Pages:")
+        )
+    )
+    assert pages >= 3
+    for page in range(2, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        if "row 120" in text or any(f"row {n}\n" in text for n in range(2, 120)):
+            assert "Name" in text and "Quantity" in text, f"page {page} has rows but no header"

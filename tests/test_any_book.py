@@ -143,3 +143,25 @@ def test_a_long_table_repeats_its_header_on_the_next_pdf_page(tmp_path: Path) ->
         ).stdout
         if "row 120" in text or any(f"row {n}\n" in text for n in range(2, 120)):
             assert "Name" in text and "Quantity" in text, f"page {page} has rows but no header"
+
+
+AUTHOR_DATE = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+  <info><title>Author-date test</title><id>author-date-test</id>
+    <updated>2026-01-01T00:00:00+00:00</updated></info>
+  <citation><layout prefix="(" suffix=")" delimiter="; ">
+    <group delimiter=" "><names variable="author"><name form="short"/></names>
+      <date variable="issued"><date-part name="year"/></date></group></layout></citation>
+  <bibliography><layout><group delimiter=". ">
+    <names variable="author"/><text variable="title"/></group></layout></bibliography>
+</style>
+"""
+
+
+def test_an_author_date_style_prints_its_bibliography_by_default(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].\n")
+    (root / "templates" / "csl").mkdir(parents=True)
+    (root / "templates" / "csl" / "citepress-note-ja.csl").write_text(AUTHOR_DATE, "utf-8")
+    page = html_edition(root)
+    assert 'role="doc-bibliography"' in page
+    assert "X. Real title" in page

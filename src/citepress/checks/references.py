@@ -214,7 +214,8 @@ def reserved_ids(project: Analysis) -> Iterator[Diagnostic]:
                 yield make(
                     Code.MD_RESERVED_ID,
                     f"the id {ident!r} is one the editions give their own elements "
-                    "(notes, note references, the chapter's title); choose another",
+                    "(notes, note references, the bibliography, the chapter's title); "
+                    "choose another",
                     doc.path,
                     line,
                     column,

@@ -14,8 +14,10 @@ from typing import Any
 
 from citepress.config import Settings, edition_time
 from citepress.render import csl, cslstyle, document, pandoc, pictures, strings, templates, xref
+from citepress.render.errors import RenderError
 from citepress.render.model import Book, Chapter
-from citepress.render.slug import reserved_ids, slug_of
+from citepress.render.slug import clear_reserved_ids, reserved_ids, slug_of
+from citepress.sources import rawhtml
 from citepress.sources.bib import Bibliography
 from citepress.sources.images import Images
 from citepress.sources.manuscript import Manuscript
@@ -53,6 +55,7 @@ def book(
             anchors=anchors,
             images=images or {},
             bibliography=_bibliography(settings.bibliography_section, style),
+            note_style=cslstyle.style_class(style) == "note",
         )
         # pandoc runs as a subprocess, so threads convert chapters side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(len(docs), os.cpu_count() or 1))) as pool:
@@ -96,6 +99,7 @@ class Job:
     anchors: dict[str, str]
     images: Images
     bibliography: bool
+    note_style: bool  # citations make notes (an author-date style makes none)
 
     def chapter(self, doc: Manuscript, tree: dict[str, Any]) -> Chapter:
         """Convert one chapter; ids get the chapter's slug as prefix in a book of several."""
@@ -103,6 +107,8 @@ class Job:
         slug = slug_of(doc.path)
         # The tree the check read (its metadata replaced by ours: a manuscript cannot
         # steer pandoc), with numbers and cross-references printed and images named.
+        rawhtml.neutralise(tree)
+        clear_reserved_ids(tree)
         xref.apply(tree, self.printer)
         mine = self.images.get(doc.path, {})
         pictures.apply(tree, mine)
@@ -122,6 +128,12 @@ class Job:
             ),
             {image.name: image for image in mine.values()},
         )
+        if self.note_style and doc.complete and len(parsed.notes) != doc.notes:
+            # The check counted these notes; an edition must hold every one.
+            raise RenderError(
+                f"{doc.path}: the editions would hold {len(parsed.notes)} notes where the "
+                f"check counted {doc.notes}; nothing is published (please report this)"
+            )
         return Chapter(
             slug=slug,
             source=doc.path,

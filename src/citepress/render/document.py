@@ -62,7 +62,7 @@ def parse(html: str, ids: Ids, images: dict[str, ImageFile] | None = None) -> Pa
         notes = _notes(notes_section, ids.prefix, pictures)
     _drop_reserved_ids(body, ids.nonce, ids.reserved)
     _link_noterefs(body, {f"#{ids.nonce}fn{note.number}": note for note in notes})
-    bibliography = _bibliography(refs, ids) if refs is not None else None
+    bibliography = _bibliography(refs, ids, pictures) if refs is not None else None
     _rename(body, ids.nonce, ids.prefix)
     if ids.prefix:
         _prefix_links(body, ids.prefix, ids.elsewhere)
@@ -74,11 +74,12 @@ def parse(html: str, ids: Ids, images: dict[str, ImageFile] | None = None) -> Pa
     return Parsed(Fragment(body, pictures), _headings(body), notes, bibliography)
 
 
-def _bibliography(refs: ET.Element, ids: Ids) -> Fragment:
+def _bibliography(refs: ET.Element, ids: Ids, images: dict[str, ImageFile]) -> Fragment:
     _rename(refs, ids.nonce, ids.prefix)
+    _drop_unknown_images(refs, images)
     refs.attrib.clear()
     refs.tag = "div"
-    return Fragment(refs)
+    return Fragment(refs, images)
 
 
 def _drop_unknown_images(body: ET.Element, images: dict[str, ImageFile]) -> None:

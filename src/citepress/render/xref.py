@@ -163,11 +163,13 @@ def _resolve(inlines: list[Node], printer: Printer) -> Iterator[Node]:
         for index, citation in enumerate(node["c"][0]):
             if index:
                 yield from _text(", ")
-            yield from citation["citationPrefix"]
+            # A cross-reference in the prefix or suffix is resolved too (the check
+            # reads it as one): left a Cite, citeproc would make it a note.
+            yield from _resolve(citation["citationPrefix"], printer)
             if citation["citationPrefix"]:
                 yield {"t": "Space"}
             yield _link(str(citation["citationId"]), printer)
-            yield from citation["citationSuffix"]
+            yield from _resolve(citation["citationSuffix"], printer)
 
 
 def _first_key(cite: Node) -> str:

@@ -13,7 +13,6 @@ Only facts come from here; where they stand in the source file is the job of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,8 +25,6 @@ from citepress.sources.files import CONTROL
 # No real book nests lists, quotes or inline markup this deep; the HTML tools after
 # pandoc recurse per level, so pathological depth must stop at the check.
 MAX_NESTING = 50
-_RAW_ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-_RAW_HREF = re.compile(r"""\bhref\s*=\s*["']?(#[^"'\s>]*)""", re.IGNORECASE)
 
 Node = dict[str, Any]
 
@@ -296,7 +293,7 @@ class _Walker:
                 else:
                     self.inline(item, depth)
             elif isinstance(item, list):
-                if _looks_like_attr(item):
+                if looks_like_attr(item):
                     self._attr(item)
                 else:
                     stack.extend(reversed(item))
@@ -347,9 +344,9 @@ class _Walker:
             self.facts.ids.add(ident)
 
     def _raw_html(self, html: str) -> None:
-        self.facts.ids.update(match.group(1) for match in _RAW_ID.finditer(html))
-        for match in _RAW_HREF.finditer(html):
-            self.facts.links.append(LinkFact(match.group(1)[1:], self.current))
+        ids, links = rawhtml.ids_and_links(html)
+        self.facts.ids.update(ids)
+        self.facts.links += [LinkFact(target, self.current) for target in links]
 
     def _scan(self, text: str) -> None:
         if self.facts.control is None:
@@ -361,7 +358,7 @@ class _Walker:
 
 # Key-value attributes an edition keeps (pandoc writes the others as data-*, which
 # the sanitiser removes): an image's size, a language, Quarto's figure alt text.
-KEPT_ATTRIBUTES = frozenset({"width", "height", "lang", "title", "fig-alt"})
+KEPT_ATTRIBUTES = frozenset({"width", "height", "lang", "title", "fig-alt", "data-cites"})
 MAX_DROPPED = 200
 
 _BLOCKS = {
@@ -374,8 +371,8 @@ def _is_block(kind: str) -> bool:
     return kind in _BLOCKS
 
 
-def _looks_like_attr(item: list[Any]) -> bool:
-    """Pandoc's Attr: [id, [classes], [[key, value]]]."""
+def looks_like_attr(item: list[Any]) -> bool:
+    """True for pandoc's Attr: [id, [classes], [[key, value]]]."""
     return (
         len(item) == 3
         and isinstance(item[0], str)

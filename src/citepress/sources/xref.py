@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from citepress.sources.walk import lists
+
 # Label prefix -> the kind of element it must name.
 KINDS = {"fig": "Figure", "tbl": "Table", "sec": "Header", "eq": "equation"}
 EQUATION_CLASS = "equation"
@@ -43,15 +45,9 @@ def attach_equation_ids(tree: Any) -> None:
 
     Walks without recursion (the tree's depth is checked after this).
     """
-    stack = [tree]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            if item and all(isinstance(x, dict) and "t" in x for x in item):
-                _attach(item)
-            stack.extend(item)
+    for item in lists(tree):
+        if item and all(isinstance(x, dict) and "t" in x for x in item):
+            _attach(item)
 
 
 def _attach(inlines: list[Node]) -> None:

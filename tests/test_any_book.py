@@ -165,3 +165,63 @@ def test_an_author_date_style_prints_its_bibliography_by_default(tmp_path: Path)
     page = html_edition(root)
     assert 'role="doc-bibliography"' in page
     assert "X. Real title" in page
+
+
+def test_a_cross_reference_inside_a_cross_reference_forges_no_note(tmp_path: Path) -> None:
+    """A Cite in an xref's prefix was left for citeproc, which made it a note."""
+    body = "![Cap](assets/p.png){#fig-x}\n\nText [see [Forged, cf. @fig-x, p. 9] @fig-x] [@a].\n"
+    root = make(tmp_path, body)
+    (_assets(root) / "p.png").write_bytes(PNG.read_bytes())
+    assert codes(root) == []
+    page = html_edition(root)
+    assert page.count('role="doc-noteref"') == 1 and "fig-x?" not in page
+    assert "cf. <a" in page
+
+
+def test_an_unclosed_raw_element_cannot_swallow_the_notes(tmp_path: Path) -> None:
+    for tag in ("noscript", "style", "textarea", "svg", "math", "plaintext", "title"):
+        (tmp_path / tag).mkdir()
+        root = make(tmp_path / tag, f"Text [@a].\n\n<{tag}>\n\nMore text [@b].\n")
+        assert codes(root) == [(Code.MD_DROPPED, 9, 1)], tag
+        page = html_edition(root)
+        assert page.count('class="note"') == 2 and "More text" in page, tag
+
+
+def test_an_authors_refs_div_is_not_the_bibliography(tmp_path: Path) -> None:
+    root = make(tmp_path, "Intro [@a].\n\n::: {#refs}\nMine.\n:::\n\nEnd.\n")
+    assert codes(root) == [(Code.MD_RESERVED_ID, 9, 7)]
+    page = html_edition(root, "--force")
+    assert 'role="doc-bibliography"' not in page
+    assert page.index("Mine.") < page.index("End.")  # left where the author put it
+
+
+def test_an_id_inside_an_attribute_value_is_no_anchor(tmp_path: Path) -> None:
+    root = make(tmp_path, 'Text [@a] <span title="x id=foo" data-id="bar">s</span> [to](#foo).\n')
+    assert codes(root) == [(Code.MD_DROPPED, 7, 34), (Code.REF_BROKEN_LINK, 7, 62)]
+
+
+def test_an_svg_use_bomb_is_not_an_image(tmp_path: Path) -> None:
+    levels = ['<rect id="l0" width="1" height="1"/>']
+    levels += [f'<g id="l{n}">' + f'<use href="#l{n - 1}"/>' * 10 + "</g>" for n in range(1, 9)]
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><defs>' + "".join(levels) + "</defs>"
+    root = make(tmp_path, "Text [@a].\n\n![Bomb](assets/bomb.svg)\n")
+    (_assets(root) / "bomb.svg").write_text(svg + '<use href="#l8"/></svg>', "utf-8")
+    assert codes(root) == [(Code.IMAGE_FORMAT, 9, 9)]
+
+
+@pytest.mark.parametrize("setting", ["timeout = 100000", "memory-limit-mb = 1000000"])
+def test_a_pull_request_cannot_lift_the_pdf_fence(tmp_path: Path, setting: str) -> None:
+    root = make(tmp_path, "Text [@a].\n")
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f"[tool.citepress.pdf]\n{setting}\n")
+    done = cli(root, "check")
+    assert done.returncode == 2 and "must be at most" in done.stderr
+
+
+def test_a_catalogue_label_is_one_short_line(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].\n")
+    (root / "templates" / "i18n").mkdir(parents=True)
+    (root / "templates" / "i18n" / "en.yaml").write_text(f'figure: "{"F" * 5000} {{n}}"\n', "utf-8")
+    done = cli(root, "build", "--format", "html")
+    assert done.returncode == 2
+    assert "i18n/en.yaml: 'figure' must be one line of at most 100 characters" in done.stderr

@@ -335,3 +335,16 @@ def figure_alts(node: Any) -> list[str]:
         return []
     found = [str(node["/Alt"])] if node.get("/S") == "/Figure" and "/Alt" in node else []
     return found + (figure_alts(node["/K"]) if "/K" in node else [])
+
+
+def test_a_long_text_falls_back_instead_of_taking_minutes() -> None:
+    """ziamath's time grows with the square of a row's text: 190,000 characters took 506 s."""
+    words = " ".join(["w0000"] * 1300)
+    tree = ET.fromstring(f'<p><math display="inline"><mtext>{words}</mtext></math></p>')
+    assert mathsvg.replace_math(tree) == 1
+    assert tree[0].tag == "span" and tree[0].get("class") == "math-fallback"
+
+
+def test_a_document_without_math_comes_back_unchanged() -> None:
+    html = "<!DOCTYPE html>\n<html><body><p>No math, &amp; <b>bold</b></p></body></html>"
+    assert mathsvg.replace_in_document(html) is html

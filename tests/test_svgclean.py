@@ -452,3 +452,16 @@ def test_output_holds_no_external_reference_after_a_mixed_attack() -> None:
     )
     assert b"evil" not in cleaned.data
     assert all("url(" not in value for value in all_attribute_values(root))
+
+
+def test_use_that_draws_too_much_or_itself_is_refused() -> None:
+    levels = ['<rect id="l0" width="1" height="1"/>']
+    levels += [f'<g id="l{n}">' + f'<use href="#l{n - 1}"/>' * 10 + "</g>" for n in range(1, 9)]
+    bomb = f'<svg xmlns="{SVG_NS}"><defs>{"".join(levels)}</defs><use href="#l8"/></svg>'
+    with pytest.raises(SvgError, match="draws over 100000 shapes"):
+        clean(bomb.encode())
+    loop = f'<svg xmlns="{SVG_NS}"><g id="a"><use href="#a"/></g></svg>'
+    with pytest.raises(SvgError, match="refers to an element that contains it"):
+        clean(loop.encode())
+    few = f'<svg xmlns="{SVG_NS}"><defs>{"".join(levels[:3])}</defs><use href="#l2"/></svg>'
+    assert clean(few.encode()).removed == ()

@@ -170,6 +170,18 @@ def _positive(value: Any, root: Path) -> float:
     return float(value)
 
 
+def _bounded(most: float) -> Callable[[Any, Path], float]:
+    """A positive number up to ``most``: the PDF's fence is set by a pull request too."""
+
+    def convert(value: Any, root: Path) -> float:
+        number = _positive(value, root)
+        if number > most:
+            raise Invalid(f"must be at most {most:g}, not {value!r}")
+        return number
+
+    return convert
+
+
 def _folder(value: Any, root: Path) -> Path:
     if not isinstance(value, str) or not value:
         raise Invalid(f"must be a folder path (a string), not {value!r}")
@@ -256,8 +268,8 @@ SCHEMA: tuple[Option, ...] = (
 )
 PDF_SCHEMA: tuple[Option, ...] = (
     Option("page-size", _page_size, "A5", "page_size"),
-    Option("timeout", _positive, 300, "pdf_timeout"),
-    Option("memory-limit-mb", _positive, 4096, "pdf_memory_mb"),
+    Option("timeout", _bounded(1800), 300, "pdf_timeout"),
+    Option("memory-limit-mb", _bounded(8192), 4096, "pdf_memory_mb"),
 )
 TABLES: dict[str, tuple[Option, ...]] = {"": SCHEMA, "pdf": PDF_SCHEMA}
 

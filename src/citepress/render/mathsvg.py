@@ -46,6 +46,9 @@ MAX_BYTES = 200_000  # refuse MathML longer than this, serialised
 # sums, fractions and integrals counts about 10,000 (0.8 s); 50,000 bounds the
 # worst case to a few seconds instead of ziamath's 2**depth.
 MAX_WORK = 50_000
+# ziamath's time grows with the square of a row's text (190,000 characters of
+# <mtext> took 506 s); no formula is this long.
+MAX_CHARACTERS = 2_000
 MAX_LENGTH = 50.0  # refuse lengths (in any unit; 100% counts 1) in attributes above this
 MAX_EM = 100.0  # refuse drawings wider or taller than this many em
 SIZE = 24.0  # SVG units to the em ziamath draws at (its own default and base size)
@@ -90,6 +93,21 @@ class _Drawing(NamedTuple):
 
 class _RefusedError(ValueError):
     """The MathML is not to be handed to ziamath."""
+
+
+def replace_in_document(html: str) -> str:
+    """The PDF's HTML with every <math> drawn; HTML without math comes back as it was.
+
+    Runs in the fenced PDF worker (drawing is the slow part, and bounded there by
+    the worker's time and memory limits, not in the build's own process).
+    """
+    if "<math" not in html:
+        return html
+    import tinyhtml5  # noqa: PLC0415 -- only books with math need it here
+
+    document = tinyhtml5.parse(html, namespace_html_elements=False)
+    replace_math(document)
+    return "<!DOCTYPE html>\n" + ET.tostring(document, encoding="unicode", method="html")
 
 
 def replace_math(tree: ET.Element) -> int:
@@ -195,12 +213,13 @@ def _draw(math: ET.Element) -> _Drawing | None:
 
 def _within_limits(math: ET.Element) -> bool:
     """True if ``math`` is shallow enough and its layout work small enough for ziamath."""
-    work = 0
+    work = characters = 0
     stack = [(math, 0, 1)]
     while stack:
         element, depth, weight = stack.pop()
         work += weight
-        if depth > MAX_DEPTH or work > MAX_WORK:
+        characters += len(element.text or "") if _local(element.tag) not in _UNDRAWN else 0
+        if depth > MAX_DEPTH or work > MAX_WORK or characters > MAX_CHARACTERS:
             return False
         inner = weight * _relayouts(element)
         stack.extend((child, depth + 1, inner) for child in _children(element))

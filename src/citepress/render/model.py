@@ -36,17 +36,13 @@ class Fragment:
     element: ET.Element
     images: Mapping[str, ImageFile] = field(default_factory=dict)
 
-    def html(self, for_print: bool = False) -> Markup:
-        """Serialised as HTML5, images embedded; for print, math drawn as SVG."""
+    def html(self) -> Markup:
+        """Serialised as HTML5, images embedded (as data: URLs)."""
         container = copy.deepcopy(self.element)
         for element in container.iter():
             element.attrib.pop(CHAPTER_ATTRIBUTE, None)
             if element.tag == "img" and element.get("src") in self.images:
                 element.set("src", _data_url(self.images[element.get("src", "")]))
-        if for_print:
-            from citepress.render.mathsvg import replace_math  # noqa: PLC0415 -- PDF only
-
-            replace_math(container)
         return _serialise(container, "html")
 
     def xhtml(self) -> Markup:

@@ -43,9 +43,18 @@ def _read_if(folder: Path, name: str) -> dict[str, str]:
     return _read(folder, path) if path.is_file() or path.is_symlink() else {}
 
 
+# A label is a few words; a long one would be copied into every reference.
+MAX_VALUE = 100
+
+
 def _read(folder: Path, path: Path) -> dict[str, str]:
     try:
-        data = load_yaml(read_text(folder, path))
+        text = read_text(folder, path)
+        if len(text) > 16_384:
+            raise templates.TemplateError(
+                f"{path}: a catalogue is a few lines, not {len(text)} characters"
+            )
+        data = load_yaml(text)
     except (SourceError, YamlError) as exc:
         raise templates.TemplateError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
@@ -54,5 +63,10 @@ def _read(folder: Path, path: Path) -> dict[str, str]:
     if bad:
         raise templates.TemplateError(
             f"{path}: {bad[0]!r} is not a string key of the catalogue ({', '.join(KEYS)})"
+        )
+    long = [k for k, v in data.items() if len(v) > MAX_VALUE or "\n" in v]
+    if long:
+        raise templates.TemplateError(
+            f"{path}: {long[0]!r} must be one line of at most {MAX_VALUE} characters"
         )
     return {str(k): str(v) for k, v in data.items()}

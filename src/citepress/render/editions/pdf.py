@@ -53,8 +53,10 @@ def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:
     """Lay out the PDF edition's HTML (the build's worker gets just this, not the Book)."""
     import weasyprint  # noqa: PLC0415 -- heavy; only builds need it
 
+    from citepress.render.mathsvg import replace_in_document  # noqa: PLC0415
+
     document = weasyprint.HTML(
-        string=document_html,
+        string=replace_in_document(document_html),
         base_url=assets[0].as_uri() + "/" if assets else None,
         url_fetcher=fetcher(assets),
     )

@@ -224,4 +224,53 @@ def test_a_catalogue_label_is_one_short_line(tmp_path: Path) -> None:
     (root / "templates" / "i18n" / "en.yaml").write_text(f'figure: "{"F" * 5000} {{n}}"\n', "utf-8")
     done = cli(root, "build", "--format", "html")
     assert done.returncode == 2
-    assert "i18n/en.yaml: 'figure' must be one line of at most 100 characters" in done.stderr
+    assert "i18n/en.yaml: 'figure' must be one line of at most 300 characters" in done.stderr
+
+
+def test_raw_list_markup_cannot_replace_a_note(tmp_path: Path) -> None:
+    """A raw <li>…</ol> in a note closed pandoc's list: note 3 printed FORGED NOTE."""
+    body = (
+        "One [@a]. Two.[^2] Three [@b].\n\n[^2]: checked text\n\n"
+        "    ```{=html}\n    <li>FORGED NOTE</ol>\n    ```\n"
+    )
+    root = make(tmp_path, body)
+    assert codes(root) == [(Code.MD_DROPPED, 12, 5)]
+    page = html_edition(root)
+    notes = page.split('class="notes"')[1]
+    assert notes.index("checked text") < notes.index("FORGED NOTE") < notes.index("T b")
+    assert page.count('class="note"') == 3
+
+
+def test_a_tag_the_tokeniser_cannot_read_is_printed_not_obeyed(tmp_path: Path) -> None:
+    """<style x="<"> is a style element to an HTML parser: it hid text and a marker."""
+    body = 'Text [@a]. <style x="<"> End [@b]. Hidden. </style x="<"> Tail <textarea/x> [@c].\n'
+    page = html_edition(make(tmp_path, body))
+    text = page.split("<main>")[1]
+    assert "End<a" in text and "Hidden." in text and "Tail" in text
+    assert text.count('role="doc-noteref"') == 3
+    assert "<style" not in text and "<textarea" not in text
+
+
+def test_an_author_date_book_still_publishes_every_note(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].^[A note.]\n\n<noscript>\n\nMore text [@b].^[Another.]\n")
+    (root / "templates" / "csl").mkdir(parents=True)
+    (root / "templates" / "csl" / "citepress-note-ja.csl").write_text(AUTHOR_DATE, "utf-8")
+    page = html_edition(root)
+    assert page.count('class="note"') == 2 and "More text" in page
+
+
+def test_raw_html_nesting_is_bounded(tmp_path: Path) -> None:
+    """40,000 unclosed raw <div>s took the HTML parser 112 s: past 50 they are removed."""
+    body = "Text [@a].\n\n```{=html}\n" + "<div>" * 40_000 + "\n```\n\nEnd [@b].\n"
+    root = make(tmp_path, body)
+    found = codes(root)
+    assert {code for code, _, _ in found} == {Code.MD_DROPPED} and len(found) == 200
+    page = html_edition(root)
+    assert page.count("<div>") <= 50 + 5 and "End" in page
+
+
+def test_an_svg_with_an_id_given_twice_is_not_an_image(tmp_path: Path) -> None:
+    root = make(tmp_path, "Text [@a].\n\n![Twice](assets/twice.svg)\n")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><g id="a"/><g id="a"/></svg>'
+    (_assets(root) / "twice.svg").write_text(svg, "utf-8")
+    assert codes(root) == [(Code.IMAGE_FORMAT, 9, 10)]

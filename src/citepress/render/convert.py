@@ -30,11 +30,11 @@ def book(
 ) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
     folder, found = templates.locate(settings.templates, CSL_STYLE)
-    lang = str(docs[0].front_matter.get("lang", "ja")) if docs else "ja"
+    lang = language(settings, docs)
     items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang)
     trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
     printer = xref.Printer(
-        strings.catalogue(settings.templates, settings.book.get("lang") or lang),
+        strings.catalogue(settings.templates, lang),
         xref.number(trees),
         settings.number_sections,
     )
@@ -66,12 +66,18 @@ def book(
     return Book(
         title=title,
         author=author,
-        lang=settings.book.get("lang") or lang,
+        lang=lang,
         identifier=settings.book.get("identifier") or identifier(title, author),
         modified=modified(),
         chapters=chapters,
         strings=printer.strings,
     )
+
+
+def language(settings: Settings, docs: list[Manuscript]) -> str:
+    """The book's language: the book file's, else the project's, else the first chapter's."""
+    first = str(docs[0].front_matter.get("lang", "")) if docs else ""
+    return settings.book.get("lang") or settings.lang or first or "ja"
 
 
 def _anchors(docs: list[Manuscript]) -> dict[str, str]:
@@ -127,12 +133,14 @@ class Job:
                 elsewhere={k: v for k, v in self.anchors.items() if v != slug},
             ),
             {image.name: image for image in mine.values()},
+            self.printer.strings,
         )
-        if self.note_style and doc.complete and len(parsed.notes) != doc.notes:
+        counted = doc.notes if self.note_style else doc.footnotes
+        if doc.complete and len(parsed.notes) != counted:
             # The check counted these notes; an edition must hold every one.
             raise RenderError(
                 f"{doc.path}: the editions would hold {len(parsed.notes)} notes where the "
-                f"check counted {doc.notes}; nothing is published (please report this)"
+                f"check counted {counted}; nothing is published (please report this)"
             )
         return Chapter(
             slug=slug,

@@ -18,9 +18,16 @@ import tinyhtml5
 from citepress.render.model import CHAPTER_ATTRIBUTE, Fragment, Heading, Note
 from citepress.render.sanitise import clean
 from citepress.render.slug import RESERVED_ID
+from citepress.render.strings import fill
 from citepress.sources.images import ImageFile
 
-MARKER = "（注{n}）"
+# What a note's marker, label and link back read, by default (a Japanese book's):
+# the book's catalogue (render/strings.py) says it for its language.
+MARKS = {
+    "note-marker": "（注{n}）",
+    "note-label": "（注{n}）",
+    "back-to-text": "本文の{marker}へ戻る",
+}
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _HEADING = re.compile(r"^h([1-6])$")
 
@@ -51,7 +58,12 @@ class Parsed:
     bibliography: Fragment | None
 
 
-def parse(html: str, ids: Ids, images: dict[str, ImageFile] | None = None) -> Parsed:
+def parse(
+    html: str,
+    ids: Ids,
+    images: dict[str, ImageFile] | None = None,
+    strings: dict[str, str] | None = None,
+) -> Parsed:
     """Split a pandoc HTML fragment into body, headings, notes and bibliography."""
     body = _parse_fragment(clean(html))
     pictures = images or {}
@@ -59,7 +71,8 @@ def parse(html: str, ids: Ids, images: dict[str, ImageFile] | None = None) -> Pa
     refs = _take(body, f"{ids.nonce}refs")
     notes: list[Note] = []
     if notes_section is not None:
-        notes = _notes(notes_section, ids.prefix, pictures)
+        items = _note_items(notes_section, body, ids.nonce)
+        notes = _notes(items, ids.prefix, pictures, {**MARKS, **(strings or {})})
     _drop_reserved_ids(body, ids.nonce, ids.reserved)
     _link_noterefs(body, {f"#{ids.nonce}fn{note.number}": note for note in notes})
     bibliography = _bibliography(refs, ids, pictures) if refs is not None else None
@@ -148,27 +161,48 @@ def _rename(body: ET.Element, nonce: str, prefix: str) -> None:
             element.set("href", f"#{prefix}{href.removeprefix('#' + nonce)}")
 
 
-def _notes(section: ET.Element, prefix: str, images: dict[str, ImageFile]) -> list[Note]:
+def _note_items(section: ET.Element, body: ET.Element, nonce: str) -> list[ET.Element]:
+    """Pandoc's notes 1, 2, 3… by the ids only pandoc could give them, wherever they are.
+
+    Not the children of the notes' list: markup that moved an item out of it, or put
+    one of its own in, must not change which text is which note.
+    """
+    found = {e.get("id"): e for tree in (section, body) for e in tree.iter("li") if e.get("id")}
+    items: list[ET.Element] = []
+    while (item := found.get(f"{nonce}fn{len(items) + 1}")) is not None:
+        items.append(item)
+    return items
+
+
+def _notes(
+    items: list[ET.Element], prefix: str, images: dict[str, ImageFile], marks: dict[str, str]
+) -> list[Note]:
     notes = []
-    items = section.find("ol")
-    for number, item in enumerate(items if items is not None else [], start=1):
+    for number, item in enumerate(items, start=1):
         for parent in item.iter():
             for back in [c for c in parent if "footnote-back" in c.get("class", "")]:
                 _remove_keeping_tail(parent, back)
         paragraphs = list(item)
-        inline = len(paragraphs) == 1 and paragraphs[0].tag == "p" and not (item.text or "").strip()
+        # One paragraph and nothing else (no text before or after it): the note is
+        # inline, its label runs into it. Otherwise every part of it is kept.
+        alone = len(paragraphs) == 1 and paragraphs[0].tag == "p"
+        bare = not (item.text or "").strip() and not (paragraphs[0].tail or "").strip()
+        inline = alone and bare
         content = paragraphs[0] if inline else item
         content.tag = "div"
         content.attrib.clear()
         _strip_trailing_space(content)
+        marker = fill(marks["note-marker"], str(number))
         notes.append(
             Note(
                 number=number,
                 ident=f"{prefix}note-{number}",
                 ref_ident=f"{prefix}noteref-{number}",
-                marker=MARKER.format(n=number),
+                marker=marker,
                 body=Fragment(content, images),
                 block=not inline,
+                label=fill(marks["note-label"], str(number)),
+                back=fill(marks["back-to-text"], str(number), marker=marker),
             )
         )
     return notes

@@ -98,6 +98,7 @@ class Manuscript:
     targets: dict[str, str] = field(default_factory=dict)  # cross-reference id -> kind
     images: list[ImageRef] = field(default_factory=list)
     notes: int = 0
+    footnotes: int = 0  # notes written as notes; an author-date style makes only these
     depth: int = 0
     has_control: bool = False
     # False when the tree nests too deep to be read whole (md.nesting): its facts are
@@ -261,7 +262,7 @@ def _read_tree(doc: Manuscript) -> list[Diagnostic]:
     doc.targets = facts.targets
     doc.images = [ImageRef(i.target, _find(doc, i.target, i.block)) for i in facts.images]
     diags += [_dropped(doc, drop) for drop in facts.dropped]
-    doc.notes, doc.depth = facts.notes, facts.depth
+    doc.notes, doc.footnotes, doc.depth = facts.notes, facts.footnotes, facts.depth
     if facts.deep is not None:
         doc.complete = False
         diags.append(_too_deep(doc, _deep_offset(doc, facts.deep)))

@@ -130,7 +130,7 @@ def clean(data: bytes) -> Cleaned:
     removed: set[str] = set()
     _compare(original, result, removed)
     _strip_external(result, removed)
-    _check_expansion(result)
+    _check_expansion(result)  # also refuses duplicate ids
     return Cleaned(_serialise(result), tuple(sorted(removed)))
 
 
@@ -141,7 +141,7 @@ MAX_DRAWN = 100_000
 
 def _check_expansion(root: ET.Element[Any]) -> None:
     """SvgError when the drawing, with every <use> expanded, has past MAX_DRAWN elements."""
-    ids = {element.get("id"): element for element in root.iter() if element.get("id")}
+    ids = _ids(root)
     drawn: dict[int, int] = {}
     path: set[int] = set()
     stack: list[tuple[ET.Element[Any], bool]] = [(root, False)]
@@ -166,13 +166,36 @@ def _check_expansion(root: ET.Element[Any]) -> None:
         raise SvgError(f"with its <use> references expanded, it draws over {MAX_DRAWN} shapes")
 
 
+def _ids(root: ET.Element[Any]) -> dict[str | None, ET.Element[Any]]:
+    """Every element with an id; SvgError for an id given twice."""
+    ids: dict[str | None, ET.Element[Any]] = {}
+    for element in root.iter():
+        ident = element.get("id")
+        if ident and ident in ids:
+            # Renderers differ on which one a reference means: refuse, not guess.
+            raise SvgError(f"the SVG gives the id {ident[:40]!r} to two elements")
+        if ident:
+            ids[ident] = element
+    return ids
+
+
 def _parts(element: ET.Element[Any], ids: dict[str | None, ET.Element[Any]]) -> list[Any]:
-    """What drawing ``element`` draws: its children, and the target of a <use>."""
+    """What drawing ``element`` may draw: its children, and every element it refers to.
+
+    A <use> draws its target; markers, patterns, masks, clip paths, filters and
+    gradients are drawn from url(#id) references: all count.
+    """
     parts = list(element)
-    href = element.get("href") or element.get(f"{{{XLINK_NS}}}href") or ""
-    if element.tag == f"{_SVG}use" and href.startswith("#") and href[1:] in ids:
-        parts.append(ids[href[1:]])
+    for value in element.attrib.values():
+        for match in _REFERENCE.finditer(value):
+            ident = match.group(1) or match.group(2)
+            if ident in ids:
+                parts.append(ids[ident])
     return parts
+
+
+# href="#id" (the whole value), or url(#id) anywhere in a value (fill, marker-end, style…).
+_REFERENCE = re.compile(r"^#([^\s)'\"]{1,200})$|url\(\s*['\"]?#([^\s)'\"]{1,200})")
 
 
 class _Reader:

@@ -98,6 +98,7 @@ class Facts:
     images: list[ImageFact] = field(default_factory=list)
     dropped: list[DropFact] = field(default_factory=list)
     notes: int = 0
+    footnotes: int = 0  # of the notes, those written as notes (^[…], [^x]), not citations
     depth: int = 0
     # Where MAX_NESTING was passed: inside text block N, or after text block N; the
     # facts below that point are not read, so the chapter's facts are incomplete.
@@ -109,8 +110,9 @@ class Facts:
 class _Walker:
     """One pass over the tree; recursion is cut at MAX_NESTING + 1 levels."""
 
-    def __init__(self) -> None:
+    def __init__(self, raw: dict[int, rawhtml.Rewritten]) -> None:
         self.facts = Facts()
+        self.raw = raw  # each raw HTML piece's rewriting, by the piece's identity
         self.current = -1  # the text block being read, for positions
         self.pieces: list[str] | None = None  # where text pieces go, None outside text
         self.heading = False
@@ -149,7 +151,7 @@ class _Walker:
             if kind == "CodeBlock":
                 self._attr(content[0])
             else:
-                self._raw(content[0], content[1])
+                self._raw(content)
         elif kind == "Table" and self._enter(depth + 1):
             self._target(content[0][0], "Table")
             self._generic(content, depth + 1)
@@ -193,7 +195,7 @@ class _Walker:
             if kind == "Code":
                 self._attr(content[0])
             elif kind == "RawInline":
-                self._raw(content[0], content[1])
+                self._raw(content)
         elif kind == "Quoted":
             mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
             self._piece(mark)
@@ -254,6 +256,7 @@ class _Walker:
             self.blocks(blocks, depth + 1)
             return
         self.facts.notes += 1
+        self.facts.footnotes += 1
         self.note = self.facts.notes
         outer = self.pieces
         self.pieces = None
@@ -329,24 +332,24 @@ class _Walker:
         if len(self.facts.dropped) < MAX_DROPPED:
             self.facts.dropped.append(DropFact(message, needle, self.current))
 
-    def _raw(self, form: str, text: str) -> None:
-        if form in rawhtml.FORMATS:
-            self._raw_html(text)
-            for message, needle in rawhtml.removed(text):
-                self._drop(message, needle)
-        else:
+    def _raw(self, piece: list[Any]) -> None:
+        form, text = piece
+        if form not in rawhtml.FORMATS:
             first = text.strip().split("\n", 1)[0][:60]
             self._drop(f"a raw {form} passage is printed in no edition", first or form)
+            return
+        rewritten = self.raw.get(id(piece))
+        if rewritten is None:  # never: every piece was rewritten before the walk
+            return
+        self.facts.ids.update(rewritten.ids)
+        self.facts.links += [LinkFact(target, self.current) for target in rewritten.links]
+        for message, needle in rewritten.removed:
+            self._drop(message, needle)
 
     def _id(self, ident: str) -> None:
         if ident:
             self._scan(ident)
             self.facts.ids.add(ident)
-
-    def _raw_html(self, html: str) -> None:
-        ids, links = rawhtml.ids_and_links(html)
-        self.facts.ids.update(ids)
-        self.facts.links += [LinkFact(target, self.current) for target in links]
 
     def _scan(self, text: str) -> None:
         if self.facts.control is None:
@@ -384,7 +387,8 @@ def looks_like_attr(item: list[Any]) -> bool:
 
 def facts(tree: Node) -> Facts:
     """Read the facts of one chapter's tree."""
-    walker = _Walker()
+    rewritten = {id(piece): done for piece, done in rawhtml.rewrite_all(tree)}
+    walker = _Walker(rewritten)
     walker.blocks(tree.get("blocks", []), 0)
     return walker.facts
 

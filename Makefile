@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# fonts-noto-cjk: the Japanese faces of the editions; libharfbuzz-subset0: fast
+# fonts-noto-cjk: the Japanese faces of the editions; fonts-noto-core: Noto Serif
+# and Sans for Latin text in other languages; libharfbuzz-subset0: fast
 # font subsetting in WeasyPrint; poppler-utils: pdftotext/pdffonts in the tests.
-DEBIAN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 poppler-utils
 # Java runs EPUBCheck and the Nu Html Checker in the tests.
 TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless
 

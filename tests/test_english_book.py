@@ -64,7 +64,8 @@ def _text(element: ET.Element) -> str:
 
 
 def _pdf_text(built: dict[str, Path]) -> str:
-    return ed.squeeze(ed.pdf_text(built["pdf"]))
+    """The PDF's text, squeezed; the hyphens hyphenation put at line ends removed."""
+    return ed.squeeze(ed.pdf_text(built["pdf"])).replace("\u2010", "")
 
 
 def test_the_book_checks_clean(book: Path) -> None:
@@ -81,8 +82,8 @@ def test_the_editions_pass_the_validators(built: dict[str, Path], tmp_path: Path
 
 def test_narrative_citations_keep_the_author_and_add_the_note(built: dict[str, Path]) -> None:
     """`@knuth1984 introduced` prints the name the style gives, then the note."""
-    wanted = ["DonaldE.Knuth（注1）introduced", "DonaldE.Knuth（注2）saysaprogram"]
-    suppressed = "wasnotnewinprint（注3）,"  # [-@knuth1984]: the note alone
+    wanted = ["DonaldE.Knuth1introduced", "DonaldE.Knuth2saysaprogram"]
+    suppressed = "wasnotnewinprint3,"  # [-@knuth1984]: the note alone
     html = _text(_html(built))
     epub = _text(_epub(built, f"{CHAPTERS[0]}.xhtml"))
     pdf = _pdf_text(built)
@@ -256,3 +257,25 @@ def test_a_link_to_another_chapter_lands_in_every_edition(built: dict[str, Path]
     first = _epub(built, f"{CHAPTERS[0]}.xhtml")
     epub = [a.get("href") for a in first.iter(f"{ed.XHTML}a") if a.text == "the next chapter"]
     assert epub == ["ch-02-information.xhtml#ch-02-information-sec-information"]
+
+
+def test_the_books_language_sets_strings_markers_and_fonts(built: dict[str, Path]) -> None:
+    """lang: en prints English headings and notes marked by numerals, in a Latin serif."""
+    html = _html(built)
+    assert [_text(h) for h in html.iter("h2") if h.get("class") == "notes-title"] == ["Notes"] * 2
+    assert _text(next(h for h in html.iter("h2") if h.get("id") == "toc-title")) == "Contents"
+    marker = next(a for a in html.iter("a") if a.get("class") == "noteref")
+    label = next(a for a in html.iter("a") if a.get("class") == "note-label")
+    assert (marker.text, label.text) == ("1", "1.")
+    assert label.get("aria-label") == "Back to note 1 in the text"
+    nav = _text(_epub(built, "nav.xhtml"))
+    assert "Contents" in nav and "Notes(ProgramsasLiterature)" in nav and "目次" not in nav
+    summary = next(
+        m.text or "" for m in _epub(built, "package.opf").iter(f"{OPF}meta")
+        if m.get("property") == "schema:accessibilitySummary"
+    )  # fmt: skip
+    assert summary.startswith("This publication has headings")
+    fonts = subprocess.run(
+        ["pdffonts", str(built["pdf"])], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"\+Noto-Serif\s", fonts)  # Noto Serif itself, not only Noto Serif CJK

@@ -53,6 +53,7 @@ class Settings:
     pdf_timeout: float = 300.0
     pdf_memory_mb: int = 4096
     book: dict[str, str] = field(default_factory=dict)
+    lang: str = ""  # the book's language (BCP 47), when neither book nor chapter says
     number_sections: bool = False
     # A bibliography after each chapter's notes: None means when the style is author-date.
     bibliography_section: bool | None = None
@@ -227,6 +228,15 @@ def _auto_boolean(value: Any, root: Path) -> bool | None:
     return value
 
 
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,6}$")
+
+
+def _language(value: Any, root: Path) -> str:
+    if not isinstance(value, str) or (value and not _BCP47.match(value)):
+        raise Invalid(f"must be a BCP 47 language tag such as 'en' or 'ja-JP', not {value!r}")
+    return value
+
+
 def _strings(value: Any, root: Path) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise Invalid("must be a table of strings")
@@ -263,6 +273,7 @@ SCHEMA: tuple[Option, ...] = (
     Option("events", _strings, {}, "events"),
     Option("severity", _severities, {}, "severity"),
     Option("book", _book, {}, "book"),
+    Option("lang", _language, "", "lang"),
     Option("number-sections", _boolean, False, "number_sections"),
     Option("bibliography-section", _auto_boolean, "auto", "bibliography_section"),
 )

@@ -122,9 +122,11 @@ class Note:
     number: int
     ident: str
     ref_ident: str
-    marker: str
+    marker: str  # in the text: （注1） in Japanese, a superscript 1 in English
     body: Fragment
     block: bool = False
+    label: str = ""  # before the note: （注1）, "1."
+    back: str = ""  # what the link back to the text says to a screen reader
 
 
 @dataclass

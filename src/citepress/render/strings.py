@@ -17,7 +17,9 @@ from citepress.sources.yamlsafe import load as load_yaml
 FALLBACK = "en"
 KEYS = (
     "figure", "table", "section", "equation", "equation-number", "caption-separator",
-    "bibliography",
+    "bibliography", "contents", "notes", "notes-of-chapter", "note-marker", "note-label",
+    "back-to-text", "title-page", "start", "landmarks", "summary", "summary-text-only",
+    "summary-images", "summary-math", "summary-end",
 )  # fmt: skip
 
 
@@ -33,9 +35,14 @@ def catalogue(project_templates: Path, lang: str) -> dict[str, str]:
     return {key: found.get(key, "") for key in KEYS}
 
 
-def fill(template: str, number: str) -> str:
-    """``template`` with its ``{n}`` replaced (not str.format: a catalogue is untrusted)."""
-    return template.replace("{n}", number)
+def fill(template: str, number: str = "", **values: str) -> str:
+    """``template`` with ``{n}`` (and ``{name}`` for each value) replaced.
+
+    Not str.format: a catalogue comes from the project, so from a pull request.
+    """
+    for name, value in {"n": number, **values}.items():
+        template = template.replace(f"{{{name}}}", value)
+    return template
 
 
 def _read_if(folder: Path, name: str) -> dict[str, str]:
@@ -44,7 +51,7 @@ def _read_if(folder: Path, name: str) -> dict[str, str]:
 
 
 # A label is a few words; a long one would be copied into every reference.
-MAX_VALUE = 100
+MAX_VALUE = 300
 
 
 def _read(folder: Path, path: Path) -> dict[str, str]:

@@ -158,10 +158,19 @@ AUTHOR_DATE = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+def _author_date(root: Path) -> None:
+    """The project cites in AUTHOR_DATE, a style file of its own."""
+    (root / "templates" / "csl").mkdir(parents=True)
+    (root / "templates" / "csl" / "author-date.csl").write_text(AUTHOR_DATE, "utf-8")
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    line = 'csl = "templates/csl/author-date.csl"'
+    text = text.replace("[tool.citepress]\n", f"[tool.citepress]\n{line}\n", 1)
+    (root / "pyproject.toml").write_text(text, encoding="utf-8")
+
+
 def test_an_author_date_style_prints_its_bibliography_by_default(tmp_path: Path) -> None:
     root = make(tmp_path, "Text [@a].\n")
-    (root / "templates" / "csl").mkdir(parents=True)
-    (root / "templates" / "csl" / "citepress-note-ja.csl").write_text(AUTHOR_DATE, "utf-8")
+    _author_date(root)
     page = html_edition(root)
     assert 'role="doc-bibliography"' in page
     assert "X. Real title" in page
@@ -253,8 +262,7 @@ def test_a_tag_the_tokeniser_cannot_read_is_printed_not_obeyed(tmp_path: Path) -
 
 def test_an_author_date_book_still_publishes_every_note(tmp_path: Path) -> None:
     root = make(tmp_path, "Text [@a].^[A note.]\n\n<noscript>\n\nMore text [@b].^[Another.]\n")
-    (root / "templates" / "csl").mkdir(parents=True)
-    (root / "templates" / "csl" / "citepress-note-ja.csl").write_text(AUTHOR_DATE, "utf-8")
+    _author_date(root)
     page = html_edition(root)
     assert page.count('class="note"') == 2 and "More text" in page
 

@@ -64,7 +64,7 @@ def test_a_forged_reference_never_reaches_an_edition_even_forced(tmp_path: Path)
     assert cli(root, "build", "--format", "html").returncode == 1
     page = html_edition(root, "--force")
     assert "FORGED" not in page
-    assert "Real title" in page
+    assert "Real Title" in page  # Chicago (an English chapter's default) title-cases
 
 
 def test_body_lang_and_citation_abbreviations_are_errors_and_ignored(tmp_path: Path) -> None:
@@ -83,8 +83,17 @@ def test_body_lang_and_citation_abbreviations_are_errors_and_ignored(tmp_path: P
 def test_pandoc_keys_in_the_front_matter_are_errors(tmp_path: Path) -> None:
     root = make(tmp_path, "Text [@a].\n")
     chapter = root / "manuscript" / "chapter.md"
-    chapter.write_text(chapter.read_text().replace("lang: en\n", "lang: en\ncsl: x.csl\n"))
+    chapter.write_text(chapter.read_text().replace("lang: en\n", "lang: en\nbibliography: x\n"))
     assert ("md.metadata", 5, 1) in codes(root)
+
+
+def test_a_chapters_csl_is_ours_and_confined_to_the_templates(tmp_path: Path) -> None:
+    """``csl`` was pandoc's; now a chapter names its style, which must be in templates/."""
+    root = make(tmp_path, "Text [@a].\n")
+    chapter = root / "manuscript" / "chapter.md"
+    chapter.write_text(chapter.read_text().replace("lang: en\n", "lang: en\ncsl: /etc/passwd\n"))
+    assert codes(root) == [("md.front-matter", 5, 1)]
+    assert "root:x:0" not in html_edition(root, "--force")  # the book's style instead
 
 
 def test_inline_notes_are_counted_and_numbered_as_the_editions_number_them(

@@ -30,6 +30,8 @@ class Analysis:
     bib: Bibliography
     diagnostics: list[Diagnostic] = field(default_factory=list)
     images: Images = field(default_factory=dict)
+    # Whether each chapter's citation style makes notes (else: only ^[…] are notes).
+    note_styles: dict[str, bool] = field(default_factory=dict)
     sentences: dict[str, list[Sentence]] = field(default_factory=dict)
     sections: dict[str, list[Section]] = field(default_factory=dict)
     entry_dates: dict[str, DateValue] = field(default_factory=dict)

@@ -11,6 +11,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 
 from citepress.analysis import Analysis
 from citepress.checks import CHECKS
@@ -21,6 +22,7 @@ from citepress.dates.edtf import parse as parse_date
 from citepress.diagnostics import Code, Diagnostic, apply_severities, make
 from citepress.sources import bib as bibliography
 from citepress.sources import images, manuscript
+from citepress.sources.bib import months
 
 READ_BUDGET_S = 300
 
@@ -81,19 +83,56 @@ def analyse(project: Analysis) -> None:
         sentences, sections = timeline.build(doc, project.settings.events)
         project.sentences[doc.path] = sentences
         project.sections[doc.path] = sections
+    project.diagnostics += _styles(project)
+
+
+def _styles(project: Analysis) -> list[Diagnostic]:
+    """Whether each chapter's CSL style makes notes (the note count depends on it)."""
+    from citepress.render import cslstyle, styles  # noqa: PLC0415 -- stdlib-only modules
+
+    settings, diags = project.settings, []
+    first = str(project.docs[0].front_matter.get("lang", "")) if project.docs else ""
+    lang = styles.book_language(settings.book.get("lang", ""), settings.lang, first)
+    classes: dict[Path, str] = {}
+    for doc in project.docs:
+        try:
+            style = styles.for_chapter(
+                settings.templates, settings.root, doc.front_matter, lang, settings.csl
+            )
+            if style.path not in classes:
+                classes[style.path] = styles.style_class(style)
+        except styles.StyleNotFound as exc:
+            found = doc.source.find("\ncsl:")
+            line, column = doc.position(found + 1) if found >= 0 else (1, 1)
+            diags.append(make(Code.MD_FRONT_MATTER, str(exc), doc.path, line, column))
+            continue
+        except cslstyle.StyleError:
+            continue  # the build reports it, with the style's own line and column
+        project.note_styles[doc.path] = classes[style.path] != "in-text"
+    return diags
 
 
 def _entry_dates(project: Analysis) -> dict[str, DateValue]:
+    """Each entry's date: ``date``, else its ``year`` (and month), as biblatex reads them."""
     values: dict[str, DateValue] = {}
     for entry in project.bib.entries:
-        raw = entry.fields.get("date")
-        if raw is None:
+        raw = entry.fields.get("date") or _legacy(entry.fields)
+        if not raw:
             continue
         try:
             values.setdefault(entry.key, parse_date(raw))
         except DateError:
             continue  # the date check reports it
     return values
+
+
+def _legacy(fields: dict[str, str]) -> str:
+    """``year`` and ``month`` as EDTF ("2001-07"), or "" without a plain year."""
+    year = fields.get("year", "").strip()
+    if not (year.isdigit() and len(year) == 4):
+        return ""
+    month = months.number(fields.get("month") or "")
+    return f"{year}-{month:02d}" if month else year
 
 
 def _edition(project: Analysis) -> dt.date:

@@ -54,6 +54,8 @@ class Settings:
     pdf_memory_mb: int = 4096
     book: dict[str, str] = field(default_factory=dict)
     lang: str = ""  # the book's language (BCP 47), when neither book nor chapter says
+    annotations: bool = False  # print entries' annotation fields (a style may ask)
+    csl: str = ""  # an official style's id, or a .csl file in the project; "" by language
     number_sections: bool = False
     # A bibliography after each chapter's notes: None means when the style is author-date.
     bibliography_section: bool | None = None
@@ -92,6 +94,8 @@ class Settings:
     def inputs(self) -> list[Path]:
         """Every file a check or build reads as a source."""
         files = [self.root / "pyproject.toml", *self.manuscripts(), *self.bibliography]
+        if "/" in self.csl or self.csl.endswith(".csl"):
+            files.append(self.root / self.csl)
         book = self.manuscript_dir / BOOK_FILE
         return [*files, book] if book.is_file() else files
 
@@ -228,12 +232,26 @@ def _auto_boolean(value: Any, root: Path) -> bool | None:
     return value
 
 
-_BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,6}$")
+BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,6}$")
 
 
 def _language(value: Any, root: Path) -> str:
-    if not isinstance(value, str) or (value and not _BCP47.match(value)):
+    if not isinstance(value, str) or (value and not BCP47.match(value)):
         raise Invalid(f"must be a BCP 47 language tag such as 'en' or 'ja-JP', not {value!r}")
+    return value
+
+
+def _style(value: Any, root: Path) -> str:
+    """An official CSL style's id or a project file, checked to exist now."""
+    from citepress.render import styles  # noqa: PLC0415 -- only when the setting is given
+
+    if not isinstance(value, str):
+        raise Invalid(f"must be a CSL style id such as 'apa', or a path, not {value!r}")
+    if value:
+        try:
+            styles.choose(root / "templates", root, "", value)
+        except styles.StyleNotFound as exc:
+            raise Invalid(str(exc).removeprefix("csl: ")) from None
     return value
 
 
@@ -274,6 +292,8 @@ SCHEMA: tuple[Option, ...] = (
     Option("severity", _severities, {}, "severity"),
     Option("book", _book, {}, "book"),
     Option("lang", _language, "", "lang"),
+    Option("csl", _style, "", "csl"),
+    Option("annotations", _boolean, False, "annotations"),
     Option("number-sections", _boolean, False, "number_sections"),
     Option("bibliography-section", _auto_boolean, "auto", "bibliography_section"),
 )

@@ -10,7 +10,7 @@ from citepress.dates.edtf import DateError, DateValue, parse
 from citepress.dates.ja import FoundDate
 from citepress.dates.timeline import Section, Sentence
 from citepress.diagnostics import Code, Diagnostic, make
-from citepress.sources.bib import Bibliography, Entry
+from citepress.sources.bib import Bibliography, Entry, months
 from citepress.sources.manuscript import Citation, Manuscript
 
 # A month-day date read with the story's year is flagged when it lands this far
@@ -19,10 +19,41 @@ from citepress.sources.manuscript import Citation, Manuscript
 BACKWARDS_TOLERANCE = dt.timedelta(days=90)
 
 
+# biblatex's other dates: when a source was accessed, first published, or happened.
+OTHER_DATES = ("urldate", "origdate", "eventdate")
+
+
 def entry_dates(project: Analysis) -> Iterator[Diagnostic]:
-    """Every entry's date is valid EDTF and agrees with its year/month/day."""
+    """Every entry's dates are valid EDTF; ``date`` agrees with year/month/day; urldate fits."""
     for entry in project.bib.entries:
         yield from _entry_date(entry)
+        yield from _other_dates(entry, project.entry_dates.get(entry.key), project.edition)
+
+
+def _other_dates(entry: Entry, published: DateValue | None, edition: dt.date) -> list[Diagnostic]:
+    diags = []
+    for name in OTHER_DATES:
+        raw = entry.fields.get(name)
+        if raw is None:
+            continue
+        where = (entry.path, *entry.where(name))
+        try:
+            value = parse(raw)
+        except DateError as exc:
+            diags.append(make(Code.DATE_INVALID, f"{name} of {entry.key!r}: {exc}", *where))
+            continue
+        if name != "urldate":
+            continue
+        if value.lower > edition:
+            message = f"{entry.key!r} was accessed on {value}, after the edition's date {edition}"
+            diags.append(make(Code.DATE_FUTURE, message, *where))
+        elif published is not None and value.upper < published.lower:
+            message = (
+                f"urldate = {value} of {entry.key!r} is before its date {published}: "
+                "it cannot have been accessed before it appeared"
+            )
+            diags.append(make(Code.DATE_INVALID, message, *where))
+    return diags
 
 
 def _entry_date(entry: Entry) -> list[Diagnostic]:
@@ -49,8 +80,9 @@ def _legacy_only(entry: Entry) -> list[Diagnostic]:
     year = entry.fields.get("year")
     if year is None:
         return []
-    month, day = entry.fields.get("month"), entry.fields.get("day")
-    text = year + (f"-{int(month):02d}" if month and _number(month) else "")
+    month = months.number(entry.fields.get("month") or "")
+    day = entry.fields.get("day")
+    text = year + (f"-{month:02d}" if month else "")
     text += f"-{int(day):02d}" if day and _number(day) and month else ""
     try:
         parse(text)
@@ -78,7 +110,8 @@ def _legacy_mismatch(entry: Entry, value: DateValue) -> list[Diagnostic]:
         if raw is None:
             continue
         # month and day only compare when the date pins them to one value
-        fits = _number(raw) and low <= int(raw) <= high and (name == "year" or low == high)
+        number = months.number(raw) if name == "month" else int(raw) if _number(raw) else None
+        fits = number is not None and low <= number <= high and (name == "year" or low == high)
         if not fits:
             diags.append(
                 make(

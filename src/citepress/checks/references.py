@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from citepress.analysis import Analysis
 from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources.bib import Entry
+from citepress.sources.bib.inherit import aliases, used
+from citepress.sources.bib.inherit import inherited as inherited_fields
 
 # Zero-width characters inside a marker hide it from a plain match, not from a reader.
 _INVISIBLE = "[\\s\u200b-\u200d\u2060\ufeff]*"
@@ -21,19 +23,28 @@ REQUIRED = {
     "online": ("author", "title", "date", "url"),
     "misc": ("author", "title", "date"),
 }
-ALIASES = {"date": ("year",), "journaltitle": ("journal",), "author": ("editor",)}
+# Fields that stand in for a required one: biblatex's data model accepts a doi or
+# an eprint where @online wants a url, and an editor where it wants an author.
+ALIASES = {
+    "date": ("year",),
+    "journaltitle": ("journal",),
+    "author": ("editor",),
+    "url": ("doi", "eprint"),
+}
 
 
 def citations(project: Analysis) -> Iterator[Diagnostic]:
     """Unknown keys (with suggestions), citations in headings, unused entries."""
     docs, bib = project.docs, project.bib
     entries = bib.by_key()
+    alias = aliases(entries)  # biblatex's ids: an alias cites its entry
     cited: set[str] = set()
     for doc in docs:
         for cite in doc.citations:
-            cited.add(cite.key)
+            cited.add(alias.get(cite.key, cite.key))
             line, column = doc.position(cite.offset)
-            if cite.key not in entries and not bib.failed:  # else: one error, the file's
+            known = cite.key in entries or cite.key in alias
+            if not known and not bib.failed:  # else: one error, the file's
                 message = _undefined(cite.key, entries, bib.commented)
                 yield make(Code.REF_UNDEFINED, message, doc.path, line, column)
             if cite.in_heading:
@@ -46,6 +57,7 @@ def citations(project: Analysis) -> Iterator[Diagnostic]:
                 )
     if not all(doc.complete for doc in docs):
         return  # a chapter too deep to read whole: its citations are not all known
+    cited = used(cited, entries)  # a set's members and a crossref's parent are used too
     for entry in bib.entries:
         if entry.key not in cited:
             yield make(
@@ -110,7 +122,7 @@ def notes(project: Analysis) -> Iterator[Diagnostic]:
         own = doc.front_matter.get("expected-notes")
         wanted = own if isinstance(own, int) else expected if len(docs) == 1 else None
         where = "the front matter" if isinstance(own, int) else "pyproject.toml"
-        notes = doc.notes
+        notes = doc.notes if project.note_styles.get(doc.path, True) else doc.footnotes
         if wanted is not None and notes != wanted:
             yield make(
                 Code.REF_COUNT,
@@ -145,6 +157,7 @@ def entries(project: Analysis) -> Iterator[Diagnostic]:
     bib = project.bib
     keys = bib.by_key()
     for entry in bib.entries:
+        inherited = inherited_fields(entry, keys)
         for name in ("crossref", "xdata"):
             for target in filter(None, (t.strip() for t in entry.fields.get(name, "").split(","))):
                 if target not in keys:
@@ -165,7 +178,7 @@ def entries(project: Analysis) -> Iterator[Diagnostic]:
         absent = [
             f
             for f in REQUIRED.get(entry.entry_type, ())
-            if not _has(entry, f) and f not in entry.missing
+            if not _has(entry, f, inherited) and f not in entry.missing
         ]
         if absent and not entry.damaged:  # a missing comma merges fields: bib.syntax says so
             yield make(
@@ -178,8 +191,10 @@ def entries(project: Analysis) -> Iterator[Diagnostic]:
             )
 
 
-def _has(entry: Entry, name: str) -> bool:
-    return any(n in entry.fields for n in (name, *ALIASES.get(name, ())))
+def _has(entry: Entry, name: str, inherited: dict[str, str]) -> bool:
+    """The entry has the field, or one standing in for it, of its own or inherited."""
+    names = (name, *ALIASES.get(name, ()))
+    return any(n in entry.fields or n in inherited for n in names)
 
 
 def slugs(project: Analysis) -> Iterator[Diagnostic]:

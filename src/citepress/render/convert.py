@@ -12,26 +12,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from citepress.config import Settings, edition_time
-from citepress.render import csl, cslstyle, document, pandoc, pictures, strings, templates, xref
+from citepress.config import BCP47, Settings, edition_time
+from citepress.render import (
+    citekeys,
+    csl,
+    cslstyle,
+    document,
+    pandoc,
+    pictures,
+    strings,
+    styles,
+    templates,
+    xref,
+)
 from citepress.render.errors import RenderError
 from citepress.render.model import Book, Chapter
 from citepress.render.slug import clear_reserved_ids, reserved_ids, slug_of
 from citepress.sources import rawhtml
-from citepress.sources.bib import Bibliography
+from citepress.sources.bib import Bibliography, inherit
 from citepress.sources.images import Images
 from citepress.sources.manuscript import Manuscript
-
-CSL_STYLE = "csl/citepress-note-ja.csl"
 
 
 def book(
     settings: Settings, docs: list[Manuscript], bib: Bibliography, images: Images | None = None
 ) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
-    folder, found = templates.locate(settings.templates, CSL_STYLE)
     lang = language(settings, docs)
-    items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang)
+    items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang, settings.annotations)
     trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
     printer = xref.Printer(
         strings.catalogue(settings.templates, lang),
@@ -40,22 +48,19 @@ def book(
     )
     anchors = _anchors(docs)
     with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
-        # pandoc reads our checked copy of the style, never the project's file.
-        try:
-            style = cslstyle.prepare(folder, found, Path(tmp))
-        except cslstyle.StyleError as exc:
-            raise templates.TemplateError(str(exc)) from None
+        cited = _styles(settings, docs, lang, Path(tmp))
         references = Path(tmp) / "references.json"
         references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        keys = bib.by_key()
         job = Job(
-            style=style,
+            aliases=inherit.aliases(keys),
+            sets=inherit.sets(keys),
+            styles=cited,
             references=references,
             prefix=len(docs) > 1,
             printer=printer,
             anchors=anchors,
             images=images or {},
-            bibliography=_bibliography(settings.bibliography_section, style),
-            note_style=cslstyle.style_class(style) == "note",
         )
         # pandoc runs as a subprocess, so threads convert chapters side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(len(docs), os.cpu_count() or 1))) as pool:
@@ -77,7 +82,7 @@ def book(
 def language(settings: Settings, docs: list[Manuscript]) -> str:
     """The book's language: the book file's, else the project's, else the first chapter's."""
     first = str(docs[0].front_matter.get("lang", "")) if docs else ""
-    return settings.book.get("lang") or settings.lang or first or "ja"
+    return styles.book_language(settings.book.get("lang", ""), settings.lang, first)
 
 
 def _anchors(docs: list[Manuscript]) -> dict[str, str]:
@@ -89,23 +94,58 @@ def _anchors(docs: list[Manuscript]) -> dict[str, str]:
     return found
 
 
-def _bibliography(setting: bool | None, style: Path) -> bool:
-    """Print a bibliography: as set, else when the style cites author-date (in-text)."""
-    return setting if setting is not None else cslstyle.style_class(style) == "in-text"
+@dataclass(frozen=True)
+class Cited:
+    """A chapter's style as pandoc gets it: our checked copy, what kind, a bibliography."""
+
+    path: Path
+    note: bool  # citations make notes (a note style); else they print in the text
+    bibliography: bool
+
+
+def _chapter_style(settings: Settings, doc: Manuscript, lang: str) -> styles.Style:
+    """The chapter's style; in a forced build, the book's when the chapter's is refused."""
+    try:
+        return styles.for_chapter(
+            settings.templates, settings.root, doc.front_matter, lang, settings.csl
+        )
+    except styles.StyleNotFound:  # the check reported it (md.front-matter)
+        return styles.choose(settings.templates, settings.root, lang, settings.csl)
+
+
+def _styles(settings: Settings, docs: list[Manuscript], lang: str, tmp: Path) -> dict[str, Cited]:
+    """Each chapter's style, prepared once per style: pandoc never reads the original."""
+    prepared: dict[Path, Cited] = {}
+    found: dict[str, Cited] = {}
+    for doc in docs:
+        try:
+            style = _chapter_style(settings, doc, lang)
+            if style.path not in prepared:
+                dest = tmp / f"style-{len(prepared)}"
+                dest.mkdir()
+                note = styles.style_class(style) != "in-text"
+                wanted = settings.bibliography_section
+                printed = wanted if wanted is not None else not note
+                copy = cslstyle.prepare(style.folder, style.path, dest)
+                prepared[style.path] = Cited(copy, note, printed)
+        except (styles.StyleNotFound, cslstyle.StyleError) as exc:
+            raise templates.TemplateError(f"{doc.path}: {exc}") from None
+        found[doc.path] = prepared[style.path]
+    return found
 
 
 @dataclass(frozen=True)
 class Job:
     """What converting any chapter of the book needs."""
 
-    style: Path
+    aliases: dict[str, str]  # biblatex ids
+    sets: dict[str, list[str]]  # @set members
+    styles: dict[str, Cited]  # by chapter
     references: Path
     prefix: bool
     printer: xref.Printer
     anchors: dict[str, str]
     images: Images
-    bibliography: bool
-    note_style: bool  # citations make notes (an author-date style makes none)
 
     def chapter(self, doc: Manuscript, tree: dict[str, Any]) -> Chapter:
         """Convert one chapter; ids get the chapter's slug as prefix in a book of several."""
@@ -114,6 +154,7 @@ class Job:
         # The tree the check read (its metadata replaced by ours: a manuscript cannot
         # steer pandoc), with numbers and cross-references printed and images named.
         rawhtml.neutralise(tree)
+        citekeys.resolve(tree, self.aliases, self.sets)
         clear_reserved_ids(tree)
         xref.apply(tree, self.printer)
         mine = self.images.get(doc.path, {})
@@ -123,7 +164,12 @@ class Job:
         # cannot know: a hash of the tree itself. Raw HTML written to look like pandoc's
         # notes (<section class="footnotes">…) is then never taken for them.
         nonce = f"p{hashlib.sha256(text.encode()).hexdigest()[:16]}-"
-        html = pandoc.json_to_html(text, self.style, self.references, nonce, self.bibliography)
+        cited = self.styles[doc.path]
+        lang = str(front.get("lang") or "")
+        lang = lang if BCP47.match(lang) else ""
+        html = pandoc.json_to_html(
+            text, cited.path, self.references, nonce, cited.bibliography, lang
+        )
         parsed = document.parse(
             html,
             document.Ids(
@@ -135,7 +181,7 @@ class Job:
             {image.name: image for image in mine.values()},
             self.printer.strings,
         )
-        counted = doc.notes if self.note_style else doc.footnotes
+        counted = doc.notes if cited.note else doc.footnotes
         if doc.complete and len(parsed.notes) != counted:
             # The check counted these notes; an edition must hold every one.
             raise RenderError(

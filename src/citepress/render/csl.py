@@ -22,9 +22,9 @@ from typing import Any
 
 from citepress.dates.edtf import DateError
 from citepress.dates.edtf import parse as parse_date
-from citepress.sources.bib import Bibliography, Entry
+from citepress.sources.bib import Bibliography, Entry, months
 from citepress.sources.bib.inherit import FIELDS as INHERITANCE
-from citepress.sources.bib.inherit import crossref_cycles
+from citepress.sources.bib.inherit import crossref_cycles, inherited
 from citepress.sources.bib.values import balanced
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?([?~%]?)$")
@@ -37,10 +37,20 @@ MISSING_LABELS = {
 }
 
 
-def items(bib: Bibliography, pandoc_items: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    """The CSL JSON items of every entry, in bibliography order."""
+def items(
+    bib: Bibliography, pandoc_items: list[dict[str, Any]], lang: str, annotations: bool = False
+) -> list[dict[str, Any]]:
+    """The CSL JSON items of every entry, in bibliography order.
+
+    An ``annotation`` is usually the author's private comment on a source: it
+    reaches the style (as ``annote``) only when the project says so.
+    """
     by_id = {str(item.get("id")): item for item in pandoc_items}
-    return [_item(entry, dict(by_id.get(entry.key, {})), lang) for entry in bib.entries]
+    found = [_item(entry, dict(by_id.get(entry.key, {})), lang) for entry in bib.entries]
+    if not annotations:
+        for item in found:
+            item.pop("annote", None)
+    return found
 
 
 def _item(entry: Entry, item: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -75,19 +85,29 @@ def bibtex(bib: Bibliography) -> str:
     # reader round the loop until it runs out of memory: a forced build drops the
     # inheritance of every entry in a loop (the check reports bib.crossref-cycle).
     looping = {entry.key for cycle in crossref_cycles(bib) for entry in cycle}
+    keys = bib.by_key()
     library = Library()
     for entry in bib.entries:
         if not _SAFE_KEY.fullmatch(entry.key):
             continue  # the check reports it; written back, it could open an entry of its own
+        # Inheritance is resolved here, by biblatex's rules (title -> booktitle for a
+        # chapter of a book), not by pandoc's reader, which took a child's maintitle
+        # for its book; pandoc gets each entry whole, with no crossref or xdata.
+        own = {k: v for k, v in entry.fields.items() if k not in INHERITANCE}
+        whole = own if entry.key in looping else {**inherited(entry, keys), **own}
         fields = [
-            Field(name, value)
-            for name, value in entry.fields.items()
-            if not (entry.key in looping and name in INHERITANCE)
-            and _SAFE_NAME.fullmatch(name)
-            and balanced(value)  # else, written in braces, it would close early
+            Field(name, _month(value) if name == "month" else value)
+            for name, value in whole.items()
+            if _SAFE_NAME.fullmatch(name) and balanced(value)  # else it would close early
         ]
         library.add(BibEntry(entry.entry_type, entry.key, fields))
     return str(write_string(library))
+
+
+def _month(value: str) -> str:
+    """A month pandoc reads (a number), whatever spelling the file used."""
+    found = months.number(value)
+    return str(found) if found else value
 
 
 def csl_date(text: str, lang: str = "ja") -> dict[str, Any] | None:

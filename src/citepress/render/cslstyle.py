@@ -58,6 +58,7 @@ INFO_KEPT = frozenset({"title", "title-short", "id", "updated"})
 # Attributes whose value is text citeproc prints, never a name it resolves.
 TEXT_ATTRIBUTES = frozenset(
     {"prefix", "suffix", "value", "initialize-with", "subsequent-author-substitute"}
+    | {"sort-separator"}
 )
 # A keyword, keywords, a number or a language tag: nothing that can be a path or a URL.
 KEYWORD = re.compile(r"[A-Za-z0-9_.\- ]*")
@@ -95,21 +96,27 @@ def prepare(root: Path, style: Path, dest: Path) -> Path:
     folder the build owns. Raises StyleError for anything refused.
     """
     shown = _shown(root, style)
-    try:
-        data = read_bytes(root, style, MAX_BYTES)
-    except SourceError as exc:
-        raise StyleError(f"{shown}: {exc.message}", exc.line, exc.column) from None
-    try:
-        tree = _Reader().read(data)
-    except _Refused as exc:
-        raise StyleError(
-            f"{shown}:{exc.line}:{exc.column}: {exc.what}", exc.line, exc.column
-        ) from None
+    tree = read(root, style)
     copy = dest / "style.csl"
     if copy.exists() and copy.samefile(style):  # sources are never written to
         raise StyleError(f"{shown}: the cleaned copy would overwrite the style itself")
     _write(copy, serialise(tree).encode("utf-8"))
     return copy
+
+
+def read(root: Path, style: Path) -> ET.Element:
+    """The style ``style`` (confined to ``root``), checked and cleaned: StyleError else."""
+    shown = _shown(root, style)
+    try:
+        data = read_bytes(root, style, MAX_BYTES)
+    except SourceError as exc:
+        raise StyleError(f"{shown}: {exc.message}", exc.line, exc.column) from None
+    try:
+        return _Reader().read(data)
+    except _Refused as exc:
+        raise StyleError(
+            f"{shown}:{exc.line}:{exc.column}: {exc.what}", exc.line, exc.column
+        ) from None
 
 
 def _shown(root: Path, style: Path) -> str:
@@ -317,9 +324,3 @@ def _is_text(name: str) -> bool:
 def _quoted(name: str) -> str:
     """An attribute's name for a message: quoted only when it is a plain CSL-like name."""
     return f"attribute '{name}'" if PLAIN_NAME.fullmatch(name) else "an attribute"
-
-
-def style_class(path: Path) -> str:
-    """The class of our prepared copy of a style: ``in-text`` (author-date…) or ``note``."""
-    root = ET.fromstring(path.read_bytes())  # our own copy, already checked by prepare()
-    return root.get("class", "")

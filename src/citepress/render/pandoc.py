@@ -111,7 +111,12 @@ def read_timeout(size: int) -> float:
 
 
 def json_to_html(
-    tree: str, csl: Path, references: Path, id_prefix: str = "", bibliography: bool = False
+    tree: str,
+    csl: Path,
+    references: Path,
+    id_prefix: str = "",
+    bibliography: bool = False,
+    lang: str = "",
 ) -> str:
     """Render a chapter's tree as an HTML5 fragment, its citations made endnotes by citeproc.
 
@@ -135,6 +140,8 @@ def json_to_html(
     ]
     if id_prefix:
         args.append(f"--id-prefix={id_prefix}")
+    if lang:  # citeproc's locale: the chapter's language (checked: BCP 47 or refused)
+        args.append(f"--metadata=lang:{lang}")
     return run(args, tree)
 
 

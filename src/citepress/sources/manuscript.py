@@ -30,7 +30,7 @@ REQUIRED_FRONT_MATTER = ("title", "author", "lang")
 # Metadata pandoc (and citeproc) would obey. The front matter never reaches pandoc,
 # so these would be silently ignored there: say so instead.
 PANDOC_KEYS = (
-    "bibliography", "csl", "references", "nocite", "citation-abbreviations", "filters",
+    "bibliography", "references", "nocite", "citation-abbreviations", "filters",
     "header-includes", "include-before", "include-after", "link-citations",
     "link-bibliography", "notes-after-punctuation", "suppress-bibliography",
     "reference-section-title", "citation-style", "abbreviations",

@@ -146,3 +146,83 @@ class _Tarjan:
             if member == node:
                 break
         self.components.append(component)
+
+
+# biblatex's default inheritance (biblatex manual, appendix B): a child of type
+# in* takes its parent's title as booktitle (and a book's maintitle likewise), and
+# never the fields that name or sort the parent itself.
+_NOT_INHERITED = frozenset({
+    "ids", "crossref", "xref", "xdata", "entryset", "entrysubtype", "execute", "label",
+    "options", "presort", "related", "relatedoptions", "relatedstring", "relatedtype",
+    "shorthand", "shorthandintro", "sortkey", "missing",
+})  # fmt: skip
+_AS_BOOKTITLE = frozenset({
+    "inbook", "bookinbook", "suppbook", "incollection", "suppcollection", "inproceedings",
+    "inreference",
+})  # fmt: skip
+MAX_ANCESTORS = 100  # a chain longer than any real bibliography's
+
+
+def inherited(entry: Entry, by_key: dict[str, Entry]) -> dict[str, str]:
+    """The fields ``entry`` gets from its crossref and xdata ancestors (not its own).
+
+    Breadth-first, each ancestor once (a loop is reported elsewhere), nearest first.
+    """
+    found: dict[str, str] = {}
+    seen = {entry.key}
+    queue = deque((key, name) for name in FIELDS for key in parents(entry, name))
+    while queue and len(seen) <= MAX_ANCESTORS:
+        key, how = queue.popleft()
+        parent = by_key.get(key)
+        if parent is None or key in seen:
+            continue
+        seen.add(key)
+        for name, value in parent.fields.items():
+            target = _mapped(name, how, entry.entry_type)
+            if target and target not in entry.fields:
+                found.setdefault(target, value)
+        queue.extend((grand, name) for name in FIELDS for grand in parents(parent, name))
+    return found
+
+
+def _mapped(name: str, how: str, child_type: str) -> str | None:
+    if name in _NOT_INHERITED:
+        return None
+    if how == "crossref" and name in ("title", "maintitle") and child_type in _AS_BOOKTITLE:
+        return "booktitle" if name == "title" else "maintitle"
+    return name
+
+
+def aliases(by_key: dict[str, Entry]) -> dict[str, str]:
+    """Biblatex's ``ids``: each alias and the key it stands for (a real key wins)."""
+    found: dict[str, str] = {}
+    for entry in by_key.values():
+        for alias in parents(entry, "ids"):
+            if alias not in by_key:
+                found.setdefault(alias, entry.key)
+    return found
+
+
+def sets(by_key: dict[str, Entry]) -> dict[str, list[str]]:
+    """Each @set entry's members, in order (``entryset``)."""
+    return {
+        entry.key: parents(entry, "entryset")
+        for entry in by_key.values()
+        if entry.entry_type == "set"
+    }
+
+
+def used(keys: set[str], by_key: dict[str, Entry]) -> set[str]:
+    """The entries citing ``keys`` uses: the cited, their @set members, their ancestors."""
+    members = sets(by_key)
+    found: set[str] = set()
+    queue = deque(keys)
+    while queue:
+        key = queue.popleft()
+        entry = by_key.get(key)
+        if key in found or entry is None:
+            continue
+        found.add(key)
+        queue.extend(members.get(key, []))
+        queue.extend(parent for name in FIELDS for parent in parents(entry, name))
+    return found

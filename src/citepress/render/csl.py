@@ -46,7 +46,12 @@ def items(
     reaches the style (as ``annote``) only when the project says so.
     """
     by_id = {str(item.get("id")): item for item in pandoc_items}
-    found = [_item(entry, dict(by_id.get(entry.key, {})), lang) for entry in bib.entries]
+    found = [
+        {**entry.csl, "id": entry.key}
+        if entry.csl is not None  # a CSL JSON/YAML item: printed as the file gave it
+        else _item(entry, dict(by_id.get(entry.key, {})), lang)
+        for entry in bib.entries
+    ]
     if not annotations:
         for item in found:
             item.pop("annote", None)
@@ -88,8 +93,8 @@ def bibtex(bib: Bibliography) -> str:
     keys = bib.by_key()
     library = Library()
     for entry in bib.entries:
-        if not _SAFE_KEY.fullmatch(entry.key):
-            continue  # the check reports it; written back, it could open an entry of its own
+        if not _SAFE_KEY.fullmatch(entry.key) or entry.csl is not None:
+            continue  # the check reports a bad key; a CSL item never needs pandoc's reader
         # Inheritance is resolved here, by biblatex's rules (title -> booktitle for a
         # chapter of a book), not by pandoc's reader, which took a child's maintitle
         # for its book; pandoc gets each entry whole, with no crossref or xdata.

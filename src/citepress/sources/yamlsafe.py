@@ -55,10 +55,13 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def load(text: str) -> Any:
-    """Parse ``text`` as one YAML document; YamlError says where and what is wrong."""
-    if len(text) > MAX_CHARS:  # PyYAML reads some scalars (1:0:0:…) in quadratic time
-        raise YamlError(f"the YAML is longer than {MAX_CHARS // 1024} KB; front matter is short")
+def load(text: str, limit: int = MAX_CHARS, what: str = "front matter is short") -> Any:
+    """Parse ``text`` as one YAML document; YamlError says where and what is wrong.
+
+    ``limit`` bounds its length (``what`` says why in the error).
+    """
+    if len(text) > limit:  # PyYAML reads some scalars (1:0:0:…) in quadratic time
+        raise YamlError(f"the YAML is longer than {limit // 1024} KB; {what}")
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

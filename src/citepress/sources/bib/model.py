@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -17,6 +18,8 @@ class Entry:
     fields: dict[str, str] = field(default_factory=dict)
     field_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
     damaged: bool = False  # a value was malformed: which fields it holds is a guess
+    # A CSL JSON/YAML item as the file gave it: the editions print it as it is.
+    csl: dict[str, Any] | None = None
 
     def where(self, name: str | None = None) -> tuple[int, int]:
         """The (line, column) of field ``name``, or of the entry itself."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citepress.diagnostics import Code, Diagnostic, make
-from citepress.sources.bib import integrity
+from citepress.sources.bib import csljson, integrity
 from citepress.sources.bib.model import Bibliography, Entry
 from citepress.sources.bib.positions import Places
 from citepress.sources.bib.values import (
@@ -46,12 +46,29 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
             bib.failed.append(display)
             diags.append(_unreadable(exc, display))
             continue
-        entries, found = parse(text, display)
+        entries, found = _parse_any(path, text, display)
         bib.commented.update(integrity.commented_keys(text, display))
         bib.entries += entries
         diags += found
     bib.entries, found = integrity.duplicate_keys(bib.entries)
     return bib, diags + found
+
+
+# A bibliography's format, by its file name.
+BIBTEX = (".bib", ".bibtex", ".biblatex")
+CSL_JSON = (".json",)
+CSL_YAML = (".yaml", ".yml")
+
+
+def _parse_any(path: Path, text: str, display: str) -> tuple[list[Entry], list[Diagnostic]]:
+    suffix = path.suffix.lower()
+    if suffix in CSL_JSON or suffix in CSL_YAML:
+        return csljson.parse(text, display, yaml=suffix in CSL_YAML)
+    if suffix in BIBTEX:
+        return parse(text, display)
+    known = ", ".join((*BIBTEX, *CSL_JSON, *CSL_YAML))
+    message = f"not a bibliography format citepress reads ({known})"
+    return [], [make(Code.BIB_SYNTAX, message, display, 1, 1)]
 
 
 def _unreadable(exc: SourceError, display: str) -> Diagnostic:

@@ -6,14 +6,19 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
+from citepress.dates import en, ja
 from citepress.dates.edtf import DateError, DateValue, parse
-from citepress.dates.ja import FoundDate, Narrative, compile_pattern, find
+from citepress.dates.ja import FoundDate, Narrative
 from citepress.sources.manuscript import Citation, Manuscript
 
 # A sentence ends at 。. Citations are not part of pandoc's text of a block: one
 # written after the 。 stands before the next sentence's first character, and so
 # belongs to the sentence it follows.
 _SENTENCE_END = re.compile(r"。")
+# An English sentence ends at . ! or ? after a small letter, a digit or a closing
+# mark (not "U.S."), before a capital, a quote or the end. Its white space goes with
+# it, so that a citation written after the full stop belongs to it.
+_SENTENCE_END_EN = re.compile(r"(?<=[a-z0-9)”\"’])[.!?]\s*(?=[A-Z“\"(]|$)")
 
 
 @dataclass
@@ -46,8 +51,14 @@ class Section:
 
 
 def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list[Section]]:
-    """Split the chapter into sentences and read every date in reading order."""
-    pattern = compile_pattern(events)
+    """Split the chapter into sentences and read every date in reading order.
+
+    The chapter's language picks the reader: English prose, or Japanese (the default).
+    """
+    english = str(doc.front_matter.get("lang", "")).lower().startswith("en")
+    reader = en if english else ja
+    ends = _SENTENCE_END_EN if english else _SENTENCE_END
+    pattern = reader.compile_pattern(events)
     narrative = Narrative()
     sentences: list[Sentence] = []
     sections: list[Section] = []
@@ -61,7 +72,7 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
             periods[block.level] = section
             sections.append(section)
         current = periods[max(periods)] if periods else Section("", None, 0)
-        for start, end in _spans(block.text, block.kind == "heading"):
+        for start, end in _spans(block.text, block.kind == "heading", ends):
             text = block.text[start:end]
             sentence = Sentence(
                 text,
@@ -71,7 +82,7 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
                 current.ident,
                 current.period,
             )
-            for found in find(text, narrative, pattern, events):
+            for found in reader.find(text, narrative, pattern, events):
                 sentence.dates.append(_shift(found, block.offsets, start))
             sentences.append(sentence)
     _attach_citations(doc.citations, sentences)
@@ -87,11 +98,11 @@ def _section(ident: str, period: str | None, offset: int) -> Section:
         return Section(ident, None, offset, str(exc))
 
 
-def _spans(text: str, heading: bool) -> list[tuple[int, int]]:
+def _spans(text: str, heading: bool, ends: re.Pattern[str]) -> list[tuple[int, int]]:
     if heading:
         return [(0, len(text))]
     spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in ends.finditer(text):
         spans.append((start, match.end()))
         start = match.end()
     if text[start:].strip():

@@ -98,3 +98,12 @@ def test_an_annotation_prints_only_when_asked(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert "My private remark" in html_edition(root)
+
+
+def test_titles_keep_the_case_the_author_wrote(tmp_path: Path) -> None:
+    """pandoc's reader sentence-cased English titles ("Literate programming", in ja notes)."""
+    bib = "@misc{a, author={X}, title={George Meredith and the Novel}, date={2001}}\n"
+    root = make(tmp_path, "Text [@a].\n", bib)
+    chapter = root / "manuscript" / "chapter.md"
+    chapter.write_text(chapter.read_text().replace("lang: en", "lang: ja"), encoding="utf-8")
+    assert "「George Meredith and the Novel」" in html_edition(root)

@@ -101,12 +101,24 @@ def bibtex(bib: Bibliography) -> str:
         own = {k: v for k, v in entry.fields.items() if k not in INHERITANCE}
         whole = own if entry.key in looping else {**inherited(entry, keys), **own}
         fields = [
-            Field(name, _month(value) if name == "month" else value)
+            Field(name, _written(name, value))
             for name, value in whole.items()
             if _SAFE_NAME.fullmatch(name) and balanced(value)  # else it would close early
         ]
         library.add(BibEntry(entry.entry_type, entry.key, fields))
     return str(write_string(library))
+
+
+# Titles pandoc's reader would turn to sentence case ("george meredith"): braced,
+# they keep the case the author wrote, and the style decides (Chicago title-cases).
+TITLES = frozenset({"title", "subtitle", "booktitle", "maintitle", "journaltitle", "shorttitle"})
+
+
+def _written(name: str, value: str) -> str:
+    """A field's value as pandoc's reader should get it."""
+    if name == "month":
+        return _month(value)
+    return f"{{{value}}}" if name in TITLES else value
 
 
 def _month(value: str) -> str:

@@ -17,9 +17,11 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 
-# pandoc: a key starts with a letter, digit or _, and may hold single internal
-# punctuation characters from :.#$%&-+?<>~/ between word characters; or @{any}.
-_KEY = r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*"
+# pandoc: a key starts with a letter, digit or _, and may hold internal punctuation
+# from :.#$%&-+?<>~/ between word characters, several in a row too (Zotero's CSL
+# JSON ids are URLs: http://zotero.org/users/1/items/X); or @{any}. The run is
+# possessive: it never backtracks, so a long run of colons stays linear.
+_KEY = r"\w(?:\w|[:.#$%&\-+?<>~/]++(?=\w))*"
 CITE = re.compile(rf"(?<![\w@\\])-?@(?:\{{([^}}\n]*)\}}|({_KEY}))")
 LINK = re.compile(r"""(?:\]\(\s*<?|\bhref\s*=\s*["']?)#([^)\s"'>]*)""", re.IGNORECASE)
 # How far ahead a block's next string is looked for (markup, a citation or an

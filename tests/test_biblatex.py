@@ -107,3 +107,13 @@ def test_titles_keep_the_case_the_author_wrote(tmp_path: Path) -> None:
     chapter = root / "manuscript" / "chapter.md"
     chapter.write_text(chapter.read_text().replace("lang: en", "lang: ja"), encoding="utf-8")
     assert "「George Meredith and the Novel」" in html_edition(root)
+
+
+def test_and_others_reads_in_the_books_language(tmp_path: Path) -> None:
+    bib = "@misc{a, author={John Smith and others}, title={Many}, date={2006}}\n"
+    root = make(tmp_path, "Text [@a].\n", bib)
+    assert "John Smith et al." in html_edition(root)
+    chapter = root / "manuscript" / "chapter.md"
+    chapter.write_text(chapter.read_text().replace("lang: en", "lang: ja"), encoding="utf-8")
+    page = html_edition(root)
+    assert "John Smith・ほか" in page and "others" not in page

@@ -72,7 +72,23 @@ def _item(entry: Entry, item: dict[str, Any], lang: str) -> dict[str, Any]:
         item["contributor"] = [{"literal": name} for name in speakers]
     if entry.missing:
         item["status"] = missing_text(entry.missing, lang)
+    _others(item, lang)
     return item
+
+
+# biblatex's "and others": pandoc writes a literal name "others", which citeproc
+# prints as "et al." in English but as the word "others" in other locales.
+OTHERS = {"ja": "ほか"}
+
+
+def _others(item: dict[str, Any], lang: str) -> None:
+    word = OTHERS.get(lang.split("-")[0])
+    if word is None:
+        return
+    for variable in ("author", "editor", "translator", "contributor"):
+        names = item.get(variable)
+        if isinstance(names, list) and names and names[-1] == {"literal": "others"}:
+            names[-1] = {"literal": word}
 
 
 _SAFE_KEY = re.compile(r"[^\s,{}()\"#%'=\\]+")

@@ -93,9 +93,8 @@ def _entry(item: dict[str, Any], display: str, line: int) -> Entry:
     fields = {field: str(item[var]) for var, field in TEXT.items() if _text(item.get(var))}
     container = item.get("container-title")
     if _text(container):
-        fields["booktitle" if kind in ("incollection", "inproceedings") else "journaltitle"] = (
-            str(container)
-        )
+        part_of_book = kind in ("incollection", "inproceedings")
+        fields["booktitle" if part_of_book else "journaltitle"] = str(container)
     for var, field in NAMES.items():
         names = _names(item.get(var))
         if names:

@@ -117,3 +117,14 @@ def test_and_others_reads_in_the_books_language(tmp_path: Path) -> None:
     chapter.write_text(chapter.read_text().replace("lang: en", "lang: ja"), encoding="utf-8")
     page = html_edition(root)
     assert "John Smith・ほか" in page and "others" not in page
+
+
+def test_a_year_before_the_common_era(tmp_path: Path) -> None:
+    """date = {-0049} is EDTF for 50 BC (year 0 is 1 BC); it rendered 「50紀元後年」."""
+    bib = "@book{a, author={Caesar}, title={Commentarii}, date={-0049}}\n"
+    root = make(tmp_path, "Text [@a].\n", bib)
+    assert codes(root) == []
+    assert "(50 BC)" in html_edition(root)
+    chapter = root / "manuscript" / "chapter.md"
+    chapter.write_text(chapter.read_text().replace("lang: en", "lang: ja"), encoding="utf-8")
+    assert "紀元前50年" in html_edition(root)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from citepress.analysis import Analysis
-from citepress.dates.edtf import DateError, DateValue, parse
+from citepress.dates.edtf import DateError, DateValue, before_common_era, parse
 from citepress.dates.ja import FoundDate
 from citepress.dates.timeline import Section, Sentence
 from citepress.diagnostics import Code, Diagnostic, make
@@ -60,6 +60,8 @@ def _entry_date(entry: Entry) -> list[Diagnostic]:
     raw = entry.fields.get("date")
     if raw is None:
         return _legacy_only(entry)
+    if before_common_era(raw) is not None:  # valid EDTF; no legacy fields to compare
+        return []
     try:
         value = parse(raw)
     except DateError as exc:

@@ -167,3 +167,18 @@ def from_parts(year: int, month: int | None = None, day: int | None = None) -> D
     if day is not None:
         text += f"-{day:02d}"
     return parse(text)
+
+
+# EDTF years before the common era: astronomical numbering, -0049 is 50 BC (year 0
+# is 1 BC). Python's dates cannot hold them, so they are read apart: valid, printed
+# as the style's language says, and left out of comparisons with the text's dates
+# (which are all of the common era).
+_BCE = re.compile(r"^(-\d{4}|0000)(?:-(\d{2}))?$")
+
+
+def before_common_era(text: str) -> int | None:
+    """The year BC that an EDTF date of a year (and month) before the common era names."""
+    match = _BCE.match(text.strip())
+    if match is None or (match.group(2) and not 1 <= int(match.group(2)) <= 12):
+        return None
+    return 1 - int(match.group(1))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from citepress.dates.edtf import DateError
+from citepress.dates.edtf import DateError, before_common_era
 from citepress.dates.edtf import parse as parse_date
 from citepress.sources.bib import Bibliography, Entry, months
 from citepress.sources.bib.inherit import FIELDS as INHERITANCE
@@ -155,6 +155,9 @@ def csl_date(text: str, lang: str = "ja") -> dict[str, Any] | None:
         quadrimester or semester (``2001-33``), which CSL cannot name, the range of its
         months; a season or quarter that ends an interval, its first or last month.
     """
+    bc = before_common_era(text)
+    if bc is not None:
+        return _before_common_era(bc, lang)
     try:
         parse_date(text)
     except DateError:
@@ -169,6 +172,17 @@ def csl_date(text: str, lang: str = "ja") -> dict[str, Any] | None:
     if circa:
         result["circa"] = True
     return result
+
+
+def _before_common_era(year_bc: int, lang: str) -> dict[str, Any]:
+    """A year BC, as CSL counts it: negative, with no year 0.
+
+    pandoc's Japanese locale prints a negative year as 紀元後 (AD): a Japanese book
+    gets the words itself.
+    """
+    if lang.startswith("ja"):
+        return {"literal": f"紀元前{year_bc}年"}
+    return {"date-parts": [[-year_bc]]}
 
 
 SEASON_NAMES = {"ja": ("春", "夏", "秋", "冬"), "en": ("Spring", "Summer", "Autumn", "Winter")}

@@ -128,3 +128,13 @@ def test_a_year_before_the_common_era(tmp_path: Path) -> None:
     chapter = root / "manuscript" / "chapter.md"
     chapter.write_text(chapter.read_text().replace("lang: en", "lang: ja"), encoding="utf-8")
     assert "紀元前50年" in html_edition(root)
+
+
+def test_a_year_range_is_a_date_for_the_checks(tmp_path: Path) -> None:
+    """year = {2001/2003} (biblatex's range) dates the entry: it may not postdate the edition."""
+    bib = (
+        "@book{a, author={X}, title={Y}, year={2001/2003}}\n"
+        "@book{b, author={X}, title={Z}, year={2090/2091}}\n"
+    )
+    root = make(tmp_path, "Text [@a] [@b].\n", bib)
+    assert codes(root) == [(Code.DATE_FUTURE, 2, 1)]

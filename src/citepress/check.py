@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -129,6 +130,8 @@ def _entry_dates(project: Analysis) -> dict[str, DateValue]:
 def _legacy(fields: dict[str, str]) -> str:
     """``year`` and ``month`` as EDTF ("2001-07"), or "" without a plain year."""
     year = fields.get("year", "").strip()
+    if re.fullmatch(r"\d{4}/\d{4}", year):  # year = {2001/2003}: biblatex's range
+        return year
     if not (year.isdigit() and len(year) == 4):
         return ""
     month = months.number(fields.get("month") or "")

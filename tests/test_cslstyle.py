@@ -222,3 +222,13 @@ def dependent(parent: str) -> str:
         + "    <updated>2020-01-01T00:00:00+00:00</updated></info>\n"
         + CLOSE
     )
+
+
+def test_a_copy_without_its_bibliography_when_none_is_printed(tmp_path: Path) -> None:
+    """citeproc builds a bibliography even when told not to print it (110 MB more)."""
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    kept = cslstyle.prepare(ROOT, STYLE, tmp_path / "with").read_text(encoding="utf-8")
+    dropped = cslstyle.prepare(ROOT, STYLE, tmp_path / "without", bibliography=False)
+    assert "<bibliography" in kept
+    assert "<bibliography" not in dropped.read_text(encoding="utf-8")

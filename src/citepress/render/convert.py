@@ -126,7 +126,7 @@ def _styles(settings: Settings, docs: list[Manuscript], lang: str, tmp: Path) ->
                 note = styles.style_class(style) != "in-text"
                 wanted = settings.bibliography_section
                 printed = wanted if wanted is not None else not note
-                copy = cslstyle.prepare(style.folder, style.path, dest)
+                copy = cslstyle.prepare(style.folder, style.path, dest, printed)
                 prepared[style.path] = Cited(copy, note, printed)
         except (styles.StyleNotFound, cslstyle.StyleError) as exc:
             raise templates.TemplateError(f"{doc.path}: {exc}") from None

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from citepress.render.xref import walk
 from citepress.sources.images import ImageFile
+from citepress.sources.walk import nodes
 
 
 def apply(tree: dict[str, Any], images: dict[str, ImageFile]) -> None:
     """Rename the images of ``tree`` in place; ``images`` maps targets as written."""
-    for node in walk(tree.get("blocks", [])):
+    for node in nodes(tree.get("blocks", [])):
         if node.get("t") != "Image":
             continue
         attr, alt, (target, title) = node["c"]

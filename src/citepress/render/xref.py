@@ -16,6 +16,7 @@ from typing import Any
 
 from citepress.render.strings import fill
 from citepress.sources import xref
+from citepress.sources.walk import nodes
 
 Node = dict[str, Any]
 # The catalogue key for the kind a target is.
@@ -42,7 +43,7 @@ def number(chapters: list[tuple[str, Node]]) -> dict[str, Target]:
         lead = f"{index}." if len(chapters) > 1 else ""
         counts = {"Figure": 0, "Table": 0, "equation": 0}
         sections: list[tuple[int, int]] = []  # (level, count) of the open headings
-        for node in walk(tree.get("blocks", [])):
+        for node in nodes(tree.get("blocks", [])):
             kind = xref.kind_of(node)
             if kind is None or not _numbered(node, kind):
                 continue
@@ -85,19 +86,6 @@ def _caption_blocks(node: Node) -> list[Node]:
     return blocks
 
 
-def walk(value: Any) -> Iterator[Node]:
-    """Every node of the tree in document order, without recursion."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if "t" in item:
-                yield item
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
-
-
 @dataclass(frozen=True)
 class Printer:
     """What :func:`apply` prints: the catalogue, the targets, section numbers or not."""
@@ -113,11 +101,11 @@ class Printer:
 
 def apply(tree: Node, printer: Printer) -> None:
     """Print the numbers of ``tree`` (numbered by :func:`number`) and resolve its references."""
-    for node in list(walk(tree.get("blocks", []))):
+    for node in list(nodes(tree.get("blocks", []))):
         target = printer.targets.get(f"#{id(node)}")
         if target is not None:
             _print_number(node, target, printer)
-    for node in walk(tree.get("blocks", [])):
+    for node in nodes(tree.get("blocks", [])):
         for inlines in _inline_lists(node):
             inlines[:] = list(_resolve(inlines, printer))
 

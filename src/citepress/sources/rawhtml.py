@@ -28,6 +28,7 @@ from html import escape, unescape
 from typing import Any
 
 from citepress.render.allowlist import CLEAN_CONTENT, MATH_TAGS, kept_attribute
+from citepress.sources.walk import nodes
 
 FORMATS = frozenset({"html", "html4", "html5"})
 # What raw HTML may hold: phrasing markup and simple blocks, no structure that an
@@ -190,16 +191,7 @@ def _pairs(text: str) -> Iterator[tuple[str, str]]:
 
 def raw_pieces(tree: Any) -> Iterator[list[Any]]:
     """The ``[format, text]`` of every raw piece of the tree, in reading order."""
-    stack = [tree]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(reversed(item))
-        elif isinstance(item, dict):
-            if item.get("t") in ("RawInline", "RawBlock"):
-                yield item["c"]
-            else:
-                stack.extend(reversed(list(item.values())))
+    return (node["c"] for node in nodes(tree) if node["t"] in ("RawInline", "RawBlock"))
 
 
 def rewrite_all(tree: Any) -> list[tuple[list[Any], Rewritten]]:

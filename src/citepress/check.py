@@ -92,8 +92,7 @@ def _styles(project: Analysis) -> list[Diagnostic]:
     from citepress.render import cslstyle, styles  # noqa: PLC0415 -- stdlib-only modules
 
     settings, diags = project.settings, []
-    first = str(project.docs[0].front_matter.get("lang", "")) if project.docs else ""
-    lang = styles.book_language(settings.book.get("lang", ""), settings.lang, first)
+    lang = styles.book_language(settings, project.docs)
     classes: dict[Path, str] = {}
     for doc in project.docs:
         try:

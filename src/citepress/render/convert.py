@@ -38,7 +38,7 @@ def book(
     settings: Settings, docs: list[Manuscript], bib: Bibliography, images: Images | None = None
 ) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
-    lang = language(settings, docs)
+    lang = styles.book_language(settings, docs)
     items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang, settings.annotations)
     trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
     printer = xref.Printer(
@@ -77,12 +77,6 @@ def book(
         chapters=chapters,
         strings=printer.strings,
     )
-
-
-def language(settings: Settings, docs: list[Manuscript]) -> str:
-    """The book's language: the book file's, else the project's, else the first chapter's."""
-    first = str(docs[0].front_matter.get("lang", "")) if docs else ""
-    return styles.book_language(settings.book.get("lang", ""), settings.lang, first)
 
 
 def _anchors(docs: list[Manuscript]) -> dict[str, str]:

@@ -19,9 +19,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from citepress.render import cslstyle, templates
 from citepress.sources.files import SourceError, confine, read_bytes
+
+if TYPE_CHECKING:
+    from citepress.config import Settings
+    from citepress.sources.manuscript import Manuscript
 
 OURS = {"ja": "csl/citepress-note-ja.csl"}
 DEFAULT_ID = "chicago-notes-bibliography"
@@ -45,9 +50,10 @@ class Style:
     name: str
 
 
-def book_language(book: str, project: str, first_chapter: str) -> str:
+def book_language(settings: Settings, docs: list[Manuscript]) -> str:
     """The book's language: the book file's, else the project's, else the first chapter's."""
-    return book or project or first_chapter or "ja"
+    first = str(docs[0].front_matter.get("lang", "")) if docs else ""
+    return settings.book.get("lang") or settings.lang or first or "ja"
 
 
 def for_chapter(

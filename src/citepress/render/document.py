@@ -21,13 +21,6 @@ from citepress.render.slug import RESERVED_ID
 from citepress.render.strings import fill
 from citepress.sources.images import ImageFile
 
-# What a note's marker, label and link back read, by default (a Japanese book's):
-# the book's catalogue (render/strings.py) says it for its language.
-MARKS = {
-    "note-marker": "（注{n}）",
-    "note-label": "（注{n}）",
-    "back-to-text": "本文の{marker}へ戻る",
-}
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _HEADING = re.compile(r"^h([1-6])$")
 
@@ -58,24 +51,22 @@ class Parsed:
     bibliography: Fragment | None
 
 
-def parse(
-    html: str,
-    ids: Ids,
-    images: dict[str, ImageFile] | None = None,
-    strings: dict[str, str] | None = None,
-) -> Parsed:
-    """Split a pandoc HTML fragment into body, headings, notes and bibliography."""
+def parse(html: str, ids: Ids, images: dict[str, ImageFile], strings: dict[str, str]) -> Parsed:
+    """Split a pandoc HTML fragment into body, headings, notes and bibliography.
+
+    ``strings`` is the book's catalogue (render/strings.py): what a note's marker,
+    label and link back read.
+    """
     body = _parse_fragment(clean(html))
-    pictures = images or {}
     notes_section = _take(body, f"{ids.nonce}footnotes")
     refs = _take(body, f"{ids.nonce}refs")
     notes: list[Note] = []
     if notes_section is not None:
         items = _note_items(notes_section, body, ids.nonce)
-        notes = _notes(items, ids.prefix, pictures, {**MARKS, **(strings or {})})
+        notes = _notes(items, ids.prefix, images, strings)
     _drop_reserved_ids(body, ids.nonce, ids.reserved)
     _link_noterefs(body, {f"#{ids.nonce}fn{note.number}": note for note in notes})
-    bibliography = _bibliography(refs, ids, pictures) if refs is not None else None
+    bibliography = _bibliography(refs, ids, images) if refs is not None else None
     _rename(body, ids.nonce, ids.prefix)
     if ids.prefix:
         _prefix_links(body, ids.prefix, ids.elsewhere)
@@ -83,8 +74,8 @@ def parse(
     trees = [body, *(note.body.element for note in notes)]
     for tree in trees:
         _unlink_dead(tree, own)
-        _drop_unknown_images(tree, pictures)
-    return Parsed(Fragment(body, pictures), _headings(body), notes, bibliography)
+        _drop_unknown_images(tree, images)
+    return Parsed(Fragment(body, images), _headings(body), notes, bibliography)
 
 
 def _bibliography(refs: ET.Element, ids: Ids, images: dict[str, ImageFile]) -> Fragment:

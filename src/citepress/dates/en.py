@@ -14,8 +14,8 @@ from __future__ import annotations
 import calendar
 import re
 
-from citepress.dates.edtf import DateError, DateValue, from_parts, parse
-from citepress.dates.ja import FoundDate, Kind, Narrative, Unresolved
+from citepress.dates.edtf import DateValue, from_parts, parse
+from citepress.dates.ja import FoundDate, Narrative, Unresolved, compile_forms, find_dates
 
 _MONTHS = {
     name: number
@@ -43,40 +43,27 @@ _OUTLET = re.compile(r"\(([^()]{1,80}),\s*$")
 
 
 def compile_pattern(events: dict[str, str]) -> re.Pattern[str]:
-    """The one regular expression for every date form, named events first."""
-    names = "|".join(re.escape(name) for name in sorted(events, key=len, reverse=True))
-    event = [rf"(?<![\w.])(?P<event>{names})(?![\w])"] if names else []
-    body = "|".join(event + [rf"(?<![\w.]){p}(?![\w])" for p in _PATTERNS])
-    return re.compile(body)
+    """The one regular expression for every English date form, named events first."""
+    guard = (r"(?<![\w.])", r"(?![\w])")
+    return compile_forms(events, _PATTERNS, guard, guard)
 
 
 def find(
     text: str, narrative: Narrative, pattern: re.Pattern[str], events: dict[str, str]
 ) -> list[FoundDate]:
     """Find the dates in ``text`` (one sentence), updating ``narrative`` as the story moves."""
-    found = []
-    for match in pattern.finditer(text):
-        outlet = _outlet(text, match)
-        kind: Kind = "source" if outlet is not None else "event"
-        if match.groupdict().get("event"):
-            kind = "reference"
-        state = narrative if kind != "source" else Narrative(**vars(narrative))
-        context = narrative.source
-        try:
-            value, inferred = _read(match.groupdict(), state, events)
-            error, unresolved = None, False
-        except DateError as exc:
-            value, inferred, error = None, False, str(exc)
-            unresolved = isinstance(exc, Unresolved)
-        found.append(
-            FoundDate(
-                match.group(0), match.start(), match.end(), kind, value, inferred, error,
-                outlet, context if inferred else "", unresolved,
-            )
-        )  # fmt: skip
-        if kind != "source" and value is not None:
-            narrative.source = f"{match.group(0)} → {value}"
-    return found
+    return find_dates(
+        text,
+        narrative,
+        pattern,
+        lambda match, state: _read(match.groupdict(), state, events),
+        _source,
+    )
+
+
+def _source(text: str, match: re.Match[str]) -> tuple[bool, str | None]:
+    outlet = _outlet(text, match)
+    return outlet is not None, outlet
 
 
 def _outlet(text: str, match: re.Match[str]) -> str | None:

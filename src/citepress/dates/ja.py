@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -65,32 +66,56 @@ class Narrative:
     source: str = ""
 
 
-def compile_pattern(events: dict[str, str]) -> re.Pattern[str]:
-    """The one regular expression for every date form, named events first."""
+def compile_forms(
+    events: dict[str, str],
+    forms: list[str],
+    event_guard: tuple[str, str],
+    form_guard: tuple[str, str],
+) -> re.Pattern[str]:
+    """One regular expression for every date form of a language, named events first.
+
+    Each guard is the (lookbehind, lookahead) that keeps a match from starting or
+    ending inside a number or word.
+    """
     names = "|".join(re.escape(name) for name in sorted(events, key=len, reverse=True))
-    event = [rf"(?<![0-9.])(?P<event>{names})(?![0-9])"] if names else []
-    body = "|".join(event + [_AFTER_NUMBER + p for p in _PATTERNS])
-    return re.compile(body)
+    before, after = event_guard
+    event = [rf"{before}(?P<event>{names}){after}"] if names else []
+    return re.compile("|".join(event + [form_guard[0] + p + form_guard[1] for p in forms]))
 
 
-def find(
-    text: str, narrative: Narrative, pattern: re.Pattern[str], events: dict[str, str]
+def compile_pattern(events: dict[str, str]) -> re.Pattern[str]:
+    """The one regular expression for every Japanese date form, named events first."""
+    return compile_forms(events, _PATTERNS, (r"(?<![0-9.])", r"(?![0-9])"), (_AFTER_NUMBER, ""))
+
+
+# How a language reads one match: its value, and whether the story gave part of it.
+Reader = Callable[[re.Match[str], Narrative], tuple[DateValue, bool]]
+# Whether a match is a source's date, and the outlet it belongs to.
+SourceOf = Callable[[str, re.Match[str]], tuple[bool, str | None]]
+
+
+def find_dates(
+    text: str, narrative: Narrative, pattern: re.Pattern[str], read: Reader, source: SourceOf
 ) -> list[FoundDate]:
-    """Find the dates in ``text`` (one block), updating ``narrative`` as the story moves."""
+    """The dates in ``text``, read in order, updating ``narrative`` as the story moves.
+
+    A source's date does not move the story; a named event is a reference.
+    """
     found = []
     for match in pattern.finditer(text):
-        kind: Kind = "source" if _parenthesised(text, match) else "event"
+        is_source, outlet = source(text, match)
+        kind: Kind = "source" if is_source else "event"
         if match.groupdict().get("event"):
             kind = "reference"
         context = narrative.source
         state = narrative if kind != "source" else Narrative(**vars(narrative))
         try:
-            value, inferred = _read(match, state, events)
+            value, inferred = read(match, state)
             error, unresolved = None, False
         except DateError as exc:
             value, inferred, error = None, False, str(exc)
             unresolved = isinstance(exc, Unresolved)
-        outlet = _outlet(text, match) if kind == "source" else None
+        outlet = outlet if kind == "source" else None
         found.append(
             FoundDate(
                 match.group(0),
@@ -108,6 +133,22 @@ def find(
         if kind != "source" and value is not None:
             narrative.source = f"{match.group(0)} → {value}"
     return found
+
+
+def find(
+    text: str, narrative: Narrative, pattern: re.Pattern[str], events: dict[str, str]
+) -> list[FoundDate]:
+    """Find the dates in ``text`` (one block), updating ``narrative`` as the story moves."""
+    return find_dates(
+        text, narrative, pattern, lambda match, state: _read(match, state, events), _source
+    )
+
+
+def _source(text: str, match: re.Match[str]) -> tuple[bool, str | None]:
+    """A date in （） right after its outlet's name: 「イズヴェスチヤ（2001年10月25日）」."""
+    if not _parenthesised(text, match):
+        return False, None
+    return True, _outlet(text, match)
 
 
 def _parenthesised(text: str, match: re.Match[str]) -> bool:

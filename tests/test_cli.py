@@ -26,13 +26,13 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_clean_chapter_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["-C", str(ROOT), "check"], capsys)
     assert code == 0
-    assert out.splitlines()[-1] == "0 errors, 33 warnings"
+    assert out.splitlines()[-1] == "0 errors, 32 warnings"
 
 
 def test_strict_turns_warnings_into_errors(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["-C", str(ROOT), "check", "--strict"], capsys)
     assert code == 1
-    assert out.splitlines()[-1] == "33 errors, 0 warnings"
+    assert out.splitlines()[-1] == "32 errors, 0 warnings"
 
 
 def test_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,7 +81,7 @@ def test_severity_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_json(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(["-C", str(ROOT), "check", "--format", "json"], capsys)
     data = json.loads(out)
-    assert (data["errors"], data["warnings"]) == (0, 33)
+    assert (data["errors"], data["warnings"]) == (0, 32)
     assert data["diagnostics"][0]["code"] == "bib.incomplete"
 
 

@@ -211,6 +211,14 @@ class Diagnostic:
     path: str
     line: int = 0
     column: int = 0
+    # Other codes that describe the same problem at the same place, merged into this
+    # one finding (one problem, one finding): its message carries all their facts.
+    also: tuple[Code, ...] = ()
+
+    @property
+    def codes(self) -> tuple[Code, ...]:
+        """The finding's code, then the codes merged into it."""
+        return (self.code, *self.also)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order by place, then code, so that output is stable."""
@@ -229,12 +237,56 @@ def apply_severities(
 ) -> list[Diagnostic]:
     """Apply per-code severity settings, then ``strict`` (warnings become errors)."""
     result = []
-    for diag in diagnostics:
-        severity = overrides.get(diag.code, diag.severity)
+    for diag in merge_same_place(diagnostics):
+        # A merged finding is as severe as the most severe of its codes.
+        severity = min(
+            (
+                overrides.get(code, diag.severity if code == diag.code else code.severity)
+                for code in diag.codes
+            ),
+            key=SEVERITIES.index,
+        )
         if strict and severity == "warning":
             severity = "error"
         result.append(replace(diag, severity=severity))
     return sorted(result, key=Diagnostic.sort_key)
+
+
+def merge_same_place(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """One finding per place: findings at the same file, line and column become one.
+
+    Two checks that see one problem from two sides (a date out of the story's order
+    and out of its section) would otherwise report it twice at the same spot. The
+    merged finding keeps the first code (in code order) and lists the others in
+    ``also``; its message joins theirs. Findings without a line (a whole file), and
+    findings of one code at one place (two keys a front matter lacks, reported at
+    its start), are kept apart: they are not one problem.
+    """
+    groups: dict[tuple[str, int, int], list[Diagnostic]] = {}
+    kept: list[Diagnostic] = []
+    for diag in diagnostics:
+        if diag.line:
+            groups.setdefault((diag.path, diag.line, diag.column), []).append(diag)
+        else:
+            kept.append(diag)
+    for group in groups.values():
+        if len({d.code for d in group}) == len(group) > 1:
+            kept.append(_merged(group))
+        else:  # one finding, or several of one kind (two keys a front matter lacks)
+            kept += group
+    return kept
+
+
+def _merged(group: list[Diagnostic]) -> Diagnostic:
+    ordered = sorted(group, key=lambda d: (SEVERITIES.index(d.severity), d.code))
+    first = ordered[0]
+    codes = [code for d in ordered for code in d.codes]
+    messages = list(dict.fromkeys(d.message for d in ordered))
+    return replace(
+        first,
+        message="; ".join(messages),
+        also=tuple(dict.fromkeys(c for c in codes if c != first.code)),
+    )
 
 
 def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 
 from citepress.analysis import Analysis
 from citepress.dates.edtf import DateError, DateValue, before_common_era, parse
@@ -205,8 +206,14 @@ def _text_dates(
 def _chronology(
     doc: Manuscript, sentence: Sentence, found: FoundDate, previous: FoundDate | None
 ) -> Iterator[Diagnostic]:
+    """One finding for a date out of the story's order, out of its section, or both.
+
+    Both are one problem seen from two sides, so they make one finding that states
+    every fact; the advice names what the author may have meant without presuming
+    which part of the date slipped.
+    """
     assert found.value is not None
-    line, column = doc.position(found.start)
+    facts: list[tuple[Code, str, str]] = []  # code, the fact alone, the fact after another
     if (
         previous is not None
         and previous.value is not None
@@ -215,27 +222,41 @@ def _chronology(
     ):
         where = doc.position(previous.start)[0]
         days = (previous.value.lower - found.value.upper).days
-        yield make(
-            Code.DATE_BACKWARDS,
-            f"「{found.surface}」 is read as {found.value}, taking "
-            f"the year from 「{previous.surface}」 (line {where}), which puts it {days} "
-            "days before the date just told; if another year is meant, write the year",
-            doc.path,
-            line,
-            column,
+        facts.append(
+            (
+                Code.DATE_BACKWARDS,
+                f"「{found.surface}」 is read as {found.value}, taking the year from "
+                f"「{previous.surface}」 (line {where}), which puts it {days} days before "
+                "the date just told",
+                f"lies {days} days before 「{previous.surface}」 (line {where})",
+            )
         )
     period = sentence.period
     if period is not None and (
         found.value.upper < period.lower or found.value.lower > period.upper
     ):
-        yield make(
-            Code.DATE_OUTSIDE_SECTION,
-            f"「{found.surface}」 ({found.value}) falls outside "
-            f"the period {period} of section #{sentence.section}",
-            doc.path,
-            line,
-            column,
+        facts.append(
+            (
+                Code.DATE_OUTSIDE_SECTION,
+                f"「{found.surface}」 ({found.value}) falls outside the period {period} "
+                f"of section #{sentence.section}",
+                f"falls outside the period {period} of section #{sentence.section}",
+            )
         )
+    if facts:
+        yield _chronology_finding(doc, found, facts)
+
+
+def _chronology_finding(
+    doc: Manuscript, found: FoundDate, facts: list[tuple[Code, str, str]]
+) -> Diagnostic:
+    advice = "another month or another year may be meant; if so, write the one meant"
+    if facts[0][0] is Code.DATE_OUTSIDE_SECTION:
+        advice += ", or widen the section's period"
+    message = "; it also ".join([facts[0][1], *(after for _, _, after in facts[1:])])
+    line, column = doc.position(found.start)
+    diag = make(facts[0][0], f"{message}: {advice}", doc.path, line, column)
+    return replace(diag, also=tuple(code for code, _, _ in facts[1:]))
 
 
 def sources(project: Analysis) -> Iterator[Diagnostic]:

@@ -25,7 +25,8 @@ def text(diagnostics: Sequence[Diagnostic], colour: bool = False) -> str:
     lines = []
     for d in diagnostics:
         severity = f"{_COLOURS[d.severity]}{d.severity}{_RESET}" if colour else d.severity
-        lines.append(f"{escape(_place(d))}: {severity}: {escape(d.message)} [{d.code}]")
+        codes = ", ".join(d.codes)
+        lines.append(f"{escape(_place(d))}: {severity}: {escape(d.message)} [{codes}]")
     lines.append(summary(diagnostics))
     return "\n".join(lines) + "\n"
 
@@ -58,7 +59,10 @@ def as_json(diagnostics: Sequence[Diagnostic]) -> str:
                 "version": __version__,
                 "errors": count(diagnostics, "error"),
                 "warnings": count(diagnostics, "warning"),
-                "diagnostics": [{**vars(d), "code": str(d.code)} for d in diagnostics],
+                "diagnostics": [
+                    {**vars(d), "code": str(d.code), "also": [str(c) for c in d.also]}
+                    for d in diagnostics
+                ],
             },
             ensure_ascii=False,
             indent=2,
@@ -100,13 +104,16 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
     location: dict[str, Any] = {"artifactLocation": {"uri": d.path}}
     if d.line:
         location["region"] = {"startLine": d.line, "startColumn": d.column or 1}
-    return {
+    result = {
         "ruleId": str(d.code),
         "ruleIndex": rule_index,
         "level": d.severity,
         "message": {"text": d.message},
         "locations": [{"physicalLocation": location}],
     }
+    if d.also:  # one finding for one problem; the other rules it matches
+        result["properties"] = {"alsoRuleIds": [str(code) for code in d.also]}
+    return result
 
 
 def github(diagnostics: Sequence[Diagnostic]) -> str:
@@ -117,7 +124,7 @@ def github(diagnostics: Sequence[Diagnostic]) -> str:
         props = [f"file={_escape_property(d.path)}"]
         if d.line:
             props += [f"line={d.line}", f"col={d.column or 1}"]
-        props.append(f"title={_escape_property(d.code)}")
+        props.append(f"title={_escape_property(', '.join(d.codes))}")
         out.append(f"::{command} {','.join(props)}::{_escape_data(d.message)}")
     return "\n".join(out) + ("\n" if out else "")
 

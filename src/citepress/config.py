@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from citepress.diagnostics import BY_NAME, SEVERITIES, Code, Severity
-from citepress.sources.files import SourceError, confine, read_text
+from citepress.sources.files import CONTROL, SourceError, confine, read_text
 
 BOOK_FILE = "book.yaml"
 BOOK_KEYS = ("title", "author", "lang", "identifier")
@@ -59,6 +59,9 @@ class Settings:
     number_sections: bool = False
     # A bibliography after each chapter's notes: None means when the style is author-date.
     bibliography_section: bool | None = None
+    # The editor's note (編注): text, False for none, None for the default (printed
+    # when an entry declares fields missing).
+    editors_note: str | bool | None = None
     chapters: tuple[Path, ...] | None = None
 
     @property
@@ -232,6 +235,24 @@ def _auto_boolean(value: Any, root: Path) -> bool | None:
     return value
 
 
+EDITORS_NOTE_MAX = 10_000
+
+
+def _editors_note(value: Any, root: Path) -> str | bool | None:
+    if value == "auto":
+        return None
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f'must be text, true, false or "auto", not {value!r}')
+    if len(value) > EDITORS_NOTE_MAX or CONTROL.search(value.replace("\n", "")):
+        raise Invalid(
+            f"must be plain text of at most {EDITORS_NOTE_MAX} characters, "
+            "without control characters"
+        )
+    return value
+
+
 BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,6}$")
 
 
@@ -296,6 +317,7 @@ SCHEMA: tuple[Option, ...] = (
     Option("annotations", _boolean, False, "annotations"),
     Option("number-sections", _boolean, False, "number_sections"),
     Option("bibliography-section", _auto_boolean, "auto", "bibliography_section"),
+    Option("editors-note", _editors_note, "auto", "editors_note"),
 )
 PDF_SCHEMA: tuple[Option, ...] = (
     Option("page-size", _page_size, "A5", "page_size"),

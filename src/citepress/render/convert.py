@@ -65,6 +65,7 @@ def book(
         # pandoc runs as a subprocess, so threads convert chapters side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(len(docs), os.cpu_count() or 1))) as pool:
             chapters = list(pool.map(job.chapter, docs, [tree for _, tree in trees]))
+    _place_editors_note(chapters, editors_note(settings.editors_note, bib, printer.strings))
     first = chapters[0] if chapters else None
     title = settings.book.get("title") or (first.title if first else "")
     author = settings.book.get("author") or (first.author if first else "")
@@ -77,6 +78,34 @@ def book(
         chapters=chapters,
         strings=printer.strings,
     )
+
+
+def _place_editors_note(chapters: list[Chapter], paragraphs: list[str]) -> None:
+    """The note explains the notes: it heads the first chapter's notes (or bibliography)."""
+    for chapter in chapters:
+        if chapter.notes or chapter.bibliography is not None:
+            chapter.editors_note = paragraphs
+            return
+
+
+def editors_note(
+    setting: str | bool | None, bib: Bibliography, catalogue: dict[str, str]
+) -> list[str]:
+    """The editor's note's paragraphs: the project's text, or the default, or none.
+
+    By default (and with ``true``) the catalogue's text, which says how incomplete
+    entries print, whenever an entry declares fields ``missing``: a reader must not
+    take a reconstructed note for a complete citation.
+    """
+    if setting is False:
+        return []
+    if isinstance(setting, str):
+        text = setting
+    elif setting or any(entry.missing for entry in bib.entries):
+        text = catalogue["editors-note-default"]
+    else:
+        return []
+    return [" ".join(part.split()) for part in text.split("\n\n") if part.strip()]
 
 
 def _anchors(docs: list[Manuscript]) -> dict[str, str]:

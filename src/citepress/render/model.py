@@ -143,6 +143,8 @@ class Chapter:
     headings: list[Heading] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     bibliography: Fragment | None = None
+    # The book's editor's note (編注), at the head of the first notes or bibliography.
+    editors_note: list[str] = field(default_factory=list)
 
     @property
     def has_math(self) -> bool:

@@ -19,7 +19,7 @@ KEYS = (
     "figure", "table", "section", "equation", "equation-number", "caption-separator",
     "bibliography", "contents", "notes", "notes-of-chapter", "note-marker", "note-label",
     "back-to-text", "title-page", "start", "landmarks", "summary", "summary-text-only",
-    "summary-images", "summary-math", "summary-end",
+    "summary-images", "summary-math", "summary-end", "editors-note", "editors-note-default",
 )  # fmt: skip
 
 

@@ -214,10 +214,13 @@ def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edtf", "expected"),
     [
-        ("2001-10-30", {"date-parts": [[2001, 10, 30]]}),
-        ("2002-01?", {"date-parts": [[2002, 1]], "circa": True}),
-        ("2002~", {"date-parts": [[2002]], "circa": True}),
-        ("2001-09-11/2001-09-12", {"date-parts": [[2001, 9, 11], [2001, 9, 12]]}),
+        ("2001-10-30", {"literal": "2001年10月30日", "date-parts": [[2001, 10, 30]]}),
+        ("2002-01?", {"literal": "2002年１月（推定）", "date-parts": [[2002, 1]]}),
+        ("2002~", {"literal": "2002年頃", "date-parts": [[2002]]}),
+        (
+            "2001-09-11/2001-09-12",
+            {"literal": "2001年９月11～12日", "date-parts": [[2001, 9, 11], [2001, 9, 12]]},
+        ),
         ("2002-02-30", None),
         ("../2001", None),
     ],

@@ -7,8 +7,10 @@ same entries (pandoc would reject a whole file over one ``@misc(key, ...)``, whi
 BibTeX allows). Three things it loses, which this project's entries rely on, are
 put back from our own reading of the same file (sources/bib):
 
-- EDTF qualifiers: pandoc keeps ``~`` as circa but silently drops a date with ``?``
-  (``2002?`` comes out with no date at all);
+- EDTF qualifiers, in ``date`` and ``eventdate`` alike: pandoc keeps ``~`` as circa
+  but silently drops a date with ``?`` (``2002?`` comes out with no date at all; an
+  ``eventdate`` loses the ``?`` and looks exact). A Japanese edition gets its dates
+  written as the text writes them, qualifiers told apart (render/jadate);
 - ``speaker``, a non-standard field, becomes the CSL ``contributor`` (literal names:
   the chapter names people by title, not as family/given parts);
 - ``missing``, our to-do list, becomes the CSL ``status``, so a note says plainly
@@ -22,6 +24,7 @@ from typing import Any
 
 from citepress.dates.edtf import DateError, before_common_era
 from citepress.dates.edtf import parse as parse_date
+from citepress.render import jadate
 from citepress.sources.bib import Bibliography, Entry, months
 from citepress.sources.bib.inherit import FIELDS as INHERITANCE
 from citepress.sources.bib.inherit import crossref_cycles, inherited
@@ -31,10 +34,27 @@ _PART = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?([?~%]?)$")
 # EDTF seasons as CSL's (1 spring, 2 summer, 3 autumn, 4 winter): 21-24 unqualified,
 # 25-28 northern and 29-32 southern hemisphere (CSL cannot say which hemisphere).
 SEASONS = {21: 1, 22: 2, 23: 3, 24: 4, 25: 1, 26: 2, 27: 3, 28: 4, 29: 1, 30: 2, 31: 3, 32: 4}
+# The vocabulary of ``missing`` (biblatex's field names) in each edition's words; an
+# article's ``date`` is its issue date (its ``eventdate`` is the reported event's).
 MISSING_LABELS = {
-    "ja": {"author": "著者", "title": "題名", "date": "日付", "_prefix": "未詳："},
-    "en": {"_prefix": "not yet identified: "},
+    "ja": {
+        "author": "著者",
+        "title": "題名",
+        "journaltitle": "媒体",
+        "date": "日付",
+        "pages": "ページ",
+        "_article_date": "掲載日",
+        "_prefix": "未詳：",
+    },
+    "en": {
+        "journaltitle": "outlet",
+        "pages": "page",
+        "_article_date": "issue date",
+        "_prefix": "not yet identified: ",
+    },
 }
+# The bibliography's dates and the CSL variables they become.
+DATES = {"date": "issued", "eventdate": "event-date"}
 
 
 def items(
@@ -62,16 +82,16 @@ def _item(entry: Entry, item: dict[str, Any], lang: str) -> dict[str, Any]:
     item["id"] = entry.key
     if not item.get("type"):
         item["type"] = "document"  # pandoc leaves @misc untyped; CSL needs a type
-    raw_date = entry.fields.get("date")
-    if raw_date:
-        issued = csl_date(raw_date, lang)
-        if issued is not None:
-            item["issued"] = issued
+    for field, variable in DATES.items():
+        raw_date = entry.fields.get(field)
+        value = csl_date(raw_date, lang) if raw_date else None
+        if value is not None:
+            item[variable] = value
     speakers = [s.strip() for s in entry.fields.get("speaker", "").split(";") if s.strip()]
     if speakers:
         item["contributor"] = [{"literal": name} for name in speakers]
     if entry.missing:
-        item["status"] = missing_text(entry.missing, lang)
+        item["status"] = missing_text(entry.missing, lang, entry.entry_type)
     _others(item, lang)
     return item
 
@@ -146,14 +166,18 @@ def _month(value: str) -> str:
 def csl_date(text: str, lang: str = "ja") -> dict[str, Any] | None:
     """CSL date parts of a plain EDTF date or closed interval; None for other forms.
 
-        Uncertain (``?``) and approximate (``~``, ``%``) both become CSL ``circa``: CSL has
-        no separate flag for uncertainty, and either way the reader must not take the
-        date as exact. An EDTF season (``2001-21``) becomes a literal date in the book's
-    language (「2001年春」, "Spring 2001"): pandoc's citeproc prints CSL's ``season`` as
-    month 12+N through a numeric date form, and a note style's date form is not ours
-    to change for one rare kind of date. A quarter,
-        quadrimester or semester (``2001-33``), which CSL cannot name, the range of its
-        months; a season or quarter that ends an interval, its first or last month.
+    In English and other languages, uncertain (``?``) and approximate (``~``, ``%``)
+    all become CSL ``circa``: CSL has no separate flag for uncertainty, and either
+    way the reader must not take the date as exact. A Japanese edition's date is a
+    ``literal`` written as the text writes it, which keeps the three apart (頃,
+    （推定）, 頃（推定）), with its ``date-parts`` for sorting (render/jadate).
+
+    An EDTF season (``2001-21``) becomes a literal date in the book's language
+    (「2001年春」, "Spring 2001"): pandoc's citeproc prints CSL's ``season`` as month
+    12+N through a numeric date form, and a note style's date form is not ours to
+    change for one rare kind of date. A quarter, quadrimester or semester
+    (``2001-33``), which CSL cannot name, the range of its months; a season or
+    quarter that ends an interval, its first or last month.
     """
     bc = before_common_era(text)
     if bc is not None:
@@ -166,10 +190,15 @@ def csl_date(text: str, lang: str = "ja") -> dict[str, Any] | None:
     if not all(pieces):
         return None
     matches = [match for match in pieces if match is not None]
-    circa = any(match.group(4) for match in matches)
+    marks = tuple(match.group(4) for match in matches)
     parts = [[int(g) for g in match.groups()[:3] if g] for match in matches]
-    result = _season(parts, lang) or {"date-parts": _months(parts)}
-    if circa:
+    result = _season(parts, lang)
+    if result is None:
+        covered = _months(parts)
+        if lang.startswith("ja"):
+            return jadate.csl_date(covered, marks)
+        result = {"date-parts": covered}
+    if any(marks):
         result["circa"] = True
     return result
 
@@ -217,9 +246,16 @@ def _bound(year: int, code: int, first: bool) -> list[int]:
     return [day.year, day.month]
 
 
-def missing_text(fields: list[str], lang: str) -> str:
-    """'未詳：著者、題名' — what the note still lacks, in the edition's language."""
+def missing_text(fields: list[str], lang: str, entry_type: str = "misc") -> str:
+    """'未詳：著者、題名' — what the note still lacks, in the edition's language.
+
+    An article's missing ``date`` is its issue date (掲載日, "issue date").
+    """
     labels = MISSING_LABELS.get(lang.split("-")[0], MISSING_LABELS["en"])
-    names = [labels.get(name, name) for name in fields]
+    article = entry_type.lower() == "article"
+    names = [
+        labels.get("_article_date", name) if name == "date" and article else labels.get(name, name)
+        for name in fields
+    ]
     separator = "、" if lang.startswith("ja") else ", "
     return labels["_prefix"] + separator.join(names)

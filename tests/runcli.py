@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 
 
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``citepress -C root ARGS``; its exit code and text output."""
+def cli(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``citepress -C root ARGS``; its exit code and text output (``env``: the whole env)."""
     return subprocess.run(
         [sys.executable, "-m", "citepress.cli", "-C", str(root), *args],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )

@@ -47,8 +47,9 @@ def test_markers_in_reading_order_in_every_edition(editions: dict[str, Path]) ->
 
 def test_incomplete_sources_say_so_in_the_note(editions: dict[str, Path]) -> None:
     notes = dict(ed.html_notes(editions["html"]))
-    assert notes[1].endswith("〔未詳：著者、題名、日付〕")
-    assert "2002年1月頃" in notes[12]  # 2002-01? in the .bib: uncertain is never shown as exact
+    assert notes[1].endswith("〔未詳：著者、題名、媒体、日付〕")
+    # 2002-01? in the .bib: uncertain is never shown as exact
+    assert "2002年１月（推定）" in notes[12]
     assert notes[12].startswith("『イズヴェスチヤ』")
 
 
@@ -173,7 +174,8 @@ def test_every_character_has_a_glyph_in_the_embedded_fonts(editions: dict[str, P
 def test_pdf_text_extracts_in_reading_order(editions: dict[str, Path]) -> None:
     main = ed.html_tree(editions["html"]).find(".//main")
     assert main is not None
-    body_html = ed.squeeze("".join(main.itertext())).split("注（注1）")[0]
+    # The body ends at the notes' heading 注, followed by the editor's note (編注).
+    body_html = ed.squeeze("".join(main.itertext())).split("注編注")[0]
     body_pdf = ed.squeeze(ed.pdf_body_and_notes(editions["pdf"])[0])
     assert body_pdf == body_html
     assert body_pdf.startswith("第三章米ロ関係と中央アジア松井弘明はじめに")
@@ -195,7 +197,7 @@ def test_pdf_no_heading_ends_a_page(editions: dict[str, Path]) -> None:
     }
     pages = ed.pdf_text(editions["pdf"], *ed.BODY_AREA).split("\f")
     last_lines = [ed.squeeze(p.strip().splitlines()[-1]) for p in pages if p.strip()]
-    assert len(last_lines) == 18
+    assert len(last_lines) == 19  # with the editor's note and fuller note dates: 19 pages
     assert not set(last_lines) & headings
 
 

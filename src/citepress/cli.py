@@ -79,6 +79,18 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild every edition even when its inputs have not changed",
     )
+    proof = commands.add_parser(
+        "proof",
+        help="write the editor's proof: the PDF with every finding annotated on its page, "
+        "a query list, and an HTML report",
+    )
+    proof.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the output folder (default: build/ in the project)",
+    )
     dates = commands.add_parser("dates", help="print the timeline the check inferred")
     dates.add_argument("--all", action="store_true", help="also list sentences with no date")
     return main
@@ -99,11 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if args.command == "check":
-            return _check(args)
-        if args.command == "build":
-            return _build(args)
-        return _dates(args)
+        command = {"check": _check, "build": _build, "proof": _proof}.get(args.command, _dates)
+        return command(args)
     except KeyboardInterrupt:
         _stop_children()
         print("citepress: interrupted; the previous editions are unchanged", file=sys.stderr)
@@ -214,6 +223,28 @@ def _build(args: argparse.Namespace) -> int:
         )
     elif n_warnings:
         print(f"check: {n_warnings} warning(s); `citepress check` lists them", file=sys.stderr)
+    return EXIT_OK
+
+
+def _proof(args: argparse.Namespace) -> int:
+    from citepress import config as project  # noqa: PLC0415
+    from citepress.publish import build, proof  # noqa: PLC0415
+    from citepress.report.formatters import summary  # noqa: PLC0415
+
+    settings = project.load(args.project)
+    try:
+        result = proof.proof(settings, out_dir=args.out)
+    except build.BuildError as exc:
+        print(f"citepress: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    total = len(result.diagnostics)
+    print(f"  proof  {_shown(result.pdf)}" if result.pdf else "", flush=True)
+    print(f"  report {_shown(result.report)}" if result.report else "", flush=True)
+    print(
+        f"proof: {summary(result.diagnostics)}; {result.placed} of {total} finding(s) "
+        "marked in the text, every one in the query list",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

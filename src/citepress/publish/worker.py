@@ -24,11 +24,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from citepress import sandbox
 
 _PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
 
 
 class WorkerError(Exception):
@@ -83,12 +84,12 @@ class Worker:
         except (OSError, ValueError, NotImplementedError):
             return None
 
-    def run(self, function: Callable[..., bytes], *args: Any) -> Future[bytes]:
+    def run(self, function: Callable[..., T], *args: Any) -> Future[T]:
         """Start ``function(*args)`` in the worker; collect it with ``result``."""
         return self._pool.submit(function, *args)
 
-    def result(self, future: Future[bytes], what: str) -> bytes:
-        """The bytes ``future`` gives, or WorkerError past the time or memory limit."""
+    def result(self, future: Future[T], what: str) -> T:
+        """What ``future`` gives, or WorkerError past the time or memory limit."""
         try:
             return future.result(timeout=self._timeout)
         except FutureTimeout:

@@ -20,6 +20,8 @@ KEYS = (
     "bibliography", "contents", "notes", "notes-of-chapter", "note-marker", "note-label",
     "back-to-text", "title-page", "start", "landmarks", "summary", "summary-text-only",
     "summary-images", "summary-math", "summary-end", "editors-note", "editors-note-default",
+    "queries", "query-number", "query-page", "query-line", "query-finding", "query-answer",
+    "proof-report",
 )  # fmt: skip
 
 

@@ -19,3 +19,8 @@ class Locator:
         """Return the 1-based (line, column) of ``offset``."""
         index = bisect_right(self._starts, offset) - 1
         return index + 1, offset - self._starts[index] + 1
+
+    def offset(self, line: int, column: int) -> int:
+        """The offset of a 1-based (line, column): the inverse of :meth:`position`."""
+        index = min(max(line, 1), len(self._starts)) - 1
+        return self._starts[index] + max(column - 1, 0)

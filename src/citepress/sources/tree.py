@@ -42,6 +42,9 @@ class TextBlock:
     level: int = 0
     ident: str = ""
     attrs: dict[str, str] = field(default_factory=dict)
+    # The tree's node of each piece (None for a quotation mark pandoc leaves implicit):
+    # the proof marks a finding's span on these very nodes.
+    nodes: list[Node | None] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class CiteFact:
     in_heading: bool
     leading: bool = False  # before the first string of its block: [@a] opens a paragraph
     xref: bool = False  # a cross-reference (@fig-x…): no note, no bibliography entry
+    node: Node | None = field(default=None, repr=False, compare=False)  # its Cite node
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class _Walker:
         self.raw = raw  # each raw HTML piece's rewriting, by the piece's identity
         self.current = -1  # the text block being read, for positions
         self.pieces: list[str] | None = None  # where text pieces go, None outside text
+        self.nodes: list[Node | None] = []  # the node of each piece, beside it
         self.heading = False
         self.note = 0  # the note being read, 0 outside notes
         self.hidden = False  # inside a citation's prefix/suffix or an image's alt text
@@ -165,8 +170,9 @@ class _Walker:
         self.facts.blocks.append(block)
         self.current = len(self.facts.blocks) - 1
         outer, self.pieces = self.pieces, block.pieces
+        outer_nodes, self.nodes = self.nodes, block.nodes
         self.inlines(inlines, depth)
-        self.pieces = outer
+        self.pieces, self.nodes = outer, outer_nodes
 
     def inlines(self, inlines: list[Node], depth: int) -> None:
         for node in inlines:
@@ -179,13 +185,13 @@ class _Walker:
             return
         if kind == "Str":
             self._scan(content)
-            self._piece(content)
+            self._piece(content, node)
         elif kind == "Space":
-            self._piece(" ")
+            self._piece(" ", node)
         elif kind in ("SoftBreak", "LineBreak"):
-            self._piece("")
+            self._piece("", node)
         elif kind == "Cite":
-            self._cite(content, depth)
+            self._cite(node, depth)
         elif kind == "Note":
             self._note(content, depth)
         elif kind == "Link":
@@ -212,15 +218,15 @@ class _Walker:
                 self._target(content[0][0], xref.EQUATION_CLASS)
             self._generic(content, depth + 1)
 
-    def _cite(self, content: list[Any], depth: int) -> None:
-        citations, _ = content
+    def _cite(self, node: Node, depth: int) -> None:
+        citations, _ = node["c"]
         if self.hidden:
             self.facts.hidden += [
                 CiteFact(str(c["citationId"]), 0, self.current, self.heading) for c in citations
             ]
             return
         if xref.prefix(str(citations[0]["citationId"])) is not None:
-            self._xref(citations, depth)
+            self._xref(node, depth)
             return
         if self.note == 0:
             self.facts.notes += 1
@@ -234,17 +240,20 @@ class _Walker:
                     self.current,
                     self.heading,
                     leading,
+                    node=node,
                 )
             )
             for part in (citation["citationPrefix"], citation["citationSuffix"]):
                 self._quiet(partial(self.inlines, part, depth + 1))
 
-    def _xref(self, citations: list[Any], depth: int) -> None:
+    def _xref(self, node: Node, depth: int) -> None:
         """A cross-reference: no note; its prefix and suffix print as running text."""
-        for citation in citations:
+        for citation in node["c"][0]:
             self.inlines(citation["citationPrefix"], depth + 1)
             self.facts.citations.append(
-                CiteFact(str(citation["citationId"]), 0, self.current, self.heading, xref=True)
+                CiteFact(
+                    str(citation["citationId"]), 0, self.current, self.heading, xref=True, node=node
+                )
             )
             self.inlines(citation["citationSuffix"], depth + 1)
 
@@ -311,9 +320,10 @@ class _Walker:
             return False
         return True
 
-    def _piece(self, text: str) -> None:
+    def _piece(self, text: str, node: Node | None = None) -> None:
         if self.pieces is not None:
             self.pieces.append(text)
+            self.nodes.append(node)
 
     def _attr(self, attr: list[Any]) -> None:
         ident, _, pairs = attr

@@ -51,6 +51,16 @@ def render(book: Book, context: Context) -> bytes:
 
 def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:
     """Lay out the PDF edition's HTML (the build's worker gets just this, not the Book)."""
+    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
+    return bytes(lay_out(document_html, assets, **options).write_pdf(**options))
+
+
+def lay_out(document_html: str, assets: list[Path], **options: Any) -> Any:
+    """WeasyPrint's laid-out document of ``document_html``, loading only allowed files.
+
+    ``options`` are WeasyPrint's; pass the same to ``write_pdf`` (some, such as the
+    PDF variant, shape the layout's tagging as well as the file).
+    """
     import weasyprint  # noqa: PLC0415 -- heavy; only builds need it
 
     from citepress.render.mathsvg import replace_in_document  # noqa: PLC0415
@@ -61,7 +71,7 @@ def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:
         url_fetcher=fetcher(assets),
     )
     try:
-        return bytes(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=pdf_id))
+        return document.render(**options)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise RefusedResource(str(exc)) from None
 

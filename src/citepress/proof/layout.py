@@ -1,0 +1,180 @@
+"""In the fenced worker: lay out the proof, find each finding on its page, annotate it.
+
+The proof is the print edition's HTML with the findings' spans marked (see
+:mod:`citepress.proof.marks`) and a query list appended. WeasyPrint lays it out
+twice: the first layout says where every marked span stands (page, line on the
+page, boxes), which the query list prints; the second lays out the filled list
+(it starts on a page of its own, so nothing before it moves) and writes the PDF.
+pypdf then adds one highlight annotation per finding, its comment holding the
+finding's severity, message and codes: any PDF reader lists them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# WeasyPrint lays out in CSS pixels; PDF speaks in points.
+PT_PER_PX = 0.75
+# Boxes whose tops differ by less than this (px) stand on one line.
+SAME_LINE_PX = 2.0
+HIGHLIGHT = "ffe066"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the worker needs of one finding (plain data: it crosses a process)."""
+
+    number: int
+    css_class: str  # the class of its spans in the text, or of its row in the query list
+    placed: bool  # marked in the text; else only its query-list row shows it
+    severity: str
+    codes: str
+    message: str
+    place: str
+
+    @property
+    def comment(self) -> str:
+        """The annotation's comment: severity, message, codes, where in the sources."""
+        return f"{self.severity}: {self.message} [{self.codes}] ({self.place})"
+
+
+@dataclass
+class Spot:
+    """Where a finding stands in the proof: page and line (1-based) and its boxes (pt)."""
+
+    page: int
+    line: int
+    rects: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The proof's HTML, its query list's placeholders, and what the layout needs."""
+
+    html: str
+    pdf_id: bytes
+    assets: list[Path]
+    findings: list[Finding]
+    placeholder: str  # "{placeholder}{n}p" / "{placeholder}{n}l": page and line of n
+
+
+def finish(prepared: Prepared) -> tuple[bytes, dict[int, Spot]]:
+    """Lay out the proof, fill its query list, annotate it: the PDF and every spot."""
+    from citepress.render.editions.pdf import lay_out  # noqa: PLC0415 -- in the worker
+
+    first = lay_out(prepared.html, prepared.assets)
+    classes = {f.css_class: f.number for f in prepared.findings if f.placed}
+    spots = find(first, classes)
+    filled = _fill(prepared, spots)
+    second = lay_out(filled, prepared.assets)
+    rows = {f.css_class: f.number for f in prepared.findings if not f.placed}
+    spots.update(find(second, rows))
+    pdf = bytes(second.write_pdf(pdf_identifier=prepared.pdf_id))
+    return annotate(pdf, prepared.findings, spots), spots
+
+
+def _fill(prepared: Prepared, spots: dict[int, Spot]) -> str:
+    """The query list's placeholders replaced by each finding's page and line, in one pass."""
+    shown: dict[str, str] = {}
+    for finding in prepared.findings:
+        spot = spots.get(finding.number) if finding.placed else None
+        shown[f"{finding.number}p"] = str(spot.page) if spot else "–"
+        shown[f"{finding.number}l"] = str(spot.line) if spot else "–"
+    pattern = re.compile(re.escape(prepared.placeholder) + r"(\d+[pl])")
+    return pattern.sub(lambda match: shown.get(match.group(1), "–"), prepared.html)
+
+
+def find(document: Any, classes: dict[str, int]) -> dict[int, Spot]:
+    """Every marked span's page, line and boxes, by finding number (first page it is on)."""
+    spots: dict[int, Spot] = {}
+    for index, page in enumerate(document.pages):
+        lines = _line_tops(page)
+        height = page.height
+        for box, number in _marked(page, classes):
+            top = box.position_y
+            rect = (
+                box.position_x * PT_PER_PX,
+                (height - top - box.margin_height()) * PT_PER_PX,
+                (box.position_x + max(box.margin_width(), 4)) * PT_PER_PX,
+                (height - top) * PT_PER_PX,
+            )
+            spot = spots.setdefault(number, Spot(index + 1, _line_of(lines, top)))
+            if spot.page == index + 1:
+                spot.rects.append(rect)
+    return spots
+
+
+def _marked(page: Any, classes: dict[str, int]) -> list[tuple[Any, int]]:
+    """The inline boxes of marked spans on a page (a span broken over lines: one a line)."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    found = []
+    for box in page._page_box.descendants():
+        if not isinstance(box, boxes.InlineBox) or box.element is None:
+            continue
+        for name in (box.element.get("class") or "").split():
+            if name in classes:
+                found.append((box, classes[name]))
+    return found
+
+
+def _line_tops(page: Any) -> list[float]:
+    """The tops of the page's lines of text, top to bottom (running heads excluded)."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    tops: list[float] = []
+    for child in page._page_box.children:
+        if isinstance(child, boxes.MarginBox):
+            continue
+        tops += [b.position_y for b in child.descendants() if isinstance(b, boxes.LineBox)]
+    merged: list[float] = []
+    for top in sorted(tops):
+        if not merged or top - merged[-1] > SAME_LINE_PX:
+            merged.append(top)
+    return merged
+
+
+def _line_of(lines: list[float], top: float) -> int:
+    """The 1-based number of the line a box at ``top`` stands on."""
+    number = 0
+    for number, line in enumerate(lines, 1):
+        if line > top + SAME_LINE_PX:
+            return max(number - 1, 1)
+    return max(number, 1)
+
+
+def annotate(pdf: bytes, findings: list[Finding], spots: dict[int, Spot]) -> bytes:
+    """``pdf`` with one highlight annotation per finding that has a spot."""
+    from pypdf import PdfReader, PdfWriter  # noqa: PLC0415
+    from pypdf.annotations import Highlight  # noqa: PLC0415
+    from pypdf.generic import ArrayObject, FloatObject, NameObject, TextStringObject  # noqa: PLC0415
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for finding in findings:
+        spot = spots.get(finding.number)
+        if spot is None or not spot.rects:
+            continue
+        quads = [v for x0, y0, x1, y1 in spot.rects for v in (x0, y1, x1, y1, x0, y0, x1, y0)]
+        bounds = (
+            min(r[0] for r in spot.rects),
+            min(r[1] for r in spot.rects),
+            max(r[2] for r in spot.rects),
+            max(r[3] for r in spot.rects),
+        )
+        note = Highlight(
+            rect=bounds,
+            quad_points=ArrayObject([FloatObject(round(v, 2)) for v in quads]),
+            highlight_color=HIGHLIGHT,
+        )
+        note[NameObject("/Contents")] = TextStringObject(finding.comment)
+        note[NameObject("/T")] = TextStringObject("citepress")
+        note[NameObject("/Subj")] = TextStringObject(finding.codes)
+        note[NameObject("/NM")] = TextStringObject(f"citepress-finding-{finding.number + 1}")
+        writer.add_annotation(page_number=spot.page - 1, annotation=note)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,167 @@
+"""The editor's proof: the print edition with every finding of the check on its page.
+
+check (one reading) → mark each finding's span on the proof's copy of the trees
+→ convert → the PDF edition's HTML with a query list → lay out and annotate in the
+fenced worker → write ``<name>.proof.pdf`` and ``<name>.proof.html`` atomically.
+
+Unlike a build, the proof is made whatever the check found: that is its purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from citepress.config import Settings
+from citepress.diagnostics import Diagnostic
+from citepress.publish import atomic
+from citepress.publish.build import (
+    BuildError,
+    assets,
+    output_folder,
+    output_name,
+)
+from citepress.publish.worker import Worker, WorkerError
+from citepress.report.formatters import summary
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from citepress.analysis import Analysis
+    from citepress.proof.layout import Finding, Spot
+    from citepress.proof.marks import Marks
+    from citepress.render.model import Book
+
+
+@dataclass
+class ProofResult:
+    """What the proof found and wrote."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    pdf: Path | None = None
+    report: Path | None = None
+    placed: int = 0
+
+
+def proof(settings: Settings, out_dir: Path | None = None) -> ProofResult:
+    """Check the project and write its proof PDF and HTML report into ``out_dir``."""
+    from citepress import check  # noqa: PLC0415
+    from citepress.proof import layout, marks  # noqa: PLC0415
+    from citepress.render import convert, templates  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
+    from citepress.render.errors import RenderError  # noqa: PLC0415
+
+    folder = output_folder(settings, out_dir)
+    worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb)
+    try:
+        checked = check.run(settings)
+        if not checked.docs:
+            raise BuildError("no chapter could be read, so there is nothing to proof")
+        findings = checked.diagnostics
+        prefix = _nonce(checked, findings)
+        placed = marks.mark(checked, findings, prefix)
+        book = convert.book(settings, checked.docs, checked.bib, checked.images)
+        env = templates.environment(settings.templates)
+        rows = [_finding(n, d, placed) for n, d in enumerate(findings)]
+        html = _with_queries(pdf.html(book, env, settings.page_size), book, env, rows, prefix)
+        job = layout.Prepared(html, pdf.identifier(book), assets(settings), rows, f"{prefix}q")
+        if worker is None:
+            data, spots = layout.finish(job)
+        else:
+            data, spots = worker.result(worker.run(layout.finish, job), "the proof PDF")
+        report = _report(book, env, checked, rows, spots, output_name(settings))
+    except RenderError as exc:
+        raise BuildError(str(exc)) from None
+    except WorkerError as exc:
+        raise BuildError(str(exc)) from None
+    except BaseException:
+        if worker is not None:
+            worker.kill()
+        raise
+    finally:
+        if worker is not None:
+            worker.close()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = output_name(settings)
+    result = ProofResult(findings, folder / f"{name}.proof.pdf", folder / f"{name}.proof.html")
+    assert result.pdf is not None and result.report is not None
+    atomic.write_bytes(result.pdf, data)
+    atomic.write_bytes(result.report, report.encode("utf-8"))
+    result.placed = len(placed.placed)
+    return result
+
+
+def _nonce(checked: Analysis, findings: list[Diagnostic]) -> str:
+    """A class prefix no manuscript can write: a hash of the trees and the findings."""
+    seed = hashlib.sha256()
+    for doc in checked.docs:
+        seed.update(doc.tree_json().encode())
+    for finding in findings:
+        seed.update(repr(finding).encode())
+    return f"cpf{seed.hexdigest()[:16]}-"
+
+
+def _finding(number: int, diag: Diagnostic, placed: Marks) -> Finding:
+    from citepress.proof.layout import Finding  # noqa: PLC0415
+
+    where = ":".join([diag.path, *(str(n) for n in (diag.line, diag.column) if n)])
+    in_text = number in placed.placed
+    css = placed.css_class(number) if in_text else f"{placed.prefix}row{number}"
+    return Finding(number, css, in_text, diag.severity, ", ".join(diag.codes), diag.message, where)
+
+
+def _with_queries(html: str, book: Book, env: Environment, rows: list[Finding], prefix: str) -> str:
+    """The PDF edition's HTML with the query list as its last section."""
+    from citepress.render.templates import render  # noqa: PLC0415
+
+    queries = render(
+        env,
+        "proof/queries.html.j2",
+        strings=book.strings,
+        findings=rows,
+        placeholder=f"{prefix}q",
+    )
+    end = html.rfind("</body>")
+    return html[:end] + queries + html[end:]
+
+
+def _report(
+    book: Book,
+    env: Environment,
+    checked: Analysis,
+    rows: list[Finding],
+    spots: dict[int, Spot],
+    name: str,
+) -> str:
+    """The HTML report: every finding with its place, page, line and sentence."""
+    from citepress.proof.context import Sentences  # noqa: PLC0415
+    from citepress.render.templates import render  # noqa: PLC0415
+
+    sentences = Sentences(checked)
+    entries = []
+    for row, diag in zip(rows, checked.diagnostics, strict=True):
+        spot = spots.get(row.number) if row.placed else None
+        entries.append(
+            {
+                "number": row.number + 1,
+                "severity": row.severity,
+                "codes": row.codes,
+                "place": row.place,
+                "message": row.message,
+                "page": spot.page if spot else 0,
+                "line": spot.line if spot else 0,
+                "context": sentences.of(diag),
+            }
+        )
+    return render(
+        env,
+        "proof/report.html.j2",
+        strings=book.strings,
+        lang=book.lang,
+        title=book.title,
+        summary=summary(checked.diagnostics),
+        proof_name=f"{name}.proof.pdf",
+        rows=entries,
+    )

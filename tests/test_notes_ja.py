@@ -63,7 +63,7 @@ def test_the_three_qualifiers_print_apart(notes: dict[int, str]) -> None:
 def test_dates_are_written_as_the_text_writes_them(notes: dict[int, str]) -> None:
     assert "2001年５月。" in notes[2]
     assert "2001年９月24日" in notes[4]
-    assert "2001年10月１日" in notes[5]
+    assert "2001年９月～10月１日" in notes[5]  # ９月の段階で … 10月１日には
     assert "2001年９月11～12日" in notes[3]
     assert "2002年４月11～12日（推定）" in notes[25]  # from the previous paragraph
     dates = "".join(notes.values())
@@ -79,7 +79,7 @@ def test_names_are_joined_with_the_japanese_comma(notes: dict[int, str]) -> None
 
 
 def test_an_agency_comes_before_the_speaker_it_quotes(notes: dict[int, str]) -> None:
-    assert notes[16].startswith("インタファクス（在カザフスタン・アメリカ大使館）。")
+    assert notes[16].startswith("インタファクス（在カザフスタン・アメリカ大使館の情報）。")
 
 
 def test_a_newspapers_event_date_is_labelled(notes: dict[int, str]) -> None:

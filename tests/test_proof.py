@@ -108,7 +108,7 @@ def _body_lines(pdf: Path, page: int) -> list[tuple[float, float]]:
 def test_query_list_and_report_give_each_findings_page_and_line(proofed: Path) -> None:
     pdf = proofed / "chapter-03.proof.pdf"
     report = (proofed / "chapter-03.proof.html").read_text(encoding="utf-8")
-    rows = re.findall(r"<li class=\"(\w+)\">.*?頁 (\d+), 行 (\d+)", report, re.S)
+    rows = re.findall(r"<li class=\"(\w+)\">.*?<span>(\d+)頁(\d+)行</span>", report, re.S)
     assert len(rows) == 32
     for (page, annotation), (_, shown_page, shown_line) in zip(_highlights(pdf), rows, strict=True):
         assert int(shown_page) == page
@@ -130,7 +130,7 @@ def test_report_shows_each_finding_in_its_sentence(proofed: Path) -> None:
     report = (proofed / "chapter-03.proof.html").read_text(encoding="utf-8")
     assert report.count("<mark>") == 32
     assert "<mark>１月初旬</mark>ラムズフェルド国防長官が来訪" in report
-    assert "<mark>@cst-treaty-articles-1-4</mark>]" in report
+    assert "支援を行う」としている。[<mark>@cst-treaty-articles-1-4</mark>]" in report
 
 
 def test_the_proof_carries_the_same_notes_as_every_edition(

@@ -238,8 +238,8 @@ def _proof(args: argparse.Namespace) -> int:
         print(f"citepress: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     total = len(result.diagnostics)
-    print(f"  proof  {_shown(result.pdf)}" if result.pdf else "", flush=True)
-    print(f"  report {_shown(result.report)}" if result.report else "", flush=True)
+    print(f"  proof  {_shown(result.pdf)}", flush=True)
+    print(f"  report {_shown(result.report)}", flush=True)
     print(
         f"proof: {summary(result.diagnostics)}; {result.placed} of {total} finding(s) "
         "marked in the text, every one in the query list",

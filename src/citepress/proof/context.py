@@ -54,7 +54,12 @@ def _length(source: str, offset: int, message: str) -> int:
 def _around(doc: Manuscript, offset: int, length: int) -> tuple[str, str, str]:
     text, end = doc.source, offset + length
     start = max(doc.body_start, offset - REACH)
-    for index in range(offset - 1, start - 1, -1):
+    first = offset - 1
+    while first >= start and text[first] in "[ \t":  # the citation's own bracket
+        first -= 1
+    if first >= start and text[first] in _ENDS and text[first] != "\n":
+        first -= 1  # a marker right after 。 belongs to the sentence that ends there
+    for index in range(first, start - 1, -1):
         if text[index] in _ENDS:
             start = index + 1
             break

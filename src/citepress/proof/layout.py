@@ -1,18 +1,17 @@
 """In the fenced worker: lay out the proof, find each finding on its page, annotate it.
 
 The proof is the print edition's HTML with the findings' spans marked (see
-:mod:`citepress.proof.marks`) and a query list appended. WeasyPrint lays it out
-twice: the first layout says where every marked span stands (page, line on the
-page, boxes), which the query list prints; the second lays out the filled list
-(it starts on a page of its own, so nothing before it moves) and writes the PDF.
-pypdf then adds one highlight annotation per finding, its comment holding the
-finding's severity, message and codes: any PDF reader lists them.
+:mod:`citepress.proof.marks`). WeasyPrint lays it out twice: first without the
+query list, to learn where every marked span stands (page, line on the page,
+boxes); then, with the query list the build made from those spots appended (on
+pages of its own, so nothing before it moves), to write the PDF. pypdf then adds
+one highlight annotation per finding, its comment holding the finding's severity,
+message and codes: any PDF reader lists them.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ class Finding:
     codes: str
     message: str
     place: str
+    covers: str = ""  # what the highlight covers: 「１月初旬」, （注3）
 
     @property
     def comment(self) -> str:
@@ -51,41 +51,28 @@ class Spot:
     rects: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """The proof's HTML, its query list's placeholders, and what the layout needs."""
-
-    html: str
-    pdf_id: bytes
-    assets: list[Path]
-    findings: list[Finding]
-    placeholder: str  # "{placeholder}{n}p" / "{placeholder}{n}l": page and line of n
-
-
-def finish(prepared: Prepared) -> tuple[bytes, dict[int, Spot]]:
-    """Lay out the proof, fill its query list, annotate it: the PDF and every spot."""
+def locate(html: str, assets: list[Path], classes: dict[str, int]) -> dict[int, Spot]:
+    """The first layout: where each marked span stands (its finding's number -> spot)."""
     from citepress.render.editions.pdf import lay_out  # noqa: PLC0415 -- in the worker
 
-    first = lay_out(prepared.html, prepared.assets)
-    classes = {f.css_class: f.number for f in prepared.findings if f.placed}
-    spots = find(first, classes)
-    filled = _fill(prepared, spots)
-    second = lay_out(filled, prepared.assets)
-    rows = {f.css_class: f.number for f in prepared.findings if not f.placed}
-    spots.update(find(second, rows))
-    pdf = bytes(second.write_pdf(pdf_identifier=prepared.pdf_id))
-    return annotate(pdf, prepared.findings, spots), spots
+    return find(lay_out(html, assets), classes)
 
 
-def _fill(prepared: Prepared, spots: dict[int, Spot]) -> str:
-    """The query list's placeholders replaced by each finding's page and line, in one pass."""
-    shown: dict[str, str] = {}
-    for finding in prepared.findings:
-        spot = spots.get(finding.number) if finding.placed else None
-        shown[f"{finding.number}p"] = str(spot.page) if spot else "–"
-        shown[f"{finding.number}l"] = str(spot.line) if spot else "–"
-    pattern = re.compile(re.escape(prepared.placeholder) + r"(\d+[pl])")
-    return pattern.sub(lambda match: shown.get(match.group(1), "–"), prepared.html)
+def finish(
+    html: str, pdf_id: bytes, assets: list[Path], findings: list[Finding], spots: dict[int, Spot]
+) -> tuple[bytes, dict[int, Spot]]:
+    """The second layout, query list filled in: the annotated PDF and every spot.
+
+    The query list starts on a page of its own, so the text before it lays out as it
+    did the first time; the spots of the findings that only its rows show are added.
+    """
+    from citepress.render.editions.pdf import lay_out  # noqa: PLC0415 -- in the worker
+
+    document = lay_out(html, assets)
+    found = dict(spots)
+    found.update(find(document, {f.css_class: f.number for f in findings if not f.placed}))
+    pdf = bytes(document.write_pdf(pdf_identifier=pdf_id))
+    return annotate(pdf, findings, found), found
 
 
 def find(document: Any, classes: dict[str, int]) -> dict[int, Spot]:

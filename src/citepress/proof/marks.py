@@ -42,6 +42,9 @@ class Marks:
 
     prefix: str
     placed: set[int] = field(default_factory=set)
+    # What each placed finding's mark covers: the text, or the note its citation makes.
+    text: dict[int, str] = field(default_factory=dict)
+    notes: dict[int, int] = field(default_factory=dict)
 
     def css_class(self, number: int) -> str:
         """The class of finding ``number``'s spans."""
@@ -68,11 +71,15 @@ def mark(project: Analysis, findings: list[Diagnostic], prefix: str) -> Marks:
     first_cites = _first_cites(chapters)
     for number, finding in enumerate(findings):
         if finding.path in chapters and finding.line:
-            placed = _in_chapter(chapters[finding.path], finding, number)
+            covered = _in_chapter(chapters[finding.path], finding, number)
         else:
-            placed = _at_note(first_cites, entries.at(finding), number)
-        if placed:
+            covered = _at_note(first_cites, entries.at(finding), number)
+        if covered is not None:
             marks.placed.add(number)
+            if isinstance(covered, str):
+                marks.text[number] = covered
+            else:
+                marks.notes[number] = covered
     for chapter in chapters.values():
         _apply(chapter, marks)
     return marks
@@ -119,25 +126,30 @@ class EntryIndex:
         return self._files[finding.path][index] if index >= 0 else None
 
 
+# What a mark covers: the text it highlights, or the number of the note whose marker
+# it highlights (0: a cross-reference, which makes no note); None: nothing placed.
+Covered = str | int | None
+
+
 def _at_note(
     first: dict[str, tuple[_Chapter, trees.CiteFact]], entry: Entry | None, number: int
-) -> bool:
+) -> Covered:
     """Mark the first citation of ``entry``: its note marker."""
     if entry is None or entry.key not in first:
-        return False
+        return None
     chapter, cite = first[entry.key]
     assert cite.node is not None
     chapter.wholes.append((cite.node, number))
-    return True
+    return cite.note
 
 
-def _in_chapter(chapter: _Chapter, finding: Diagnostic, number: int) -> bool:
+def _in_chapter(chapter: _Chapter, finding: Diagnostic, number: int) -> Covered:
     offset = offset_of(chapter.doc, finding.line, finding.column)
     for at in range(offset, offset + CITE_SLACK + 1):
         cite = chapter.cites.get(at)
         if cite is not None and cite.node is not None:
             chapter.wholes.append((cite.node, number))
-            return True
+            return cite.note if not cite.xref else f"@{cite.key}"
     return _on_text(chapter, offset, finding, number)
 
 
@@ -155,19 +167,19 @@ def offset_of(doc: Manuscript, line: int, column: int) -> int:
     return min(doc.locator.offset(line, column), len(doc.source))
 
 
-def _on_text(chapter: _Chapter, offset: int, finding: Diagnostic, number: int) -> bool:
+def _on_text(chapter: _Chapter, offset: int, finding: Diagnostic, number: int) -> Covered:
     """Mark the text at ``offset``: the quoted surface of the message, else the word."""
     index = bisect_right(chapter.starts, offset) - 1
     if index < 0 or index >= len(chapter.facts.blocks):
-        return False
+        return None
     block, facts = chapter.doc.blocks[index], chapter.facts.blocks[index]
     positions = block.offsets
     if not positions or not positions[0] <= offset <= positions[-1]:
-        return False
+        return None
     start = bisect_right(positions, offset - 1)  # the first character at or after it
     length = _span(block.text, start, finding.message)
     _add_range(chapter, facts, start, start + length, number)
-    return True
+    return block.text[start : start + length]
 
 
 def _span(text: str, start: int, message: str) -> int:

@@ -10,9 +10,10 @@ Unlike a build, the proof is made whatever the check found: that is its purpose.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from citepress.config import Settings
 from citepress.diagnostics import Diagnostic
@@ -25,6 +26,8 @@ from citepress.publish.build import (
 )
 from citepress.publish.worker import Worker, WorkerError
 from citepress.report.formatters import summary
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -39,18 +42,15 @@ if TYPE_CHECKING:
 class ProofResult:
     """What the proof found and wrote."""
 
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    pdf: Path | None = None
-    report: Path | None = None
-    placed: int = 0
+    diagnostics: list[Diagnostic]
+    pdf: Path
+    report: Path
+    placed: int
 
 
 def proof(settings: Settings, out_dir: Path | None = None) -> ProofResult:
     """Check the project and write its proof PDF and HTML report into ``out_dir``."""
     from citepress import check  # noqa: PLC0415
-    from citepress.proof import layout, marks  # noqa: PLC0415
-    from citepress.render import convert, templates  # noqa: PLC0415
-    from citepress.render.editions import pdf  # noqa: PLC0415
     from citepress.render.errors import RenderError  # noqa: PLC0415
 
     folder = output_folder(settings, out_dir)
@@ -59,22 +59,8 @@ def proof(settings: Settings, out_dir: Path | None = None) -> ProofResult:
         checked = check.run(settings)
         if not checked.docs:
             raise BuildError("no chapter could be read, so there is nothing to proof")
-        findings = checked.diagnostics
-        prefix = _nonce(checked, findings)
-        placed = marks.mark(checked, findings, prefix)
-        book = convert.book(settings, checked.docs, checked.bib, checked.images)
-        env = templates.environment(settings.templates)
-        rows = [_finding(n, d, placed) for n, d in enumerate(findings)]
-        html = _with_queries(pdf.html(book, env, settings.page_size), book, env, rows, prefix)
-        job = layout.Prepared(html, pdf.identifier(book), assets(settings), rows, f"{prefix}q")
-        if worker is None:
-            data, spots = layout.finish(job)
-        else:
-            data, spots = worker.result(worker.run(layout.finish, job), "the proof PDF")
-        report = _report(book, env, checked, rows, spots, output_name(settings))
-    except RenderError as exc:
-        raise BuildError(str(exc)) from None
-    except WorkerError as exc:
+        made = _make(settings, checked, worker)
+    except (RenderError, WorkerError) as exc:
         raise BuildError(str(exc)) from None
     except BaseException:
         if worker is not None:
@@ -85,12 +71,54 @@ def proof(settings: Settings, out_dir: Path | None = None) -> ProofResult:
             worker.close()
     folder.mkdir(parents=True, exist_ok=True)
     name = output_name(settings)
-    result = ProofResult(findings, folder / f"{name}.proof.pdf", folder / f"{name}.proof.html")
-    assert result.pdf is not None and result.report is not None
-    atomic.write_bytes(result.pdf, data)
-    atomic.write_bytes(result.report, report.encode("utf-8"))
-    result.placed = len(placed.placed)
-    return result
+    pdf_path, report_path = folder / f"{name}.proof.pdf", folder / f"{name}.proof.html"
+    atomic.write_bytes(pdf_path, made.pdf)
+    atomic.write_bytes(report_path, made.report.encode("utf-8"))
+    return ProofResult(checked.diagnostics, pdf_path, report_path, made.placed)
+
+
+@dataclass(frozen=True)
+class _Made:
+    pdf: bytes
+    report: str
+    placed: int
+
+
+def _make(settings: Settings, checked: Analysis, worker: Worker | None) -> _Made:
+    """Mark, convert, lay out twice (in the worker), annotate, and write the report."""
+    from citepress.proof import layout, marks  # noqa: PLC0415
+    from citepress.render import convert, templates  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
+
+    findings = checked.diagnostics
+    placed = marks.mark(checked, findings, _nonce(checked, findings))
+    book = convert.book(settings, checked.docs, checked.bib, checked.images)
+    env = templates.environment(settings.templates)
+    rows = [_finding(n, d, placed, book.strings) for n, d in enumerate(findings)]
+    base, folders = pdf.html(book, env, settings.page_size), assets(settings)
+    classes = {row.css_class: row.number for row in rows if row.placed}
+    spots = _run(worker, layout.locate, base, folders, classes)
+    html = _with_queries(base, book, env, _reading_order(rows, spots), spots)
+    data, spots = _run(worker, layout.finish, html, pdf.identifier(book), folders, rows, spots)
+    report = _report(book, env, checked, rows, spots, output_name(settings))
+    return _Made(data, report, len(placed.placed))
+
+
+def _run(worker: Worker | None, function: Callable[..., T], *args: object) -> T:
+    """``function(*args)`` in the fenced worker (or here, where none could be forked)."""
+    if worker is None:
+        return function(*args)
+    return worker.result(worker.run(function, *args), "the proof PDF")
+
+
+def _reading_order(rows: list[Finding], spots: dict[int, Spot]) -> list[Finding]:
+    """The queries in the order the author reads the proof; those not in the text last."""
+
+    def where(row: Finding) -> tuple[int, int, int]:
+        spot = spots.get(row.number) if row.placed else None
+        return (spot.page, spot.line, row.number) if spot else (1 << 30, 0, row.number)
+
+    return sorted(rows, key=where)
 
 
 def _nonce(checked: Analysis, findings: list[Diagnostic]) -> str:
@@ -103,26 +131,27 @@ def _nonce(checked: Analysis, findings: list[Diagnostic]) -> str:
     return f"cpf{seed.hexdigest()[:16]}-"
 
 
-def _finding(number: int, diag: Diagnostic, placed: Marks) -> Finding:
+def _finding(number: int, diag: Diagnostic, placed: Marks, strings: dict[str, str]) -> Finding:
     from citepress.proof.layout import Finding  # noqa: PLC0415
+    from citepress.render.strings import fill  # noqa: PLC0415
 
     where = ":".join([diag.path, *(str(n) for n in (diag.line, diag.column) if n)])
     in_text = number in placed.placed
     css = placed.css_class(number) if in_text else f"{placed.prefix}row{number}"
-    return Finding(number, css, in_text, diag.severity, ", ".join(diag.codes), diag.message, where)
+    note = placed.notes.get(number)
+    covers = fill(strings["query-note"], str(note)) if note else placed.text.get(number, "")
+    return Finding(
+        number, css, in_text, diag.severity, ", ".join(diag.codes), diag.message, where, covers
+    )
 
 
-def _with_queries(html: str, book: Book, env: Environment, rows: list[Finding], prefix: str) -> str:
+def _with_queries(
+    html: str, book: Book, env: Environment, rows: list[Finding], spots: dict[int, Spot]
+) -> str:
     """The PDF edition's HTML with the query list as its last section."""
     from citepress.render.templates import render  # noqa: PLC0415
 
-    queries = render(
-        env,
-        "proof/queries.html.j2",
-        strings=book.strings,
-        findings=rows,
-        placeholder=f"{prefix}q",
-    )
+    queries = render(env, "proof/queries.html.j2", strings=book.strings, rows=rows, spots=spots)
     end = html.rfind("</body>")
     return html[:end] + queries + html[end:]
 
@@ -149,6 +178,7 @@ def _report(
                 "severity": row.severity,
                 "codes": row.codes,
                 "place": row.place,
+                "covers": row.covers,
                 "message": row.message,
                 "page": spot.page if spot else 0,
                 "line": spot.line if spot else 0,

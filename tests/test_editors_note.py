@@ -64,6 +64,8 @@ def test_the_default_appears_only_when_an_entry_declares_fields_missing() -> Non
         "editors-note = 3",
         'editors-note = ""',
         'editors-note = "a\\u0007b"',
+        'editors-note = "a\\u0000b"',  # no XML can carry NUL: the EPUB would break
+        'editors-note = "a\\u202eb"',  # a bidi override makes text read otherwise
         f'editors-note = "{"x" * 10_001}"',
     ],
 )

@@ -176,3 +176,64 @@ def test_the_proof_is_made_even_when_the_check_fails(tmp_path: Path) -> None:
     (pdf,) = out.glob("*.proof.pdf")
     assert len(_highlights(pdf)) == len(findings)
     assert shutil.which("pdftotext")
+
+
+def test_the_proof_reads_as_the_edition_where_a_finding_marks_a_citation(tmp_path: Path) -> None:
+    """A marked citation kept the space citeproc removes before an English note marker."""
+    book = tmp_path / "book"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "bib").mkdir()
+    (book / "pyproject.toml").write_text("[tool.citepress]\n", encoding="utf-8")
+    (book / "manuscript" / "ch.md").write_text(
+        "---\ntitle: T\nauthor: A\nlang: en\n---\n\nThey met on 1 October 2001 [@a].\n",
+        encoding="utf-8",
+    )
+    (book / "bib" / "refs.bib").write_text(
+        "@misc{a, author = {B}, title = {C}, date = {2001}, missing = {journaltitle}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert _citepress(book, "build", "--format", "pdf", "--out", str(out)).returncode == 0
+    assert _citepress(book, "proof", "--out", str(out)).returncode == 0
+
+    def words(pdf: Path) -> str:  # spaces kept: the space before the marker is the point
+        return re.sub(r"\s+", " ", ed.pdf_text(pdf, *ed.BODY_AREA))
+
+    edition, proof = words(out / "ch.pdf"), words(out / "ch.proof.pdf")
+    assert "October 20011." in edition
+    assert proof.startswith(edition[: edition.index("Notes")])
+    assert len(_highlights(out / "ch.proof.pdf")) == len(_findings(book)) == 1
+
+
+def test_a_finding_outside_any_entry_is_not_pinned_on_a_note(tmp_path: Path) -> None:
+    """A broken block after an entry is not that entry: its finding goes to the query list."""
+    project = make_project(FIXTURES / "bib.syntax", tmp_path / "book")
+    out = tmp_path / "out"
+    assert _citepress(project, "proof", "--out", str(out)).returncode == 0
+    (pdf,) = out.glob("*.proof.pdf")
+    pages = len(PdfReader(pdf).pages)
+    found = zip(_highlights(pdf), _findings(project), strict=True)
+    syntax = [page for (page, _), f in found if f["code"] == "bib.syntax"]
+    assert syntax and all(page == pages for page in syntax)
+
+
+def test_unrenderable_sources_give_the_checks_errors_and_no_proof(tmp_path: Path) -> None:
+    from tests import badinputs  # noqa: PLC0415
+
+    project = badinputs.project("md-nested-quotes", tmp_path / "book")
+    out = tmp_path / "out"
+    done = _citepress(project, "proof", "--out", str(out))
+    assert done.returncode == 1
+    assert "manuscript/chapter.md:11:1: error: block quotes nested more than 50 deep" in done.stderr
+    assert "citepress: no proof:" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_folder_in_the_way_stops_the_proof_before_anything_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "chapter-03.proof.html").mkdir(parents=True)
+    done = _citepress(ROOT, "proof", "--out", str(out))
+    assert done.returncode == 2
+    assert "chapter-03.proof.html: a folder stands where this file is written" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["chapter-03.proof.html"]

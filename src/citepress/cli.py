@@ -229,11 +229,17 @@ def _build(args: argparse.Namespace) -> int:
 def _proof(args: argparse.Namespace) -> int:
     from citepress import config as project  # noqa: PLC0415
     from citepress.publish import build, proof  # noqa: PLC0415
+    from citepress.report import formatters  # noqa: PLC0415
     from citepress.report.formatters import summary  # noqa: PLC0415
 
     settings = project.load(args.project)
     try:
         result = proof.proof(settings, out_dir=args.out)
+    except proof.ProofFailed as failed:
+        errors = [d for d in failed.diagnostics if d.severity == "error"]
+        sys.stderr.write(formatters.text(errors, colour=formatters.use_colour(sys.stderr)))
+        print(f"citepress: no proof: {failed}", file=sys.stderr)
+        return EXIT_ERRORS if errors else EXIT_UNUSABLE
     except build.BuildError as exc:
         print(f"citepress: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -236,6 +236,9 @@ def _auto_boolean(value: Any, root: Path) -> bool | None:
 
 
 EDITORS_NOTE_MAX = 10_000
+# Control characters (NUL too: no XML can carry it) and the bidirectional controls
+# that can make text read otherwise than it is stored.
+_UNPRINTABLE = re.compile("[\x00\u202a-\u202e\u2066-\u2069]|" + CONTROL.pattern)
 
 
 def _editors_note(value: Any, root: Path) -> str | bool | None:
@@ -245,7 +248,7 @@ def _editors_note(value: Any, root: Path) -> str | bool | None:
         return value
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f'must be text, true, false or "auto", not {value!r}')
-    if len(value) > EDITORS_NOTE_MAX or CONTROL.search(value.replace("\n", "")):
+    if len(value) > EDITORS_NOTE_MAX or _UNPRINTABLE.search(value.replace("\n", "")):
         raise Invalid(
             f"must be plain text of at most {EDITORS_NOTE_MAX} characters, "
             "without control characters"

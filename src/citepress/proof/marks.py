@@ -45,6 +45,10 @@ class Marks:
     # What each placed finding's mark covers: the text, or the note its citation makes.
     text: dict[int, str] = field(default_factory=dict)
     notes: dict[int, int] = field(default_factory=dict)
+    # A citation that makes a note is marked on its note marker after conversion, not
+    # by wrapping it in the tree (a span around it would keep the space citeproc
+    # removes before a marker): (chapter path, note number) -> the findings on it.
+    noterefs: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
     def css_class(self, number: int) -> str:
         """The class of finding ``number``'s spans."""
@@ -55,17 +59,29 @@ class Marks:
 class _Chapter:
     doc: Manuscript
     facts: trees.Facts
+    note_style: bool  # its citations make notes
     # Indexes, so that marking stays linear however many findings a chapter has.
     cites: dict[int, trees.CiteFact] = field(default_factory=dict)  # by source offset
     starts: list[int] = field(default_factory=list)  # each text block's first offset
+    pieces: dict[int, list[int]] = field(default_factory=dict)  # a block's piece starts
     # (start, end, number) on a Str node, by the node's identity; whole nodes to wrap.
     ranges: dict[int, tuple[Node, list[tuple[int, int, int]]]] = field(default_factory=dict)
     wholes: list[tuple[Node, int]] = field(default_factory=list)
+    notes: list[tuple[int, int]] = field(default_factory=list)  # (note, finding) to mark
+
+    def cite(self, cite: trees.CiteFact, number: int) -> None:
+        """Mark a citation: on its note marker if it makes one, else in the tree."""
+        if self.note_style and not cite.xref and cite.note:
+            self.notes.append((cite.note, number))
+        elif cite.node is not None:
+            self.wholes.append((cite.node, number))
 
 
 def mark(project: Analysis, findings: list[Diagnostic], prefix: str) -> Marks:
     """Wrap every finding's span in the chapters' trees; say which were placed."""
-    chapters = {doc.path: _chapter(doc) for doc in project.docs}
+    chapters = {
+        doc.path: _chapter(doc, project.note_styles.get(doc.path, True)) for doc in project.docs
+    }
     marks = Marks(prefix)
     entries = EntryIndex(project)
     first_cites = _first_cites(chapters)
@@ -82,11 +98,13 @@ def mark(project: Analysis, findings: list[Diagnostic], prefix: str) -> Marks:
                 marks.notes[number] = covered
     for chapter in chapters.values():
         _apply(chapter, marks)
+        for note, number in chapter.notes:
+            marks.noterefs.setdefault((chapter.doc.path, note), []).append(number)
     return marks
 
 
-def _chapter(doc: Manuscript) -> _Chapter:
-    chapter = _Chapter(doc, trees.facts(doc.tree))
+def _chapter(doc: Manuscript, note_style: bool) -> _Chapter:
+    chapter = _Chapter(doc, trees.facts(doc.tree), note_style)
     for cite, offset in zip(_cites(chapter.facts), _placed_cites(doc), strict=False):
         if cite.node is not None:
             chapter.cites.setdefault(offset, cite)
@@ -120,10 +138,18 @@ class EntryIndex:
         self._lines = {path: [e.line for e in found] for path, found in self._files.items()}
 
     def at(self, finding: Diagnostic) -> Entry | None:
-        """The entry a finding in a bibliography file stands in: the last to start before it."""
+        """The entry a finding in a bibliography file stands in, if it stands in one.
+
+        The last entry to start before the finding, if the finding is not past the
+        entry's last field (a broken block or a comment after an entry is not it).
+        """
         lines = self._lines.get(finding.path, [])
         index = bisect_right(lines, finding.line) - 1 if finding.line else -1
-        return self._files[finding.path][index] if index >= 0 else None
+        if index < 0:
+            return None
+        entry = self._files[finding.path][index]
+        last = max([entry.line, *(line for line, _ in entry.field_lines.values())])
+        return entry if finding.line <= last + 1 else None
 
 
 # What a mark covers: the text it highlights, or the number of the note whose marker
@@ -138,8 +164,7 @@ def _at_note(
     if entry is None or entry.key not in first:
         return None
     chapter, cite = first[entry.key]
-    assert cite.node is not None
-    chapter.wholes.append((cite.node, number))
+    chapter.cite(cite, number)
     return cite.note
 
 
@@ -148,7 +173,7 @@ def _in_chapter(chapter: _Chapter, finding: Diagnostic, number: int) -> Covered:
     for at in range(offset, offset + CITE_SLACK + 1):
         cite = chapter.cites.get(at)
         if cite is not None and cite.node is not None:
-            chapter.wholes.append((cite.node, number))
+            chapter.cite(cite, number)
             return cite.note if not cite.xref else f"@{cite.key}"
     return _on_text(chapter, offset, finding, number)
 
@@ -172,13 +197,13 @@ def _on_text(chapter: _Chapter, offset: int, finding: Diagnostic, number: int) -
     index = bisect_right(chapter.starts, offset) - 1
     if index < 0 or index >= len(chapter.facts.blocks):
         return None
-    block, facts = chapter.doc.blocks[index], chapter.facts.blocks[index]
+    block = chapter.doc.blocks[index]
     positions = block.offsets
     if not positions or not positions[0] <= offset <= positions[-1]:
         return None
     start = bisect_right(positions, offset - 1)  # the first character at or after it
     length = _span(block.text, start, finding.message)
-    _add_range(chapter, facts, start, start + length, number)
+    _add_range(chapter, index, start, start + length, number)
     return block.text[start : start + length]
 
 
@@ -190,12 +215,25 @@ def _span(text: str, start: int, message: str) -> int:
     return len(word.group()) if word else 1
 
 
-def _add_range(
-    chapter: _Chapter, block: trees.TextBlock, start: int, end: int, number: int
-) -> None:
-    """Record the characters [start, end) of a block's text on the nodes that hold them."""
-    at = 0
-    for piece, node in zip(block.pieces, block.nodes, strict=True):
+def _add_range(chapter: _Chapter, index: int, start: int, end: int, number: int) -> None:
+    """Record the characters [start, end) of block ``index`` on the nodes that hold them.
+
+    The block's piece offsets are found by bisection: a paragraph with thousands of
+    findings (Japanese has no spaces, so one paragraph can be one string) costs each
+    finding the pieces it covers, not the whole paragraph.
+    """
+    block = chapter.facts.blocks[index]
+    starts = chapter.pieces.get(index)
+    if starts is None:
+        starts = chapter.pieces[index] = list(
+            itertools.accumulate(map(len, block.pieces), initial=0)
+        )
+    first = max(bisect_right(starts, start) - 1, 0)
+    for at_piece in range(first, len(block.pieces)):
+        at = starts[at_piece]
+        if at >= end:
+            break
+        piece, node = block.pieces[at_piece], block.nodes[at_piece]
         low, high = max(start, at), min(end, at + len(piece))
         if node is not None and low < high:
             if node.get("t") == "Str":
@@ -203,7 +241,6 @@ def _add_range(
                 entry[1].append((low - at, high - at, number))
             else:  # a space between two words of the span
                 chapter.wholes.append((node, number))
-        at += len(piece)
 
 
 def _apply(chapter: _Chapter, marks: Marks) -> None:
@@ -216,13 +253,27 @@ def _apply(chapter: _Chapter, marks: Marks) -> None:
 
 
 def _split(node: Node, ranges: list[tuple[int, int, int]], marks: Marks) -> None:
-    """Turn a Str into a span of its parts, each marked part in a span of its findings."""
+    """Turn a Str into a span of its parts, each marked part in a span of its findings.
+
+    One sweep over the ranges' ends, keeping the findings open at each point, so a
+    string with thousands of findings is split in n log n, not n².
+    """
     text: str = node["c"]
-    cuts = sorted({0, len(text), *(r[0] for r in ranges), *(r[1] for r in ranges)})
+    events = sorted([(r[0], 1, r[2]) for r in ranges] + [(r[1], 0, r[2]) for r in ranges])
+    cuts = sorted({0, len(text), *(at for at, _, _ in events)})
+    open_: dict[int, None] = {}  # the findings covering the part being made, in order
     parts: list[Node] = []
+    position = 0
     for low, high in itertools.pairwise(cuts):
+        while position < len(events) and events[position][0] <= low:
+            _, starts, number = events[position]
+            if starts:
+                open_[number] = None
+            else:
+                open_.pop(number, None)
+            position += 1
         piece: Node = {"t": "Str", "c": text[low:high]}
-        classes = [marks.css_class(n) for start, end, n in ranges if start <= low and high <= end]
+        classes = [marks.css_class(number) for number in open_]
         parts.append(_span_node(classes, [piece]) if classes else piece)
     node.clear()
     node.update(_span_node([], parts))

@@ -18,6 +18,33 @@ def write_bytes(path: Path, data: bytes) -> None:
     redirect the write; the rename replaces a link at ``path`` itself rather than
     writing through it.
     """
+    write_all([(path, data)])
+
+
+def write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files that belong together, each atomically.
+
+    Every one is written in full before any is renamed into place, so a failure
+    leaves the old set. A folder where a file should go is refused before anything
+    is written.
+    """
+    for path, _ in files:
+        if path.is_dir() and not path.is_symlink():
+            raise IsADirectoryError(21, "a folder stands where this file is written", str(path))
+    temporaries: list[Path] = []
+    try:
+        for path, data in files:
+            temporaries.append(_temporary(path, data))
+        for (path, _), tmp in zip(files, temporaries, strict=True):
+            tmp.replace(path)
+    finally:
+        for tmp in temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+def _temporary(path: Path, data: bytes) -> Path:
+    """``data`` in a new temporary file beside ``path``, flushed to disk."""
     fd, name = tempfile.mkstemp(
         prefix=f".{path.name}.{os.getpid()}.", suffix=SUFFIX, dir=path.parent
     )
@@ -28,10 +55,10 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         tmp.chmod(0o644 & ~_umask())
-        tmp.replace(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def _umask() -> int:

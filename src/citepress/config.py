@@ -24,7 +24,8 @@ from citepress.diagnostics import BY_NAME, SEVERITIES, Code, Severity
 from citepress.sources.files import CONTROL, SourceError, confine, read_text
 
 BOOK_FILE = "book.yaml"
-BOOK_KEYS = ("title", "author", "lang", "identifier")
+BOOK_KEYS = ("title", "author", "lang", "identifier", "publisher", "date")
+_PUBLICATION_DATE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 PAGE_SIZES = ("A4", "A5", "A6", "B5", "B6", "JIS-B5", "JIS-B6")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -290,6 +291,8 @@ def _book(value: Any, root: Path) -> dict[str, str]:
     unknown = sorted(set(table) - set(BOOK_KEYS))
     if unknown:
         raise Invalid(f"unknown key {unknown[0]!r}{_did_you_mean(unknown[0], BOOK_KEYS)}")
+    if "date" in table and not _PUBLICATION_DATE.match(table["date"]):
+        raise Invalid(f"date must be YYYY, YYYY-MM or YYYY-MM-DD, not {table['date']!r}")
     return table
 
 

@@ -77,6 +77,8 @@ def book(
         modified=modified(),
         chapters=chapters,
         strings=printer.strings,
+        publisher=settings.book.get("publisher", ""),
+        date=settings.book.get("date", ""),
     )
 
 

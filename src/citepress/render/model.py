@@ -173,6 +173,8 @@ class Book:
     modified: str  # ISO 8601 UTC, to the second: dcterms:modified and the PDF dates
     chapters: list[Chapter]
     generator: str = "citepress"
+    publisher: str = ""  # from the book's settings only: never guessed
+    date: str = ""  # the publication date (YYYY[-MM[-DD]]), from the settings only
     strings: dict[str, str] = field(default_factory=dict)  # the language's catalogue
 
     @property

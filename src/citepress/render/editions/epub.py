@@ -22,6 +22,7 @@ PACKAGE = "epub/package.opf.j2"
 NAV = "epub/nav.xhtml.j2"
 CHAPTER = "epub/chapter.xhtml.j2"
 TITLEPAGE = "epub/titlepage.xhtml.j2"
+COVER = "epub/cover.xhtml.j2"
 STYLESHEET = "epub/book.css"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
@@ -34,6 +35,8 @@ def files(book: Book, env: Environment) -> list[tuple[str, bytes]]:
         ("EPUB/package.opf", _render(env, PACKAGE, book=book)),
         ("EPUB/nav.xhtml", _render(env, NAV, book=book)),
         ("EPUB/book.css", _render(env, STYLESHEET, book=book)),
+        ("EPUB/cover.xhtml", _render(env, COVER, book=book)),
+        ("EPUB/cover.jpg", _cover(book, env)),
     ]
     if len(book.chapters) > 1:
         out.append(("EPUB/titlepage.xhtml", _render(env, TITLEPAGE, book=book)))
@@ -43,6 +46,14 @@ def files(book: Book, env: Environment) -> list[tuple[str, bytes]]:
     ]
     out += [(f"EPUB/{image.name}", image.data) for image in book.images]
     return out
+
+
+def _cover(book: Book, env: Environment) -> bytes:
+    """The cover image, drawn from what the title page shows."""
+    from citepress.render import cover  # noqa: PLC0415 -- Pillow, only for the EPUB
+
+    label = book.chapters[0].label if len(book.chapters) == 1 else ""
+    return cover.draw(env, label, book.title, book.author, book.lang)
 
 
 def render(book: Book, context: Context) -> bytes:

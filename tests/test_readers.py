@@ -1,0 +1,125 @@
+"""What readers meet besides the text: a cover, metadata, notes that pop up, the contents."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from citepress import config as project
+from citepress.config import ProjectError
+from citepress.publish import build
+from tests import editions as ed
+from tests.conftest import ROOT
+
+
+def _opf(epub: Path) -> str:
+    with zipfile.ZipFile(epub) as archive:
+        return archive.read("EPUB/package.opf").decode()
+
+
+def test_the_epub_has_a_cover_image_drawn_from_the_title_page(editions: dict[str, Path]) -> None:
+    from PIL import Image  # noqa: PLC0415
+
+    opf = _opf(editions["epub"])
+    assert 'href="cover.jpg" media-type="image/jpeg" properties="cover-image"' in opf
+    assert '<meta name="cover" content="cover-image"/>' in opf  # EPUB 2 readers, Kindle
+    assert '<itemref idref="cover" linear="no"/>' in opf
+    with zipfile.ZipFile(editions["epub"]) as archive:
+        with Image.open(archive.open("EPUB/cover.jpg")) as cover:
+            assert cover.size == (1600, 2560)
+            # Not a blank page: the title is drawn in ink on the paper colour.
+            assert len(cover.convert("L").getcolors(1 << 16) or []) > 50
+        page = archive.read("EPUB/cover.xhtml").decode()
+    assert 'alt="表紙: 米ロ関係と中央アジア, 松井 弘明"' in page
+
+
+def test_the_cover_breaks_a_title_in_balanced_lines() -> None:
+    from citepress.render.cover import lines  # noqa: PLC0415
+
+    width = len  # one unit per character
+    assert lines("米ロ関係と中央アジア", width, 9, "ja") == ["米ロ関係と", "中央アジア"]
+    assert lines("A Study of Notes", width, 12, "en") == ["A Study", "of Notes"]
+    # A closing bracket or 。 never starts a line.
+    assert all(not line.startswith("」") for line in lines("「米ロ関係」と中央", width, 5, "ja"))
+
+
+def test_epub_declares_accessibility_conformance_and_page_direction(
+    editions: dict[str, Path],
+) -> None:
+    opf = _opf(editions["epub"])
+    assert (
+        '<meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.2 Level AA</meta>'
+        in opf
+    )
+    assert "displayTransformability" in opf
+    assert '<spine page-progression-direction="ltr">' in opf
+
+
+def test_notes_are_footnotes_that_e_readers_pop_up(editions: dict[str, Path]) -> None:
+    root = ed.epub_chapter(editions["epub"])
+    notes = [a for a in root.iter(f"{ed.XHTML}aside") if a.get(ed.EPUB_TYPE) == "footnote"]
+    assert len(notes) == 31
+    assert all(a.get("role") == "doc-footnote" and a.get("id") for a in notes)
+    refs = [a for a in root.iter(f"{ed.XHTML}a") if a.get(ed.EPUB_TYPE) == "noteref"]
+    assert {a.get("href") for a in refs} == {f"#{a.get('id')}" for a in notes}
+
+
+def test_publisher_and_date_come_from_the_books_settings(tmp_path: Path) -> None:
+    copy = tmp_path / "book"
+    for name in ("manuscript", "bib", "templates"):
+        shutil.copytree(ROOT / name, copy / name, symlinks=True)
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    text += '\n[tool.citepress.book]\npublisher = "Example Press"\ndate = "2026-12"\n'
+    (copy / "pyproject.toml").write_text(text, encoding="utf-8")
+    result = build.build(project.load(copy), formats=["epub"], out_dir=tmp_path / "out")
+    opf = _opf(result.written["epub"])
+    assert "<dc:publisher>Example Press</dc:publisher>" in opf
+    assert "<dc:date>2026-12</dc:date>" in opf
+    # None is invented when the settings give none.
+    assert (
+        "dc:publisher" not in _opf(ROOT / "build" / "chapter-03.epub")
+        if (ROOT / "build" / "chapter-03.epub").exists()
+        else True
+    )
+
+
+def test_the_chapter_has_no_publisher_or_date_it_was_not_given(editions: dict[str, Path]) -> None:
+    opf = _opf(editions["epub"])
+    assert "dc:publisher" not in opf and "dc:date" not in opf
+
+
+@pytest.mark.parametrize("date", ["2026-13", "26", "2026/12", "tomorrow"])
+def test_a_bad_publication_date_is_refused(date: str, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.citepress.book]\ndate = "{date}"\n', encoding="utf-8"
+    )
+    with pytest.raises(ProjectError, match="date must be YYYY"):
+        project.load(tmp_path)
+
+
+def test_html_opens_with_the_chapter_and_its_contents_follow(editions: dict[str, Path]) -> None:
+    html = editions["html"].read_text(encoding="utf-8")
+    title, toc, text = (
+        html.index(s) for s in ('class="chapter-title"', 'class="toc"', "はじめに</h2>")
+    )
+    assert title < toc < text
+
+
+def test_font_stacks_name_the_japanese_faces_readers_have(editions: dict[str, Path]) -> None:
+    css = editions["html"].read_text(encoding="utf-8")
+    for face in (
+        "Noto Serif JP",
+        "Source Han Serif JP",
+        "Hiragino Mincho ProN",
+        "Yu Mincho",
+        "BIZ UDPMincho",
+        "Noto Sans JP",
+        "Hiragino Sans",
+        "Yu Gothic",
+    ):
+        assert f'"{face}"' in css, face
+    assert re.search(r"\.noteref \{[^}]*line-height: 0;", css)

@@ -135,3 +135,9 @@ def epubcheck_report(path: Path, report: Path) -> dict[str, Any]:
     )
     data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     return data
+
+
+def pdf_info(path: Path) -> str:
+    """What pdfinfo says of the PDF (pages, size, metadata)."""
+    done = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return done.stdout

@@ -202,7 +202,15 @@ def test_hostile_manuscript_cannot_reach_outside_the_project(tmp_path: Path) -> 
         "pdf": pdf_text(build / "chapter.pdf"),
     }
     with zipfile.ZipFile(build / "chapter.epub") as archive:
-        texts["epub"] = "".join(archive.read(n).decode("utf-8") for n in archive.namelist())
+        texts["epub"] = "".join(  # the cover image is not text: its bytes as they are
+            archive.read(n).decode("utf-8", errors="replace")
+            for n in archive.namelist()
+            if n != "EPUB/cover.xhtml"
+        )
+        cover = archive.read("EPUB/cover.xhtml").decode("utf-8")
+    # The cover page's one image is ours; the hostile title is only its escaped alt text.
+    assert cover.count("<img") == 1 and 'src="cover.jpg"' in cover
+    assert "&lt;script&gt;" in cover and "<script" not in cover
     for edition, text in texts.items():
         for secret in secrets:
             assert secret not in text, (edition, secret)

@@ -123,3 +123,46 @@ def test_font_stacks_name_the_japanese_faces_readers_have(editions: dict[str, Pa
     ):
         assert f'"{face}"' in css, face
     assert re.search(r"\.noteref \{[^}]*line-height: 0;", css)
+
+
+def _page_starts(html: str) -> dict[int, str]:
+    """The text after each page-break marker (white space and markup aside)."""
+    body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    found = {}
+    for match in re.finditer(r'<span id="page-(\d+)" class="pagebreak"[^>]*?(?:/>|></span>)', body):
+        after = re.sub(r"<[^>]+>", "", body[match.end() : match.end() + 800])
+        found[int(match.group(1))] = re.sub(r"\s+", "", after)[:8]
+    return found
+
+
+def test_the_html_and_epub_carry_the_print_editions_page_numbers(
+    editions: dict[str, Path],
+) -> None:
+    pdf = editions["pdf"]
+    pages = int(re.search(r"Pages:\s+(\d+)", ed.pdf_info(pdf)).group(1))  # type: ignore[union-attr]
+    starts = _page_starts(editions["html"].read_text(encoding="utf-8"))
+    assert sorted(starts) == list(range(1, pages + 1))  # every page shows manuscript text
+    for number, text in starts.items():
+        first = ed.squeeze(ed.pdf_text(pdf, "-f", str(number), "-l", str(number), *ed.BODY_AREA))
+        if number == 1 or first.startswith("注編注"):
+            assert text in first  # the chapter title or the notes' heading comes first
+        elif first.startswith("（注"):
+            assert first.split("）", 1)[1].startswith(text)  # a note's label, then its text
+        else:
+            assert first.startswith(text), (number, text, first[:12])
+    with zipfile.ZipFile(editions["epub"]) as archive:
+        chapter = archive.read("EPUB/chapter-03.xhtml").decode()
+        nav = archive.read("EPUB/nav.xhtml").decode()
+    assert chapter.count('epub:type="pagebreak"') == pages
+    assert _page_starts(chapter) == starts
+    listed = re.findall(r'<li><a href="chapter-03.xhtml#page-(\d+)">(\d+)</a></li>', nav)
+    assert [int(a) for a, b in listed if a == b] == list(range(1, pages + 1))
+    assert 'epub:type="page-list"' in nav
+    assert '<meta property="pageBreakSource">' in _opf(editions["epub"])
+
+
+def test_an_epub_alone_still_gets_the_page_numbers(tmp_path: Path) -> None:
+    result = build.build(project.load(ROOT), formats=["epub"], out_dir=tmp_path)
+    assert not (tmp_path / "chapter-03.pdf").exists()
+    with zipfile.ZipFile(result.written["epub"]) as archive:
+        assert archive.read("EPUB/chapter-03.xhtml").count(b'epub:type="pagebreak"') >= 18

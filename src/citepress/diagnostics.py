@@ -146,8 +146,8 @@ class Code(StrEnum):
     MD_RESERVED_ID = (
         "md.reserved-id",
         "error",
-        "an id the editions give their own elements (`note-1`, `noteref-1`, `refs`, `ref-…`, "
-        "`<chapter>-title`)",
+        "an id the editions give their own elements (`note-1`, `noteref-1`, `page-1`, `refs`, "
+        "`ref-…`, `<chapter>-title`)",
     )
     MD_NO_CHAPTER = "md.no-chapter", "error", "the manuscript folder holds no chapter (`*.md`)"
     MD_SLUG_COLLISION = (

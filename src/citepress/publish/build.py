@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from citepress.config import ProjectError, Settings
 from citepress.diagnostics import Diagnostic, count
@@ -78,7 +77,8 @@ def build(
     from citepress.render.errors import RenderError  # noqa: PLC0415
 
     chosen = [editions.registry()[name] for name in todo]
-    worker = _worker(settings, chosen)
+    # Every build lays the PDF out in the fenced worker (the others carry its pages).
+    worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb)
     try:
         checked = check.run(settings)
         result.diagnostics = checked.diagnostics
@@ -131,30 +131,31 @@ def _stale(
 def _render_all(
     chosen: list[Edition], book: Book, context: Context, worker: Worker | None, writer: _Writer
 ) -> None:
-    """Render every edition: the worker's first (they run side by side), then the rest."""
+    """Lay out the print edition first (in the worker), then render the others.
+
+    The PDF's layout says where each printed page starts; the HTML and the EPUB carry
+    those page numbers (render/pagemap), so they render once it has. Building only
+    the HTML or the EPUB still lays the PDF out, without writing it.
+    """
+    from citepress.render import pagemap  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
+
     started = time.perf_counter()
-    pending: list[tuple[Edition, Future[bytes]]] = []
-    for edition in chosen:
-        if edition.in_worker and worker is not None:
-            finish = edition.load().finish  # a module-level function: it pickles
-            pending.append((edition, worker.run(finish, edition.prepare(book, context))))
-    in_worker = {edition.name for edition, _ in pending}
-    for edition in chosen:
-        if edition.name not in in_worker:
-            start = time.perf_counter()
-            writer.write(edition.name, edition.render(book, context), start)
-    for edition, future in pending:
-        try:
-            data = worker.result(future, f"the {edition.name.upper()}") if worker else b""
-        except WorkerError as exc:
-            raise BuildError(str(exc)) from None
-        writer.write(edition.name, data, started)
-
-
-def _worker(settings: Settings, chosen: list[Edition]) -> Worker | None:
-    if not any(edition.in_worker for edition in chosen):
-        return None
-    return Worker.start(settings.pdf_timeout, settings.pdf_memory_mb)
+    printed = any(edition.name == "pdf" for edition in chosen)
+    others = [edition for edition in chosen if edition.name != "pdf"]
+    prepared = pdf.prepare(book, context)
+    job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
+    try:
+        done = worker.result(worker.run(job, prepared), "the PDF") if worker else job(prepared)
+    except WorkerError as exc:
+        raise BuildError(str(exc)) from None
+    data, starts = done if printed else (b"", done)
+    pagemap.insert(book, starts)
+    for edition in others:
+        start = time.perf_counter()
+        writer.write(edition.name, edition.render(book, context), start)
+    if printed:
+        writer.write("pdf", data, started)
 
 
 @dataclass

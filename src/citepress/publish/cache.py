@@ -108,8 +108,11 @@ def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str
     result = {}
     for fmt in formats:
         edition = common.copy()
+        # The HTML and EPUB carry the print edition's page numbers: its templates
+        # decide them, so they key those editions too.
+        folders = (editions[fmt].templates, *((editions["pdf"].templates,) if fmt != "pdf" else ()))
         for name, (folder, path) in files.items():
-            if name.startswith(editions[fmt].templates):
+            if name.startswith(folders):
                 _feed_file(edition, settings, path, folder)
         result[fmt] = edition.hexdigest()
     return result

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from citepress.sources.images import ImageFile
 
 # DPUB-ARIA roles and the EPUB structural semantics that say the same thing.
-EPUB_TYPES = {"doc-noteref": "noteref"}
+EPUB_TYPES = {"doc-noteref": "noteref", "doc-pagebreak": "pagebreak"}
 # Set (after sanitising) on a link to another chapter's id: that chapter's slug.
 CHAPTER_ATTRIBUTE = "data-chapter"
 
@@ -175,6 +175,8 @@ class Book:
     generator: str = "citepress"
     publisher: str = ""  # from the book's settings only: never guessed
     date: str = ""  # the publication date (YYYY[-MM[-DD]]), from the settings only
+    # The print edition's pages: (number, chapter slug, id of its page-break marker).
+    pages: list[tuple[int, str, str]] = field(default_factory=list)
     strings: dict[str, str] = field(default_factory=dict)  # the language's catalogue
 
     @property

@@ -26,7 +26,7 @@ def slug_of(path: str) -> str:
 # them (md.reserved-id); a forced build drops them.
 # pandoc's citeproc puts the bibliography into the element with id "refs" and gives
 # its entries ids "ref-KEY": an author's must not take their place.
-RESERVED_ID = re.compile(r"^(?:(?:note|noteref)-\d+|refs|ref-.*)$")
+RESERVED_ID = re.compile(r"^(?:(?:note|noteref|page)-\d+|refs|ref-.*)$")
 
 
 def reserved_ids(slug: str) -> frozenset[str]:

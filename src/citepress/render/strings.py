@@ -21,7 +21,7 @@ KEYS = (
     "back-to-text", "title-page", "start", "landmarks", "summary", "summary-text-only",
     "summary-images", "summary-math", "summary-end", "editors-note", "editors-note-default",
     "queries", "query-number", "query-page", "query-line", "query-finding", "query-answer",
-    "proof-report", "query-note", "query-where", "query-at", "cover",
+    "proof-report", "query-note", "query-where", "query-at", "cover", "page-list",
 )  # fmt: skip
 
 

@@ -35,13 +35,39 @@ def html(book: Book, env: Environment, page_size: str) -> str:
 
 
 def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:
-    """What the fenced worker needs to lay out the PDF: no Jinja, no Book, just HTML."""
-    return html(book, context.env, context.settings.page_size), identifier(book), context.assets
+    """What the fenced worker needs to lay out the PDF: no Jinja, no Book, just HTML.
+
+    Every manuscript element carries its address (render/pagemap), so that the
+    layout can say where each page starts; WeasyPrint prints no attribute.
+    """
+    from citepress.render import pagemap  # noqa: PLC0415
+
+    document_html = html(pagemap.tagged(book), context.env, context.settings.page_size)
+    return document_html, identifier(book), context.assets
 
 
 def finish(prepared: tuple[str, bytes, list[Path]]) -> bytes:
     """In the worker: lay out the prepared HTML."""
     return write(*prepared)
+
+
+def finish_with_pages(prepared: tuple[str, bytes, list[Path]]) -> tuple[bytes, list[Any]]:
+    """In the worker: the PDF, and where each of its pages starts (render/pagemap)."""
+    from citepress.render import pagemap  # noqa: PLC0415
+
+    document_html, pdf_id, assets = prepared
+    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
+    document = lay_out(document_html, assets, **options)
+    return bytes(document.write_pdf(**options)), pagemap.starts(document)
+
+
+def pages(prepared: tuple[str, bytes, list[Path]]) -> list[Any]:
+    """In the worker: where each page of the PDF would start, without writing it."""
+    from citepress.render import pagemap  # noqa: PLC0415
+
+    document_html, pdf_id, assets = prepared
+    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
+    return list(pagemap.starts(lay_out(document_html, assets, **options)))
 
 
 def render(book: Book, context: Context) -> bytes:

@@ -1,0 +1,194 @@
+"""The print edition's page numbers, carried into the HTML and the EPUB.
+
+A reader of the e-book cites the printed book by its pages; the EPUB's page list
+and page-break markers, and the HTML's page anchors, must therefore say where
+each page of the PDF edition starts. Only WeasyPrint's layout knows that, so:
+
+1. :func:`tagged` gives the PDF a copy of the book whose every manuscript element
+   carries its address (chapter, fragment, element: ``data-cp-page="0.0.17"``);
+2. in the PDF worker, :func:`starts` walks each laid-out page to its first line of
+   manuscript text and reports that element's address and how many characters of
+   its text earlier pages hold;
+3. :func:`insert` puts a page-break marker at that very character in the book the
+   HTML and EPUB render.
+
+Characters are counted without white space on both sides: the layout collapses it,
+the element tree keeps it as written. A page that shows no manuscript text (a title
+page, a blank verso) gets no marker; a reader's page list may skip such pages.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any
+
+from citepress.render.model import Book, Fragment
+
+ATTRIBUTE = "data-cp-page"
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where printed page ``page`` starts in the book's manuscript content."""
+
+    page: int  # the folio: the PDF's page number, counting from 1
+    chapter: int  # the chapter's index in the book
+    fragment: int  # 0: the chapter's body; n: its note n's body
+    element: int  # the element's index in the fragment's tree, in document order
+    offset: int  # characters of the element's text (white space aside) before the page
+
+
+def tagged(book: Book) -> Book:
+    """A copy of ``book`` whose every manuscript element carries its address."""
+    chapters = []
+    for c, chapter in enumerate(book.chapters):
+        fragments = [chapter.body, *(note.body for note in chapter.notes)]
+        marked = [_tag(fragment, f"{c}.{f}") for f, fragment in enumerate(fragments)]
+        notes = [
+            dataclasses.replace(note, body=body)
+            for note, body in zip(chapter.notes, marked[1:], strict=True)
+        ]
+        chapters.append(dataclasses.replace(chapter, body=marked[0], notes=notes))
+    return dataclasses.replace(book, chapters=chapters)
+
+
+def _tag(fragment: Fragment, address: str) -> Fragment:
+    """Each element's address: ``chapter.fragment:ancestors,…,own``.
+
+    The numbers are the elements' indexes in document order, so that text counted
+    for an element counts for its ancestors too. Text standing directly in the
+    fragment (a note's words, which the template sets in its own paragraph) is
+    wrapped in a span with the fragment's own address, so that it is found as well.
+    """
+    element = copy.deepcopy(fragment.element)
+    index = {id(child): number for number, child in enumerate(element.iter())}
+
+    def walk(node: ET.Element, path: tuple[int, ...]) -> None:
+        mine = (*path, index[id(node)])
+        node.set(ATTRIBUTE, f"{address}:{','.join(map(str, mine))}")
+        for child in node:
+            walk(child, mine)
+
+    walk(element, ())
+    _wrap_loose_text(element, f"{address}:{index[id(element)]}")
+    return dataclasses.replace(fragment, element=element)
+
+
+def _wrap_loose_text(root: ET.Element, address: str) -> None:
+    """Put the root's own text and its children's tails in addressed spans."""
+    if root.text and root.text.strip():
+        span = ET.Element("span", {ATTRIBUTE: address})
+        span.text, root.text = root.text, None
+        root.insert(0, span)
+    for child in list(root):
+        if child.tail and child.tail.strip() and child.get(ATTRIBUTE) != address:
+            span = ET.Element("span", {ATTRIBUTE: address})
+            span.text, child.tail = child.tail, None
+            root.insert(list(root).index(child) + 1, span)
+
+
+def starts(document: Any) -> list[PageStart]:
+    """In the worker: where each page of WeasyPrint's laid-out ``document`` starts."""
+    seen: dict[tuple[str, int], int] = {}  # characters laid out on earlier pages
+    found: list[PageStart] = []
+    for number, page in enumerate(document.pages, 1):
+        first: PageStart | None = None
+        for address, text in _texts(page):
+            fragment, _, path = address.partition(":")
+            chain = [int(part) for part in path.split(",")]
+            if first is None:
+                chapter, part = (int(n) for n in fragment.split("."))
+                done = seen.get((fragment, chain[-1]), 0)
+                first = PageStart(number, chapter, part, chain[-1], done)
+            for element in chain:  # an element's text is its ancestors' text too
+                key = (fragment, element)
+                seen[key] = seen.get(key, 0) + len("".join(text.split()))
+        if first is not None:
+            found.append(first)
+    return found
+
+
+def _texts(page: Any) -> list[tuple[str, str]]:
+    """Each piece of manuscript text on a page, in order, with its element's address."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    pieces: list[tuple[str, str]] = []
+    for child in page._page_box.children:
+        if isinstance(child, boxes.MarginBox):
+            continue  # running heads and folios
+        for box in child.descendants():
+            if not isinstance(box, boxes.TextBox) or "::" in (box.element_tag or ""):
+                continue  # generated content (a marker's word joiner) is not the text
+            address = box.element.get(ATTRIBUTE) if box.element is not None else None
+            if address and box.text.strip():
+                pieces.append((address, box.text))
+    return pieces
+
+
+def insert(book: Book, pages: list[PageStart]) -> None:
+    """Put a page-break marker where each page starts, and list them in ``book.pages``.
+
+    The marker is a span with role ``doc-pagebreak`` (Fragment.xhtml adds the EPUB's
+    ``epub:type="pagebreak"``) named by its page number, empty: nothing is added to
+    the text a reader reads or copies.
+    """
+    several = len(book.chapters) > 1
+    prefix_of = {c: f"{ch.slug}-" if several else "" for c, ch in enumerate(book.chapters)}
+    listed: list[tuple[int, str, str]] = []
+    for start in sorted(pages, key=lambda p: p.page, reverse=True):  # later first: offsets
+        chapter = book.chapters[start.chapter]
+        fragments = [chapter.body, *(note.body for note in chapter.notes)]
+        elements = list(fragments[start.fragment].element.iter())
+        ident = f"{prefix_of[start.chapter]}page-{start.page}"
+        if _place(elements[start.element], start.offset, _marker(ident, start.page)):
+            listed.append((start.page, chapter.slug, ident))
+    book.pages = sorted(listed)
+
+
+def _marker(ident: str, page: int) -> ET.Element:
+    return ET.Element(
+        "span",
+        {"id": ident, "class": "pagebreak", "role": "doc-pagebreak", "title": str(page)},
+    )
+
+
+def _place(element: ET.Element, offset: int, marker: ET.Element) -> bool:
+    """Insert ``marker`` after ``offset`` non-space characters of ``element``'s text."""
+    remaining = offset
+    for holder, attribute, parent in _text_slots(element, element):
+        text = getattr(holder, attribute) or ""
+        for index, char in enumerate(text):
+            if not char.isspace():
+                if remaining == 0:
+                    _split_at(holder, attribute, parent, index, marker)
+                    return True
+                remaining -= 1
+    return False
+
+
+Slot = tuple[ET.Element, str, ET.Element]
+
+
+def _text_slots(element: ET.Element, parent: ET.Element) -> list[Slot]:
+    """The element's text pieces in reading order: (holder, "text"/"tail", its parent)."""
+    slots: list[Slot] = [(element, "text", parent)]
+    for child in element:
+        slots += _text_slots(child, element)
+        slots.append((child, "tail", element))
+    return slots
+
+
+def _split_at(
+    holder: ET.Element, attribute: str, parent: ET.Element, index: int, marker: ET.Element
+) -> None:
+    """Insert ``marker`` into ``holder``'s text (or tail) before character ``index``."""
+    text = getattr(holder, attribute) or ""
+    setattr(holder, attribute, text[:index])
+    marker.tail = text[index:]
+    if attribute == "text":
+        holder.insert(0, marker)
+    else:
+        parent.insert(list(parent).index(holder) + 1, marker)

@@ -166,3 +166,31 @@ def test_an_epub_alone_still_gets_the_page_numbers(tmp_path: Path) -> None:
     assert not (tmp_path / "chapter-03.pdf").exists()
     with zipfile.ZipFile(result.written["epub"]) as archive:
         assert archive.read("EPUB/chapter-03.xhtml").count(b'epub:type="pagebreak"') >= 18
+
+
+def test_a_notes_number_never_splits_from_its_unit(editions: dict[str, Path]) -> None:
+    """「2001年５ / 月」 split in the notes at 390 px; each number-unit is one nowrap span."""
+    html = editions["html"].read_text(encoding="utf-8")
+    notes = html[html.index('class="endnotes"') :]
+    for unit in ("2001年", "５月", "11～12日", "10月", "１日"):
+        assert f'<span class="unit">{unit}</span>' in notes, unit
+    assert re.search(r"\.unit \{ white-space: nowrap; \}", html)
+    with zipfile.ZipFile(editions["epub"]) as archive:
+        assert b'<span class="unit">2001\xe5\xb9\xb4</span>' in archive.read(
+            "EPUB/chapter-03.xhtml"
+        )
+
+
+def test_tie_keeps_the_text_and_leaves_code_math_and_links_alone() -> None:
+    import xml.etree.ElementTree as ET  # noqa: PLC0415
+
+    from citepress.render.units import tie  # noqa: PLC0415
+
+    note = ET.fromstring(
+        '<div>約1000名、<em>10月５日</em>と<code>5月</code>、<a href="#x">3日</a>、2.5%</div>'
+    )
+    before = "".join(note.itertext())
+    tie(note)
+    assert "".join(note.itertext()) == before
+    units = [span.text for span in note.iter("span")]
+    assert units == ["1000名", "10月", "５日", "2.5%"]

@@ -19,6 +19,7 @@ from citepress.render.model import CHAPTER_ATTRIBUTE, Fragment, Heading, Note
 from citepress.render.sanitise import clean
 from citepress.render.slug import RESERVED_ID
 from citepress.render.strings import fill
+from citepress.render.units import tie
 from citepress.sources.images import ImageFile
 
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
@@ -183,6 +184,7 @@ def _notes(
         content.tag = "div"
         content.attrib.clear()
         _strip_trailing_space(content)
+        tie(content)  # 「2001年５月」 never splits between ５ and 月
         marker = fill(marks["note-marker"], str(number))
         notes.append(
             Note(

@@ -1,0 +1,69 @@
+"""A number and its unit stay on one line in the notes: 「2001年５ / 月」 never splits.
+
+Japanese text may break between any two characters, a number and the 年, 月 or 日
+after it included; a note's date is then read as two fragments. Each number with
+its unit is set in a span that does not break inside (``class="unit"``, styled
+``white-space: nowrap`` by each edition), which changes the markup, never the text.
+No CSS does this in every reading system (Chromium's ``word-break: auto-phrase``
+is Chromium's alone), so it is done here, on the notes' element trees.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+# Half- or full-width digits, then a unit of date, count or money the notes use.
+UNIT = re.compile(
+    r"[0-9０-９][0-9０-９.,，．]*(?:[～〜][0-9０-９]+)?(?:年|月|日|名|機|ドル|万|億|か月|ヶ月|カ月|%|％)"
+)
+SKIP = frozenset({"code", "math", "a"})  # not prose; a link's text is its own unit
+
+
+def tie(element: ET.Element) -> None:
+    """Wrap each number-and-unit in ``element``'s text (not in code, math or links)."""
+    if element.tag in SKIP:
+        return
+    for child in list(element):
+        tie(child)
+        _tie_tail(element, child)
+    if element.text and UNIT.search(element.text):
+        pieces = _pieces(element.text)
+        element.text = pieces[0] if isinstance(pieces[0], str) else ""
+        for offset, piece in enumerate(_spans(pieces)):
+            element.insert(offset, piece)
+
+
+def _tie_tail(parent: ET.Element, child: ET.Element) -> None:
+    if not child.tail or not UNIT.search(child.tail):
+        return
+    pieces = _pieces(child.tail)
+    child.tail = pieces[0] if isinstance(pieces[0], str) else ""
+    at = list(parent).index(child) + 1
+    for offset, piece in enumerate(_spans(pieces)):
+        parent.insert(at + offset, piece)
+
+
+def _pieces(text: str) -> list[str | ET.Element]:
+    """``text`` as plain text, unit spans and text, alternately (text first, maybe "")."""
+    out: list[str | ET.Element] = []
+    last = 0
+    for match in UNIT.finditer(text):
+        out.append(text[last : match.start()])
+        span = ET.Element("span", {"class": "unit"})
+        span.text = match.group()
+        out.append(span)
+        last = match.end()
+    out.append(text[last:])
+    return out
+
+
+def _spans(pieces: list[str | ET.Element]) -> list[ET.Element]:
+    """The spans, each carrying the text after it as its tail."""
+    spans: list[ET.Element] = []
+    for piece in pieces[1:]:
+        if isinstance(piece, ET.Element):
+            spans.append(piece)
+        elif spans:
+            spans[-1].tail = piece
+    return spans

@@ -192,11 +192,13 @@ def test_missing_fields_in_each_language() -> None:
 
 def test_citeproc_prints_the_literal_and_sorts_by_the_parts(tmp_path: Path) -> None:
     # The literals sort the other way round from the dates: the order must be the dates'.
+    late, early = csl.csl_date("2002-04~"), csl.csl_date("1999-12?")
+    assert late is not None and early is not None
+    late["literal"] = "A" + late["literal"]
     items = [
-        {"id": "late", "type": "document", "title": "late", "issued": csl.csl_date("2002-04~")},
-        {"id": "early", "type": "document", "title": "early", "issued": csl.csl_date("1999-12?")},
+        {"id": "late", "type": "document", "title": "late", "issued": late},
+        {"id": "early", "type": "document", "title": "early", "issued": early},
     ]
-    items[0]["issued"]["literal"] = "A" + items[0]["issued"]["literal"]
     references = tmp_path / "references.json"
     references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     style = Path(csl.__file__).parent.parent / "templates" / "csl" / "citepress-note-ja.csl"

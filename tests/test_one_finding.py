@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from citepress.diagnostics import Code, Diagnostic, apply_severities, make
 from citepress.report import formatters
@@ -12,7 +13,7 @@ from tests.runcli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _at_first_of_january() -> list[dict[str, object]]:
+def _at_first_of_january() -> list[dict[str, Any]]:
     done = cli(ROOT, "check", "--format", "json")
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)["diagnostics"]

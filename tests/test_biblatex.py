@@ -127,7 +127,8 @@ def test_a_year_before_the_common_era(tmp_path: Path) -> None:
     assert "(50 BC)" in html_edition(root)
     chapter = root / "manuscript" / "chapter.md"
     chapter.write_text(chapter.read_text().replace("lang: en", "lang: ja"), encoding="utf-8")
-    assert "紀元前50年" in html_edition(root)
+    # The words of the note, whatever markup keeps 50年 on one line.
+    assert "紀元前50年" in re.sub(r"<[^>]+>", "", html_edition(root))
 
 
 def test_a_year_range_is_a_date_for_the_checks(tmp_path: Path) -> None:

@@ -184,6 +184,8 @@ def test_printed_from_a_browser_the_html_has_pages_and_a_reading_measure(
             "--no-first-run",
             "--disable-background-networking",
             "--disable-component-update",
+            "--host-resolver-rules=MAP * ~NOTFOUND",  # no network, whatever the page asks
+            "--proxy-server=127.0.0.1:9",
             f"--user-data-dir={tmp_path / 'profile'}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={pdf}",

@@ -183,3 +183,16 @@ def test_a_fifo_is_not_read(book: Path) -> None:
     assert "bib/pipe.bib: error: cannot read the file: not a regular file [io.unreadable]" in (
         done.stdout
     )
+
+
+def test_an_attachment_a_template_asks_for_is_refused_cleanly(book: Path, outside: Path) -> None:
+    """WeasyPrint fetches attachments while it writes the PDF, after the layout."""
+    pdf_templates = book / "templates" / "pdf"
+    pdf_templates.mkdir(parents=True)
+    page = (Path(__file__).parents[1] / "templates" / "pdf" / "book.html.j2").read_text()
+    page = page.replace("<body>", f'<body><a rel="attachment" href="{outside.as_uri()}">x</a>')
+    (pdf_templates / "book.html.j2").write_text(page, encoding="utf-8")
+    done = cli(book, "build", "--format", "pdf")
+    assert done.returncode == 2, done.stderr
+    assert "refused to load" in done.stderr and "Traceback" not in done.stderr
+    assert not (book / "build" / "chapter.pdf").exists()

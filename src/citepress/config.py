@@ -291,9 +291,14 @@ def _book(value: Any, root: Path) -> dict[str, str]:
     unknown = sorted(set(table) - set(BOOK_KEYS))
     if unknown:
         raise Invalid(f"unknown key {unknown[0]!r}{_did_you_mean(unknown[0], BOOK_KEYS)}")
-    if "date" in table and not _PUBLICATION_DATE.match(table["date"]):
-        raise Invalid(f"date must be YYYY, YYYY-MM or YYYY-MM-DD, not {table['date']!r}")
+    _publication_date(table)
     return table
+
+
+def _publication_date(table: dict[str, str]) -> None:
+    """A book's ``date`` (the EPUB's dc:date) is YYYY, YYYY-MM or YYYY-MM-DD."""
+    if "date" in table and not _PUBLICATION_DATE.fullmatch(table["date"]):
+        raise Invalid(f"date must be YYYY, YYYY-MM or YYYY-MM-DD, not {table['date']!r}")
 
 
 def _severities(value: Any, root: Path) -> dict[Code, Severity]:
@@ -461,7 +466,12 @@ def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[
             " (list it, or move it out of the manuscript folder)"
         )
     assert isinstance(data, dict)
-    return chapters, {key: str(data[key]) for key in BOOK_KEYS if data.get(key)}
+    metadata = {key: str(data[key]) for key in BOOK_KEYS if data.get(key)}
+    try:
+        _publication_date(metadata)
+    except Invalid as exc:
+        raise ProjectError(f"{shown}: {exc}") from None
+    return chapters, metadata
 
 
 def _chapter(root: Path, folder: Path, shown: str, name: Any) -> Path:

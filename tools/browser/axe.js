@@ -20,6 +20,9 @@ const FLAGS = [
   "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   "--disable-default-apps", "--disable-extensions", "--font-render-hinting=none",
+  // No name resolves and every connection goes to a closed port: a page cannot reach
+  // the network by any means (WebSocket and WebRTC bypass request interception).
+  "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
 ];
 
 function parse(argv) {

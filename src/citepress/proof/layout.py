@@ -66,12 +66,12 @@ def finish(
     The query list starts on a page of its own, so the text before it lays out as it
     did the first time; the spots of the findings that only its rows show are added.
     """
-    from citepress.render.editions.pdf import lay_out  # noqa: PLC0415 -- in the worker
+    from citepress.render.editions.pdf import lay_out, pdf_bytes  # noqa: PLC0415 -- in the worker
 
     document = lay_out(html, assets)
     found = dict(spots)
     found.update(find(document, {f.css_class: f.number for f in findings if not f.placed}))
-    pdf = bytes(document.write_pdf(pdf_identifier=pdf_id))
+    pdf = pdf_bytes(document, pdf_identifier=pdf_id)
     return annotate(pdf, findings, found), found
 
 

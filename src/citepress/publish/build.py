@@ -2,7 +2,7 @@
 
 load settings (the caller) → what is already built → check (one reading of the
 sources) → refuse on errors → convert once (pandoc renders the check's own tree)
-→ render each edition (the PDF in a fenced worker, side by side) → write each
+→ lay the PDF out in a fenced worker → render the others with its page numbers → write each
 atomically → remember what was built. A failed or interrupted build leaves the
 previous editions as they were.
 """
@@ -151,9 +151,8 @@ def _render_all(
         raise BuildError(str(exc)) from None
     data, starts = done if printed else (b"", done)
     pagemap.insert(book, starts)
-    for edition in others:
-        start = time.perf_counter()
-        writer.write(edition.name, edition.render(book, context), start)
+    for edition in others:  # each one's time includes the PDF layout it waited for
+        writer.write(edition.name, edition.render(book, context), started)
     if printed:
         writer.write("pdf", data, started)
 

@@ -1,10 +1,10 @@
-"""Render the PDF in a second process, in parallel with the rest of the build.
+"""Lay out the PDF in a second process, while the build checks and converts.
 
 The PDF is the slow edition (WeasyPrint: ~0.5 s to import, ~1 s to lay out the
-chapter) and the editions are independent. The worker is forked at the start of
-the build and imports WeasyPrint while the parent runs the check and pandoc;
-the parent then hands it the PDF edition's HTML (made from the Book there) and
-renders the HTML and EPUB meanwhile.
+chapter). The worker is forked at the start of the build and imports WeasyPrint
+while the parent runs the check and pandoc; the parent then hands it the PDF
+edition's HTML (made from the Book there) and waits for the PDF and its page
+starts, which the HTML and EPUB carry (render/pagemap).
 
 The worker is also the PDF's fence: its memory is capped (RLIMIT_DATA) and the
 parent stops waiting, and kills it, after a time limit, so an absurd stylesheet

@@ -34,6 +34,9 @@ FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 # Bounds on a template's numbers: a cover is a picture, not a way to fill memory.
 LIMITS = {"width": (200, 4000), "height": (200, 6000), "margin": (0, 1000), "size": (8, 600)}
 NO_LINE_START = "、。，．・：；？！ー」』）〕】〉》ぁぃぅぇぉっゃゅょァィゥェォッャュョ"
+# A cover shows a title, not a text: longer ones are cut (with …) before layout, so
+# that a hostile front matter cannot make the drawing slow or its image huge.
+MAX_CHARACTERS = 160
 
 
 class CoverError(RenderError):
@@ -71,6 +74,8 @@ def draw(env: Environment, label: str, title: str, author: str, lang: str) -> by
     ):
         if not words:
             continue
+        if len(words) > MAX_CHARACTERS:
+            words = words[: MAX_CHARACTERS - 1] + "…"
         text = Text(words, _font(spec[part]["font"]), spec[part]["size"])
         y = _block(pen, text, measure, margin, y, colour, lang) + text.size // 2
         if part == "title":
@@ -85,8 +90,11 @@ def _block(pen: Any, text: Text, measure: int, margin: int, y: int, colour: str,
     from PIL import ImageFont  # noqa: PLC0415
 
     face = ImageFont.truetype(text.font[0], text.size, index=text.font[1])
+    bottom = pen.im.size[1] - margin
     for line in lines(text.words, lambda s: face.getlength(s), measure, lang):
-        left = margin + (measure - face.getlength(line)) / 2
+        if y + text.size > bottom:
+            break  # what does not fit on the cover is not drawn
+        left = max(margin, margin + (measure - face.getlength(line)) / 2)
         pen.text((left, y), line, font=face, fill=colour)
         y += int(text.size * 1.45)
     return y
@@ -118,7 +126,9 @@ def _greedy(words: str, width: Any, measure: float, lang: str) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         line = f"{out[-1]}{joiner}{piece}" if out else piece
-        fits = bool(out) and (width(line) <= measure or (cjk and piece in NO_LINE_START))
+        # A closing mark joins a full line (kinsoku), but never a line already too wide.
+        held = cjk and piece in NO_LINE_START and width(out[-1]) <= measure if out else False
+        fits = bool(out) and (width(line) <= measure or held)
         if fits:
             out[-1] = line
         else:
@@ -157,9 +167,12 @@ def _checked(spec: dict[str, Any], where: str) -> dict[str, Any]:
     checked["top"] = float(top)
     for part in ("label", "title", "author"):
         value = spec.get(part)
-        if not isinstance(value, dict) or not _FAMILY.match(str(value.get("font", ""))):
+        if not isinstance(value, dict):
+            raise CoverError(f"{where}: {part} needs a font and a size")
+        font = value.get("font")
+        if not isinstance(font, str) or not _FAMILY.fullmatch(font):
             raise CoverError(f"{where}: {part} needs a font (a fontconfig family name)")
-        checked[part] = {"font": value["font"], "size": bounded(value.get("size"), "size")}
+        checked[part] = {"font": font, "size": bounded(value.get("size"), "size")}
     return checked
 
 
@@ -171,13 +184,17 @@ def _font(family: str) -> tuple[str, int]:
     name, _, style = family.partition(":")
     pattern = f"{name}:{style}" if style else name
     done = subprocess.run(
-        [program, "-f", "%{file}\t%{index}", pattern],
+        [program, "-f", "%{file}\t%{index}\t%{family}", pattern],
         capture_output=True,
         text=True,
         check=False,
         timeout=30,
     )
-    path, _, index = done.stdout.partition("\t")
+    path, _, rest = done.stdout.partition("\t")
+    index, _, families = rest.partition("\t")
+    if name.casefold() not in (f.strip().casefold() for f in families.split(",")):
+        # fontconfig always answers, with a fallback: a misspelt family would draw tofu.
+        raise CoverError(f"no installed font for {family!r} (fontconfig offers {families!r})")
     file = Path(path).resolve()
     if not any(file.is_relative_to(folder) for folder in FONT_FOLDERS) or not file.is_file():
         raise CoverError(f"no installed font for {family!r} (fontconfig gave {path!r})")

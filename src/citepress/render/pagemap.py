@@ -28,6 +28,8 @@ from typing import Any
 from citepress.render.model import Book, Fragment
 
 ATTRIBUTE = "data-cp-page"
+HYPHEN = "\u2010"  # WeasyPrint's hyphenate-character: added by the layout, not written
+MATH = "{http://www.w3.org/1998/Math/MathML}math"
 
 
 @dataclass(frozen=True)
@@ -112,19 +114,27 @@ def starts(document: Any) -> list[PageStart]:
 
 
 def _texts(page: Any) -> list[tuple[str, str]]:
-    """Each piece of manuscript text on a page, in order, with its element's address."""
+    """Each piece of manuscript content on a page, in order, with its element's address.
+
+    Text boxes give their text (a hyphen the layout added at a line's end is not the
+    manuscript's); an image gives no text, but may be what a page starts with.
+    """
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
 
     pieces: list[tuple[str, str]] = []
-    for child in page._page_box.children:
+    for child in page._page_box.children:  # WeasyPrint has no public box tree
         if isinstance(child, boxes.MarginBox):
             continue  # running heads and folios
         for box in child.descendants():
-            if not isinstance(box, boxes.TextBox) or "::" in (box.element_tag or ""):
+            if "::" in (box.element_tag or ""):
                 continue  # generated content (a marker's word joiner) is not the text
             address = box.element.get(ATTRIBUTE) if box.element is not None else None
-            if address and box.text.strip():
-                pieces.append((address, box.text))
+            if not address:
+                continue
+            if isinstance(box, boxes.TextBox) and box.text.strip():
+                pieces.append((address, box.text.removesuffix(HYPHEN)))
+            elif isinstance(box, boxes.ReplacedBox):
+                pieces.append((address, ""))
     return pieces
 
 
@@ -135,17 +145,28 @@ def insert(book: Book, pages: list[PageStart]) -> None:
     ``epub:type="pagebreak"``) named by its page number, empty: nothing is added to
     the text a reader reads or copies.
     """
-    several = len(book.chapters) > 1
-    prefix_of = {c: f"{ch.slug}-" if several else "" for c, ch in enumerate(book.chapters)}
     listed: list[tuple[int, str, str]] = []
     for start in sorted(pages, key=lambda p: p.page, reverse=True):  # later first: offsets
         chapter = book.chapters[start.chapter]
         fragments = [chapter.body, *(note.body for note in chapter.notes)]
-        elements = list(fragments[start.fragment].element.iter())
-        ident = f"{prefix_of[start.chapter]}page-{start.page}"
-        if _place(elements[start.element], start.offset, _marker(ident, start.page)):
+        root = fragments[start.fragment].element
+        elements = list(root.iter())
+        parents = {id(child): parent for parent in root.iter() for child in parent}
+        element = elements[start.element]
+        ident = f"page-{start.page}"
+        marker = _marker(ident, start.page)
+        parent = parents.get(id(element))
+        if _place(element, start.offset, marker) or _before(element, parent, marker):
             listed.append((start.page, chapter.slug, ident))
     book.pages = sorted(listed)
+
+
+def _before(element: ET.Element, parent: ET.Element | None, marker: ET.Element) -> bool:
+    """Put ``marker`` just before an element without text (an image a page starts with)."""
+    if parent is None or "".join(element.itertext()).strip():
+        return False
+    parent.insert(list(parent).index(element), marker)
+    return True
 
 
 def _marker(ident: str, page: int) -> ET.Element:
@@ -173,12 +194,20 @@ Slot = tuple[ET.Element, str, ET.Element]
 
 
 def _text_slots(element: ET.Element, parent: ET.Element) -> list[Slot]:
-    """The element's text pieces in reading order: (holder, "text"/"tail", its parent)."""
-    slots: list[Slot] = [(element, "text", parent)]
+    """The element's text pieces in reading order: (holder, "text"/"tail", its parent).
+
+    Math is left out: the PDF draws it as a picture, so its layout counts no text.
+    """
+    slots: list[Slot] = [] if _is_math(element) else [(element, "text", parent)]
     for child in element:
-        slots += _text_slots(child, element)
+        if not _is_math(child):
+            slots += _text_slots(child, element)
         slots.append((child, "tail", element))
     return slots
+
+
+def _is_math(element: ET.Element) -> bool:
+    return element.tag in (MATH, "math")
 
 
 def _split_at(

@@ -14,8 +14,11 @@ import re
 import xml.etree.ElementTree as ET
 
 # Half- or full-width digits, then a unit of date, count or money the notes use.
+# A match starts only where a number starts (the lookbehind) and takes its digits
+# without backtracking (possessive): a run of a million digits costs one pass.
 UNIT = re.compile(
-    r"[0-9０-９][0-9０-９.,，．]*(?:[～〜][0-9０-９]+)?(?:年|月|日|名|機|ドル|万|億|か月|ヶ月|カ月|%|％)"
+    r"(?<![0-9０-９.,，．])[0-9０-９][0-9０-９.,，．]*+(?:[～〜][0-9０-９]++)?"
+    r"(?:年|月|日|名|機|ドル|万|億|か月|ヶ月|カ月|%|％)"
 )
 SKIP = frozenset({"code", "math", "a"})  # not prose; a link's text is its own unit
 

@@ -58,7 +58,7 @@ def finish_with_pages(prepared: tuple[str, bytes, list[Path]]) -> tuple[bytes, l
     document_html, pdf_id, assets = prepared
     options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
     document = lay_out(document_html, assets, **options)
-    return bytes(document.write_pdf(**options)), pagemap.starts(document)
+    return pdf_bytes(document, **options), pagemap.starts(document)
 
 
 def pages(prepared: tuple[str, bytes, list[Path]]) -> list[Any]:
@@ -78,7 +78,21 @@ def render(book: Book, context: Context) -> bytes:
 def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:
     """Lay out the PDF edition's HTML (the build's worker gets just this, not the Book)."""
     options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
-    return bytes(lay_out(document_html, assets, **options).write_pdf(**options))
+    return pdf_bytes(lay_out(document_html, assets, **options), **options)
+
+
+def pdf_bytes(document: Any, **options: Any) -> bytes:
+    """The laid-out document written as PDF; a refused resource is a clear error here too.
+
+    WeasyPrint fetches attachments (``<a rel="attachment">``) while it writes, not
+    while it lays out.
+    """
+    import weasyprint  # noqa: PLC0415
+
+    try:
+        return bytes(document.write_pdf(**options))
+    except weasyprint.urls.FatalURLFetchingError as exc:
+        raise RefusedResource(str(exc)) from None
 
 
 def lay_out(document_html: str, assets: list[Path], **options: Any) -> Any:

@@ -91,6 +91,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the output folder (default: build/ in the project)",
     )
+    init = commands.add_parser(
+        "init", help="create a new book project that checks clean and builds at once"
+    )
+    init.add_argument("folder", nargs="?", type=Path, default=Path(), metavar="DIR")
+    init.add_argument("--lang", choices=("ja", "en"), default="en", help="the book's language")
+    init.add_argument("--title", default=None, help="the book's title (default: DIR's name)")
+    init.add_argument("--author", default=None, help="the author's name")
     dates = commands.add_parser("dates", help="print the timeline the check inferred")
     dates.add_argument("--all", action="store_true", help="also list sentences with no date")
     return main
@@ -111,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        command = {"check": _check, "build": _build, "proof": _proof}.get(args.command, _dates)
+        commands = {"check": _check, "build": _build, "proof": _proof, "init": _init}
+        command = commands.get(args.command, _dates)
         return command(args)
     except KeyboardInterrupt:
         _stop_children()
@@ -251,6 +259,24 @@ def _proof(args: argparse.Namespace) -> int:
         "marked in the text, every one in the query list",
         file=sys.stderr,
     )
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from citepress import scaffold  # noqa: PLC0415
+
+    values = scaffold.default_values(args.lang, args.folder)
+    values = scaffold.Values(
+        values.lang, args.title or values.title, args.author or values.author, values.revision
+    )
+    try:
+        written = scaffold.create(args.folder, values)
+    except scaffold.ScaffoldError as exc:
+        print(f"citepress: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for path in written:
+        print(f"  created {_shown(path)}")
+    print(f"next: cd {args.folder} && citepress check && citepress build")
     return EXIT_OK
 
 

@@ -1,0 +1,135 @@
+"""`citepress init`: a book project that checks clean and builds, used from its own repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from citepress.scaffold import ACTION, FILES, HOME
+from tests import editions as ed
+from tests.conftest import ROOT
+from tests.runcli import cli
+
+# The scaffold's commands run as a new user's would: the citepress on PATH.
+BIN = str(Path(sys.executable).parent)
+ENV = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root")}
+
+
+def _init(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "citepress.cli", "init", str(folder), *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "figure"), [("ja", "図1"), ("en", "Figure 1")])
+def test_a_new_project_checks_clean_and_builds(lang: str, figure: str, tmp_path: Path) -> None:
+    book = tmp_path / "my-book"
+    done = _init(book, "--lang", lang, "--author", "A. Writer")
+    assert done.returncode == 0, done.stderr
+    assert sorted(str(p.relative_to(book)) for p in book.rglob("*") if p.is_file()) == sorted(
+        dest for _, dest in FILES
+    )
+    check = cli(book, "check")
+    assert check.returncode == 0 and check.stdout.endswith("0 errors, 0 warnings\n"), check.stdout
+    assert cli(book, "build").returncode == 0
+    html = ed.html_tree(book / "build" / "book.html")
+    assert len(html.findall(".//li[@class='note']")) == 2  # the citation's note and ^[…]
+    assert html.find(".//figure//img") is not None
+    text = "".join(html.find(".//main").itertext()).replace("\u00a0", " ")  # type: ignore[union-attr]
+    assert figure in text  # the cross-reference, numbered
+    assert (book / "build" / "book.epub").exists() and (book / "build" / "book.pdf").exists()
+
+
+def test_it_refuses_to_overwrite_and_then_writes_nothing(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    (book / "bib").mkdir(parents=True)
+    (book / ".gitignore").write_text("mine\n", encoding="utf-8")
+    done = _init(book)
+    assert done.returncode == 2
+    assert ".gitignore already there; nothing was written" in done.stderr
+    assert sorted(p.name for p in book.rglob("*")) == [".gitignore", "bib"]
+    assert (book / ".gitignore").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_title_that_would_break_the_settings_is_refused(tmp_path: Path) -> None:
+    done = _init(tmp_path / "book", "--title", 'Say "no"')
+    assert done.returncode == 2 and "--title must be one line" in done.stderr
+    assert not (tmp_path / "book").exists()
+
+
+def test_the_workflow_and_hook_name_this_repositorys_action_and_hook(tmp_path: Path) -> None:
+    assert _init(tmp_path / "book").returncode == 0
+    workflow = yaml.safe_load((tmp_path / "book/.github/workflows/citepress.yml").read_text())
+    steps = workflow["jobs"]["book"]["steps"]
+    assert steps[-1]["uses"].startswith(f"{ACTION}@v")
+    hooks = yaml.safe_load((tmp_path / "book/.pre-commit-config.yaml").read_text())
+    assert hooks["repos"][0]["repo"] == HOME
+    ours = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hooks["repos"][0]["hooks"][0]["id"] in {hook["id"] for hook in ours}
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+
+
+def test_the_actions_steps_run_as_a_script_in_a_book_repository(tmp_path: Path) -> None:
+    """Each shell step of action.yml, as GitHub would run it, in a new project.
+
+    Two steps are not run here: apt-get (this machine has the packages; `make`
+    installs them) and `pip install "$GITHUB_ACTION_PATH"` (the suite's own
+    environment is that install); the `uses:` steps are GitHub's own actions.
+    """
+    book = tmp_path / "book"
+    assert _init(book, "--lang", "ja").returncode == 0
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    ran = []
+    for step in action["runs"]["steps"]:
+        script = step.get("run")
+        if script is None or "apt-get" in script or "pip install" in script:
+            continue
+        script = script.replace("${{ inputs.formats }}", action["inputs"]["formats"]["default"])
+        done = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=book, capture_output=True, text=True,
+            env={**ENV, "GITHUB_ACTION_PATH": str(ROOT)}, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, (script, done.stdout, done.stderr)
+        ran.append(script)
+    assert len(ran) == 3
+    assert json.loads((book / "citepress.sarif").read_text())["version"] == "2.1.0"
+    assert sorted(p.name for p in (book / "build").iterdir()) == [
+        "book.epub", "book.html", "book.pdf",
+    ]  # fmt: skip
+
+
+@pytest.mark.timeout(1200)
+def test_the_pre_commit_hook_runs_from_a_book_repository(tmp_path: Path) -> None:
+    """`pre-commit try-repo`: pre-commit installs citepress from this repository."""
+    if shutil.which("pre-commit", path=BIN) is None:
+        pytest.skip("pre-commit is not installed (`make` installs the dev dependencies)")
+    book = tmp_path / "book"
+    assert _init(book).returncode == 0
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "a book"]):
+        subprocess.run([*git, *args], cwd=book, check=True, capture_output=True)
+    hook = [str(Path(BIN) / "pre-commit"), "try-repo", str(ROOT), "citepress-check"]
+    env = {**ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    done = subprocess.run(
+        [*hook, "--all-files"], cwd=book, capture_output=True, text=True, env=env, check=False,
+        timeout=1100,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "citepress check" in done.stdout and "Passed" in done.stdout
+    # A broken citation fails the hook.
+    chapter = book / "manuscript" / "01-introduction.md"
+    chapter.write_text(chapter.read_text().replace("[@jlreq]", "[@nothere]"), encoding="utf-8")
+    failed = subprocess.run(
+        [*hook, "--all-files"], cwd=book, capture_output=True, text=True, env=env, check=False,
+        timeout=1100,
+    )  # fmt: skip
+    assert failed.returncode == 1 and "ref.undefined" in failed.stdout

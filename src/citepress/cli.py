@@ -91,6 +91,16 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the output folder (default: build/ in the project)",
     )
+    for name, what in (
+        ("watch", "rebuild the editions whenever a source changes"),
+        ("serve", "watch, and show the HTML edition on 127.0.0.1 with live reload"),
+    ):
+        live = commands.add_parser(name, help=what)
+        live.add_argument("--out", type=Path, default=None, metavar="DIR",
+                          help="the output folder (default: build/ in the project)")  # fmt: skip
+        if name == "serve":
+            live.add_argument("--port", type=int, default=8000, help="default: 8000; 0: any")
+            live.add_argument("--open", action="store_true", help="open it in a browser")
     init = commands.add_parser(
         "init", help="create a new book project that checks clean and builds at once"
     )
@@ -118,7 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        commands = {"check": _check, "build": _build, "proof": _proof, "init": _init}
+        commands = {
+            "check": _check, "build": _build, "proof": _proof, "init": _init,
+            "watch": _live, "serve": _live,
+        }  # fmt: skip
         command = commands.get(args.command, _dates)
         return command(args)
     except KeyboardInterrupt:
@@ -259,6 +272,39 @@ def _proof(args: argparse.Namespace) -> int:
         "marked in the text, every one in the query list",
         file=sys.stderr,
     )
+    return EXIT_OK
+
+
+def _live(args: argparse.Namespace) -> int:
+    import threading  # noqa: PLC0415
+
+    from citepress import config as project  # noqa: PLC0415
+    from citepress import live  # noqa: PLC0415
+    from citepress.publish import build  # noqa: PLC0415
+
+    settings = project.load(args.project)
+    try:
+        folder = build.output_folder(settings, args.out)
+    except build.BuildError as exc:
+        print(f"citepress: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    state, stop = live.State(), threading.Event()
+    httpd = live.server(settings, folder, state, args.port) if args.command == "serve" else None
+    if httpd is not None:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        print(f"serving {url}  (Ctrl-C stops)", flush=True)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        if args.open:
+            import webbrowser  # noqa: PLC0415
+
+            webbrowser.open(url)
+    try:
+        live.watch(settings, folder, state, stop, lambda text: print(text, flush=True))
+    finally:
+        stop.set()
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
     return EXIT_OK
 
 

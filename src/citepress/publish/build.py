@@ -60,9 +60,16 @@ def build(
     force: bool = False,
     use_cache: bool = True,
     progress: Progress | None = None,
+    page_numbers: bool = True,
 ) -> BuildResult:
-    """Check the project, then build the editions in ``formats`` into ``out_dir``."""
+    """Check the project, then build the editions in ``formats`` into ``out_dir``.
+
+    ``page_numbers=False`` (a live preview's first pass) leaves the print edition's
+    page numbers out of the HTML and EPUB, so they need no PDF layout; such editions
+    are never cached, so the next full build makes them whole.
+    """
     report = progress or (lambda *_: None)
+    use_cache = use_cache and page_numbers
     folder = output_folder(settings, out_dir)
     cache = Cache.load(settings, folder)
     wanted = keys(settings, list(formats), assets(settings))
@@ -77,8 +84,10 @@ def build(
     from citepress.render.errors import RenderError  # noqa: PLC0415
 
     chosen = [editions.registry()[name] for name in todo]
-    # Every build lays the PDF out in the fenced worker (the others carry its pages).
-    worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb)
+    # A build lays the PDF out in the fenced worker (the others carry its pages),
+    # unless it makes neither the PDF nor page numbers (a live preview's first pass).
+    layout = page_numbers or "pdf" in todo
+    worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb) if layout else None
     try:
         checked = check.run(settings)
         result.diagnostics = checked.diagnostics
@@ -90,7 +99,8 @@ def build(
         atomic.clean_stale(folder)
         book = convert.book(settings, checked.docs, checked.bib, checked.images)
         context = Context(templates.environment(settings.templates), settings, assets(settings))
-        _render_all(chosen, book, context, worker, _Writer(settings, folder, result, report))
+        writer = _Writer(settings, folder, result, report)
+        _render_all(chosen, book, context, worker, writer, page_numbers)
     except RenderError as exc:
         raise BuildError(str(exc)) from None
     except BaseException:
@@ -100,9 +110,11 @@ def build(
     finally:
         if worker is not None:
             worker.close()
-    for name in todo:
-        cache.record(name, wanted[name], result.written[name], count(result.diagnostics, "error"))
-    cache.save()
+    if page_numbers:
+        for name in todo:
+            errors = count(result.diagnostics, "error")
+            cache.record(name, wanted[name], result.written[name], errors)
+        cache.save()
     return result
 
 
@@ -129,7 +141,12 @@ def _stale(
 
 
 def _render_all(
-    chosen: list[Edition], book: Book, context: Context, worker: Worker | None, writer: _Writer
+    chosen: list[Edition],
+    book: Book,
+    context: Context,
+    worker: Worker | None,
+    writer: _Writer,
+    page_numbers: bool = True,
 ) -> None:
     """Lay out the print edition first (in the worker), then render the others.
 
@@ -143,6 +160,10 @@ def _render_all(
     started = time.perf_counter()
     printed = any(edition.name == "pdf" for edition in chosen)
     others = [edition for edition in chosen if edition.name != "pdf"]
+    if not printed and not page_numbers:
+        for edition in others:
+            writer.write(edition.name, edition.render(book, context), started)
+        return
     prepared = pdf.prepare(book, context)
     job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
     try:

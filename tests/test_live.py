@@ -1,0 +1,111 @@
+"""`citepress serve` and `watch`, end to end: start, edit a chapter, read the page, stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DEADLINE = 180.0  # seconds to wait for a rebuild; a bound against hanging, not a speed test
+
+
+def _wait(condition: Callable[[], Any], what: str) -> Any:
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        data: bytes = response.read()
+        return data
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    folder = tmp_path / "book"
+    done = subprocess.run(
+        [sys.executable, "-m", "citepress.cli", "init", str(folder), "--lang", "ja"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0
+    return folder
+
+
+def _start(book: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "citepress.cli", "-C", str(book), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _lines(process: subprocess.Popen[str]) -> Iterator[str]:
+    assert process.stdout is not None
+    yield from process.stdout
+
+
+def _stop(process: subprocess.Popen[str], book: Path) -> None:
+    """Ctrl-C: the process ends, and no half-written file is left behind."""
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    assert list((book / "build").glob("*citepress-tmp*")) == []
+
+
+def test_serve_reloads_the_page_after_an_edit_and_shows_the_findings(book: Path) -> None:
+    process = _start(book, "serve", "--port", "0")
+    try:
+        lines = _lines(process)
+        url = next(line for line in lines if line.startswith("serving ")).split()[1]
+        assert url.startswith("http://127.0.0.1:")
+        next(line for line in lines if "rebuilt all editions" in line)
+        page = _get(url).decode()
+        assert "この本の作り方" in page and 'id="citepress-live"' in page
+        assert b"citepress-live" not in (book / "build" / "book.html").read_bytes()
+        assert _get(url + "book.pdf").startswith(b"%PDF")
+        events = urllib.request.urlopen(url + "__citepress/events", timeout=60)
+        chapter = book / "manuscript" / "01-introduction.md"
+        chapter.write_text(
+            chapter.read_text(encoding="utf-8") + "\n編集した段落LIVE42。[@nothere]\n",
+            encoding="utf-8",
+        )
+        assert _wait(lambda: events.readline().startswith(b"data: "), "the reload event")
+        assert "編集した段落LIVE42" in _get(url).decode()
+        found = _wait(
+            lambda: [f for f in json.loads(_get(url + "__citepress/findings"))["findings"]
+                     if "ref.undefined" in f["codes"]],
+            "the finding",
+        )  # fmt: skip
+        assert found[0]["place"].startswith("manuscript/01-introduction.md:")
+        assert found[0]["severity"] == "error"
+        events.close()
+    finally:
+        if process.poll() is None:
+            _stop(process, book)
+
+
+def test_watch_rebuilds_what_changed(book: Path) -> None:
+    process = _start(book, "watch")
+    try:
+        lines = _lines(process)
+        next(line for line in lines if "rebuilt all editions" in line)
+        chapter = book / "manuscript" / "01-introduction.md"
+        chapter.write_text(chapter.read_text(encoding="utf-8") + "\nWATCHED-42\n", "utf-8")
+        assert "manuscript/01-introduction.md" in next(line for line in lines if "changed:" in line)
+        next(line for line in lines if "rebuilt html" in line)
+        assert "WATCHED-42" in (book / "build" / "book.html").read_text(encoding="utf-8")
+        next(line for line in lines if "rebuilt all editions" in line)
+    finally:
+        if process.poll() is None:
+            _stop(process, book)

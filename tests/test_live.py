@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import subprocess
@@ -90,6 +91,12 @@ def test_serve_reloads_the_page_after_an_edit_and_shows_the_findings(book: Path)
         assert found[0]["place"].startswith("manuscript/01-introduction.md:")
         assert found[0]["severity"] == "error"
         events.close()
+        # A page on another name for this address (DNS rebinding) is refused.
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/book.html", headers={"Host": "attacker.example"})
+        assert connection.getresponse().status == 403
+        connection.close()
     finally:
         if process.poll() is None:
             _stop(process, book)

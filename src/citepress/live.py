@@ -127,7 +127,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         """One of the three editions, the findings, or the event stream."""
         path = self.path.split("?", 1)[0]
-        if path == "/":
+        port = self.server.server_port  # type: ignore[attr-defined]
+        if self.headers.get("Host") not in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            # Another name for this address (DNS rebinding) is some web page's, not ours.
+            self.send_error(HTTPStatus.FORBIDDEN)
+        elif path == "/":
             self._redirect(f"/{self.name}.html")
         elif path == EVENTS:
             self._events()

@@ -6,9 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # fonts-noto-cjk: the Japanese faces of the editions; fonts-noto-core: Noto Serif
-# and Sans for Latin text in other languages; libharfbuzz-subset0: fast
-# font subsetting in WeasyPrint; poppler-utils: pdftotext/pdffonts in the tests.
-DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 poppler-utils
+# and Sans for Latin text in other languages; libpango*: WeasyPrint's text layout;
+# libharfbuzz-subset0: fast font subsetting in WeasyPrint; poppler-utils:
+# pdftotext/pdffonts in the tests; python3-venv: the virtual environment.
+DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz-subset0 poppler-utils python3-venv
 # Java runs EPUBCheck and the Nu Html Checker in the tests; Chromium, driven from
 # Node.js, runs axe-core on the HTML and EPUB and DAISY Ace on the EPUB.
 TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless chromium
@@ -20,11 +22,18 @@ BROWSER_STAMP := $(BROWSER)/node_modules/.installed
 # The check runs first inside `citepress build`; check errors stop the build.
 all: editions
 
+# Without root, missing packages are named (with the command to install them) and
+# what needs none still runs: the check, and the HTML and EPUB without page numbers.
 editions: setup
-	$(BIN)/citepress build
+	@if scripts/ensure-debian-packages.sh --check $(DEBIAN_PACKAGES); then \
+		$(BIN)/citepress build; \
+	else \
+		echo "make: the PDF needs the packages named above; building the HTML and EPUB"; \
+		$(BIN)/citepress build --format html,epub; \
+	fi
 
 system:
-	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
+	@scripts/ensure-debian-packages.sh --optional $(DEBIAN_PACKAGES)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

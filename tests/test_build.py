@@ -355,3 +355,25 @@ def test_a_forced_build_with_no_readable_chapter_says_so(tmp_path: Path) -> None
     assert done.returncode == 2
     assert done.stderr == "citepress: no chapter could be read, so there is nothing to publish\n"
     assert not (root / "build" / "chapter.epub").exists()
+
+
+def test_without_weasyprint_the_html_and_epub_are_made_without_page_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No root, no Pango: the HTML and EPUB still come, and the user is told what is left out."""
+    from citepress.publish import worker as workers  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
+
+    def missing(prepared: object) -> list[object]:
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(pdf, "pages", missing)
+    monkeypatch.setattr(workers.Worker, "start", classmethod(lambda cls, *a: None))
+    root = Path(__file__).resolve().parents[1]
+    result = build.build(project.load(root), formats=["html", "epub"], out_dir=tmp_path)
+    assert sorted(result.written) == ["epub", "html"]
+    assert "page numbers are left out" in result.notes[0] and "libpango" in result.notes[0]
+    assert "doc-pagebreak" not in result.written["html"].read_text(encoding="utf-8")
+    with pytest.raises(build.BuildError, match="the PDF cannot be made"):
+        monkeypatch.setattr(pdf, "finish_with_pages", missing)
+        build.build(project.load(root), formats=["pdf"], out_dir=tmp_path / "pdf")

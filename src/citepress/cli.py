@@ -235,6 +235,8 @@ def _build(args: argparse.Namespace) -> int:
     except build.BuildError as exc:
         print(f"citepress: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
+    for note in result.notes:
+        print(f"citepress: note: {note}", file=sys.stderr)
     n_errors, n_warnings = count(result.diagnostics, "error"), count(result.diagnostics, "warning")
     if n_errors:
         print(

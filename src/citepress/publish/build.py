@@ -51,6 +51,7 @@ class BuildResult:
     written: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cached: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the user should know (no pages)
 
 
 def build(
@@ -170,6 +171,13 @@ def _render_all(
         done = worker.result(worker.run(job, prepared), "the PDF") if worker else job(prepared)
     except WorkerError as exc:
         raise BuildError(str(exc)) from None
+    except (OSError, ImportError) as exc:  # WeasyPrint cannot load: Pango or fonts missing
+        if printed:
+            raise BuildError(f"the PDF cannot be made: {exc}") from None
+        writer.result.notes.append(
+            f"the print edition's page numbers are left out: WeasyPrint cannot run ({exc})"
+        )
+        done = []
     data, starts = done if printed else (b"", done)
     pagemap.insert(book, starts)
     for edition in others:  # each one's time includes the PDF layout it waited for

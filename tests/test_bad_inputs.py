@@ -12,6 +12,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -108,7 +109,7 @@ def test_a_killed_build_leaves_the_previous_editions_and_no_temporary_file(
     before = sources(root)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, start_new_session=True, text=True)
     assert process.stdout is not None
-    assert process.stdout.readline().split()[0] in ("html", "epub")  # the PDF is rendering now
+    _until_an_edition(process.stdout)  # the PDF is not written yet
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     left = sorted(p.name for p in (root / "build").iterdir())
@@ -124,13 +125,21 @@ def test_a_killed_build_leaves_the_previous_editions_and_no_temporary_file(
     assert sources(root) == before
 
 
+def _until_an_edition(stdout: Any) -> None:
+    """Read the build's progress past its stages (check, convert) to its first edition."""
+    for line in stdout:
+        if line.split()[0] in ("html", "epub"):
+            return
+    raise AssertionError("the build wrote no edition")
+
+
 def test_sigterm_stops_a_build_cleanly(tmp_path: Path) -> None:
     long_chapter = DEFAULT_MD + "\n" + "\n\n".join(["長い本文の段落である。" * 40] * 150)
     root = _default_project(tmp_path / "p", long_chapter, DEFAULT_BIB)
     command = [sys.executable, "-m", "citepress.cli", "-C", str(root), "build", "--no-cache"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
-    process.stdout.readline()
+    _until_an_edition(process.stdout)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130

@@ -210,9 +210,10 @@ def _build(args: argparse.Namespace) -> int:
 
     settings = project.load(args.project)
 
-    def progress(fmt: str, path: Path, seconds: float, cached: bool) -> None:
+    def progress(what: str, path: Path | None, seconds: float, cached: bool) -> None:
         note = "  (unchanged)" if cached else ""
-        print(f"  {fmt:<5} {seconds:6.2f} s  {_shown(path)}{note}", flush=True)
+        where = f"  {_shown(path)}" if path is not None else ""
+        print(f"  {what:<7} {seconds:6.2f} s{where}{note}", flush=True)
 
     try:
         result = build.build(

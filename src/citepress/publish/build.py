@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from citepress.render.model import Book
 
 FORMATS = NAMES
-Progress = Callable[[str, Path, float, bool], None]
+# (what, the file written or None for a stage, seconds, unchanged): each edition as it
+# is written, and the stages before (check, convert, the PDF layout the others need).
+Progress = Callable[[str, Path | None, float, bool], None]
 
 
 class BuildError(Exception):
@@ -90,7 +92,9 @@ def build(
     layout = page_numbers or "pdf" in todo
     worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb) if layout else None
     try:
+        began = time.perf_counter()
         checked = check.run(settings)
+        report("check", None, time.perf_counter() - began, False)
         result.diagnostics = checked.diagnostics
         if count(checked.diagnostics, "error") and not force:
             raise CheckFailed(checked.diagnostics)
@@ -98,7 +102,9 @@ def build(
             raise BuildError("no chapter could be read, so there is nothing to publish")
         _create(folder)
         atomic.clean_stale(folder)
+        began = time.perf_counter()
         book = convert.book(settings, checked.docs, checked.bib, checked.images)
+        report("convert", None, time.perf_counter() - began, False)
         context = Context(templates.environment(settings.templates), settings, assets(settings))
         writer = _Writer(settings, folder, result, report)
         _render_all(chosen, book, context, worker, writer, page_numbers)
@@ -179,9 +185,12 @@ def _render_all(
         )
         done = []
     data, starts = done if printed else (b"", done)
+    if not printed:  # the layout the HTML and EPUB waited for, though no PDF is written
+        writer.report("layout", None, time.perf_counter() - started, False)
     pagemap.insert(book, starts)
-    for edition in others:  # each one's time includes the PDF layout it waited for
-        writer.write(edition.name, edition.render(book, context), started)
+    for edition in others:
+        start = time.perf_counter()
+        writer.write(edition.name, edition.render(book, context), start)
     if printed:
         writer.write("pdf", data, started)
 

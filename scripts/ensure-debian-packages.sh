@@ -6,6 +6,9 @@
 set -euo pipefail
 mode=required
 case "${1:-}" in --optional|--check) mode="${1#--}"; shift ;; esac
+for pkg in "$@"; do  # a package name, never an option apt-get would obey
+  [[ "$pkg" =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || { echo "not a Debian package name: $pkg" >&2; exit 2; }
+done
 missing=()
 for pkg in "$@"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -16,7 +19,7 @@ if [ "$(id -u)" -eq 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends -- "${missing[@]}" >/dev/null
 else
   echo "citepress needs these Debian packages: ${missing[*]}" >&2
   echo "Install them with:  sudo apt-get update && sudo apt-get install ${missing[*]}" >&2

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,3 +117,44 @@ def test_watch_rebuilds_what_changed(book: Path) -> None:
     finally:
         if process.poll() is None:
             _stop(process, book)
+
+
+def test_serve_never_sends_a_committed_build_folder(book: Path, tmp_path: Path) -> None:
+    """A pull request's build/: a page with a script, a link to a file outside."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-OUTSIDE-42\n", encoding="utf-8")
+    (book / "build").mkdir()
+    (book / "build" / "book.pdf").symlink_to(secret)
+    (book / "build" / "book.html").write_text("<script>steal()</script>PLANTED", "utf-8")
+    process = _start(book, "serve", "--port", "0")
+    try:
+        lines = _lines(process)
+        url = next(line for line in lines if line.startswith("serving ")).split()[1]
+        for name in ("book.pdf", "book.html"):  # before this session has built them
+            try:
+                served = _get(url + name)
+            except urllib.error.HTTPError as refused:
+                assert refused.code == 503
+            else:
+                assert b"SECRET-OUTSIDE-42" not in served and b"PLANTED" not in served
+        next(line for line in lines if "rebuilt all editions" in line)
+        assert _get(url + "book.pdf").startswith(b"%PDF")
+        with urllib.request.urlopen(url + "book.html", timeout=30) as response:
+            policy = response.headers["Content-Security-Policy"]
+            page = response.read().decode()
+        assert "PLANTED" not in page and "script-src 'nonce-" in policy
+        nonce = policy.split("'nonce-", 1)[1].split("'", 1)[0]
+        assert page.count("<script") == 1 and f'<script nonce="{nonce}">' in page
+    finally:
+        if process.poll() is None:
+            _stop(process, book)
+
+
+def test_watch_refuses_a_link_out_of_the_project(book: Path, tmp_path: Path) -> None:
+    (book / "templates" / "assets").symlink_to(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "citepress.cli", "-C", str(book), "watch"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "templates/assets: a link to a place outside the project" in done.stderr

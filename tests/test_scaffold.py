@@ -32,7 +32,7 @@ def _init(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(("lang", "figure"), [("ja", "図1"), ("en", "Figure 1")])
 def test_a_new_project_checks_clean_and_builds(lang: str, figure: str, tmp_path: Path) -> None:
     book = tmp_path / "my-book"
-    done = _init(book, "--lang", lang, "--author", "A. Writer")
+    done = _init(book, "--lang", lang, "--author", "Writer: A. # {title}")
     assert done.returncode == 0, done.stderr
     assert sorted(str(p.relative_to(book)) for p in book.rglob("*") if p.is_file()) == sorted(
         dest for _, dest in FILES
@@ -61,7 +61,8 @@ def test_it_refuses_to_overwrite_and_then_writes_nothing(tmp_path: Path) -> None
 
 def test_a_title_that_would_break_the_settings_is_refused(tmp_path: Path) -> None:
     done = _init(tmp_path / "book", "--title", 'Say "no"')
-    assert done.returncode == 2 and "--title must be one line" in done.stderr
+    assert done.returncode == 2 and "must be one line of plain text" in done.stderr
+    assert "give it with --title" in done.stderr
     assert not (tmp_path / "book").exists()
 
 
@@ -93,10 +94,14 @@ def test_the_actions_steps_run_as_a_script_in_a_book_repository(tmp_path: Path) 
         script = step.get("run")
         if script is None or "apt-get" in script or "pip install" in script:
             continue
-        script = script.replace("${{ inputs.formats }}", action["inputs"]["formats"]["default"])
+        assert "${{" not in script  # inputs reach a script only through its environment
+        inputs = {
+            name: value.replace("${{ inputs.formats }}", action["inputs"]["formats"]["default"])
+            for name, value in step.get("env", {}).items()
+        }
         done = subprocess.run(
             ["bash", "-e", "-c", script], cwd=book, capture_output=True, text=True,
-            env={**ENV, "GITHUB_ACTION_PATH": str(ROOT)}, check=False,
+            env={**ENV, **inputs, "GITHUB_ACTION_PATH": str(ROOT)}, check=False,
         )  # fmt: skip
         assert done.returncode == 0, (script, done.stdout, done.stderr)
         ran.append(script)
@@ -133,3 +138,27 @@ def test_the_pre_commit_hook_runs_from_a_book_repository(tmp_path: Path) -> None
         timeout=1100,
     )  # fmt: skip
     assert failed.returncode == 1 and "ref.undefined" in failed.stdout
+
+
+def test_init_writes_nothing_through_a_link_or_with_control_characters(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "manuscript").symlink_to(elsewhere)
+    done = _init(book)
+    assert done.returncode == 2 and "a link out of" in done.stderr
+    assert list(elsewhere.iterdir()) == [] and sorted(p.name for p in book.iterdir()) == [
+        "manuscript"
+    ]
+    for value in ("a\x01b", "x\x85y", "a\u202eb"):
+        done = _init(tmp_path / "other", "--author", value)
+        assert done.returncode == 2 and "--author" in done.stderr, value
+        assert not (tmp_path / "other").exists()
+
+
+def test_placeholders_are_filled_once(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    assert _init(book, "--title", "{author}", "--author", "{revision}").returncode == 0
+    settings = (book / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'title = "{author}"' in settings and 'author = "{revision}"' in settings

@@ -99,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
         live.add_argument("--out", type=Path, default=None, metavar="DIR",
                           help="the output folder (default: build/ in the project)")  # fmt: skip
         if name == "serve":
-            live.add_argument("--port", type=int, default=8000, help="default: 8000; 0: any")
+            live.add_argument("--port", type=_port, default=8000, help="default: 8000; 0: any")
             live.add_argument("--open", action="store_true", help="open it in a browser")
     init = commands.add_parser(
         "init", help="create a new book project that checks clean and builds at once"
@@ -143,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"citepress: {line}", file=sys.stderr)
         return EXIT_UNUSABLE
     except OSError as exc:
-        print(f"citepress: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"citepress: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except MemoryError:
         print(
@@ -190,6 +191,12 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_ERRORS if count(result.diagnostics, "error") else EXIT_OK
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r}: a port is a number from 0 to 65535")
+    return int(value)
 
 
 def _formats(value: str) -> list[str]:
@@ -292,7 +299,12 @@ def _live(args: argparse.Namespace) -> int:
         print(f"citepress: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     state, stop = live.State(), threading.Event()
-    httpd = live.server(settings, folder, state, args.port) if args.command == "serve" else None
+    try:
+        live.check_sources(settings)
+        httpd = live.server(settings, folder, state, args.port) if args.command == "serve" else None
+    except live.WatchError as exc:
+        print(f"citepress: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
     if httpd is not None:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/"
         print(f"serving {url}  (Ctrl-C stops)", flush=True)

@@ -13,6 +13,9 @@ Ctrl-C leaves the last whole editions.
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +28,7 @@ from citepress.config import Settings
 from citepress.publish import build
 
 EVENTS = "/__citepress/events"
+MAX_STREAMS = 16  # open event streams (a browser keeps about six a host)
 FINDINGS = "/__citepress/findings"
 TYPES = {".html": "text/html; charset=utf-8", ".epub": "application/epub+zip",
          ".pdf": "application/pdf"}  # fmt: skip
@@ -38,6 +42,12 @@ class State:
     findings: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
     changed: threading.Condition = field(default_factory=threading.Condition)
+    # Only what this session's builds wrote is served: a build/ folder committed with
+    # a pull request (a page with a script, a link to /etc/passwd) is never sent.
+    written: dict[str, Path] = field(default_factory=dict)  # suffix -> file
+    streams: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(MAX_STREAMS)
+    )
 
     def wait(self, seen: int, timeout: float) -> int:
         """The version after ``seen`` once there is one, or ``seen`` after ``timeout``."""
@@ -50,11 +60,18 @@ class State:
         data = {"version": self.version, "error": self.error, "findings": self.findings}
         return json.dumps(data, ensure_ascii=False).encode()
 
-    def publish(self, findings: list[dict[str, Any]], error: str = "") -> None:
-        """A pass ended: remember what it found and wake every waiting page."""
+    def publish(
+        self,
+        findings: list[dict[str, Any]],
+        error: str = "",
+        written: dict[str, Path] | None = None,
+    ) -> None:
+        """A pass ended: remember what it found and wrote, and wake every waiting page."""
         with self.changed:
             self.version += 1
             self.findings, self.error = findings, error
+            for name, path in (written or {}).items():
+                self.written[f".{name}"] = path
             self.changed.notify_all()
 
 
@@ -68,7 +85,7 @@ def rebuild(settings: Settings, folder: Path, state: State, say: Callable[[str],
             say(f"citepress: {exc}")
             return
         found = [_finding(d) for d in result.diagnostics]
-        state.publish(found)
+        state.publish(found, written=result.written)
         label = "all editions" if whole else "html (page numbers follow)"
         say(f"  rebuilt {label}: {sum(f['severity'] == 'error' for f in found)} error(s)")
 
@@ -94,13 +111,37 @@ def watch(settings: Settings, folder: Path, state: State, stop: threading.Event,
         with lock:
             rebuild(settings, folder, state, say)
 
+    paths = check_sources(settings)
     threading.Thread(target=locked, daemon=True).start()
-    paths = [p for p in {*settings.sources(), settings.root / "pyproject.toml",
-                         *settings.bibliography} if p.exists()]  # fmt: skip
     for changes in watchfiles.watch(*paths, stop_event=stop, debounce=150, step=50):
         shown = ", ".join(sorted({settings.relative(Path(p)) for _, p in changes}))
         say(f"  changed: {shown}")
         locked()
+
+
+class WatchError(Exception):
+    """A source folder cannot be watched safely."""
+
+
+def check_sources(settings: Settings) -> list[Path]:
+    """What to watch; WatchError for a link out of the project, which the watcher follows.
+
+    watchfiles walks into linked folders: ``templates/assets -> /`` would watch the
+    whole machine (and the build refuses such a link anyway).
+    """
+    paths = [p for p in {*settings.sources(), settings.root / "pyproject.toml",
+                         *settings.bibliography} if p.exists()]  # fmt: skip
+    root = Path(os.path.realpath(settings.root))
+    for folder in (p for p in paths if p.is_dir()):
+        for base, dirs, files in os.walk(folder):
+            for name in [*dirs, *files]:
+                path = Path(base) / name
+                if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(root):
+                    raise WatchError(
+                        f"{settings.relative(path)}: a link to a place outside the project; "
+                        "refusing to watch it"
+                    )
+    return paths
 
 
 def server(settings: Settings, folder: Path, state: State, port: int) -> ThreadingHTTPServer:
@@ -137,17 +178,36 @@ class Handler(BaseHTTPRequestHandler):
             self._events()
         elif path == FINDINGS:
             self._send(self.state.as_json(), "application/json")
-        elif path in self.files and self.files[path].is_file():
-            data = self.files[path].read_bytes()
-            if path.endswith(".html"):
-                data = _with_overlay(data, self.name)
-            self._send(data, TYPES[Path(path).suffix])
+        elif path in self.files:
+            self._edition(Path(path).suffix)
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
 
-    def _send(self, data: bytes, kind: str) -> None:
+    def _edition(self, suffix: str) -> None:
+        """An edition this session built, read without following a link."""
+        path = self.state.written.get(suffix)
+        if path is None:
+            self.send_error(HTTPStatus.SERVICE_UNAVAILABLE, "not built yet")
+            return
+        try:
+            data = _read_regular(path)
+        except OSError:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        nonce = secrets.token_urlsafe(16)
+        if suffix == ".html":
+            data = _with_overlay(data, self.name, nonce)
+        self._send(data, TYPES[suffix], nonce)
+
+    def _send(self, data: bytes, kind: str, nonce: str = "") -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", kind)
+        # Only our overlay script runs, and the page talks to this server alone.
+        self.send_header(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'nonce-{nonce or secrets.token_urlsafe(16)}'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
+        )
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
@@ -160,6 +220,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _events(self) -> None:
         """Server-sent events: one message each time a pass ends (the page reloads)."""
+        if not self.state.streams.acquire(blocking=False):
+            self.send_error(HTTPStatus.SERVICE_UNAVAILABLE, "too many event streams")
+            return
+        try:
+            self._stream()
+        finally:
+            self.state.streams.release()
+
+    def _stream(self) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
@@ -187,7 +256,7 @@ z-index:9999;border-top:3px solid #c62828"></div>
 <p id="citepress-links" style="position:fixed;top:0;right:0;margin:0;padding:.3em .6em;
 background:#eee;color:#000;font:12px sans-serif;z-index:9999">
 <a href="/{name}.epub">EPUB</a> · <a href="/{name}.pdf">PDF</a></p>
-<script>
+<script nonce="{nonce}">
 (function () {
   var box = document.getElementById("citepress-live");
   fetch("/__citepress/findings").then(function (r) { return r.json(); }).then(function (s) {
@@ -205,8 +274,17 @@ background:#eee;color:#000;font:12px sans-serif;z-index:9999">
 """
 
 
-def _with_overlay(page: bytes, name: str) -> bytes:
+def _read_regular(path: Path) -> bytes:
+    """A regular file's bytes, refusing a link (O_NOFOLLOW) or anything else."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        return handle.read()
+
+
+def _with_overlay(page: bytes, name: str, nonce: str) -> bytes:
     """The HTML edition as the preview sends it: its own bytes, then our script."""
-    extra = OVERLAY.replace("{name}", name).encode()
+    extra = OVERLAY.replace("{name}", name).replace("{nonce}", nonce).encode()
     end = page.rfind(b"</body>")
     return page[:end] + extra + page[end:] if end >= 0 else page + extra

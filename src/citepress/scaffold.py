@@ -10,6 +10,8 @@ the files is there, nothing is written at all.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,40 +50,76 @@ class Values:
 
 
 def create(folder: Path, values: Values) -> list[Path]:
-    """Write the new project into ``folder``; the files written, in order."""
-    if values.lang not in LANGUAGES:
-        raise ScaffoldError(f"--lang must be one of {', '.join(LANGUAGES)}")
-    for name, value in (("title", values.title), ("author", values.author)):
-        if not value.strip() or any(c in value for c in '"\\\n\r') or len(value) > 200:
-            raise ScaffoldError(f"--{name} must be one line of plain text without quotes")
+    """Write the new project into ``folder``; the files written, in order.
+
+    Everything is checked and filled first; a file that cannot be written undoes
+    the ones written before it. A link inside ``folder`` (``manuscript`` pointing
+    elsewhere) is refused: the project's files go into the project.
+    """
+    _check_values(values)
     targets = [(source.format(lang=values.lang), folder / dest) for source, dest in FILES]
     present = [dest for _, dest in targets if dest.exists() or dest.is_symlink()]
     if present:
         shown = ", ".join(str(p.relative_to(folder)) for p in present)
         raise ScaffoldError(f"{folder}: {shown} already there; nothing was written")
-    written = []
-    for source, dest in targets:
-        text = (PACKAGE_TEMPLATES / "init" / source).read_text(encoding="utf-8")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # "x": created here or not at all, even if something appeared meanwhile.
-        with dest.open("x", encoding="utf-8") as handle:
-            handle.write(_fill(text, values))
-        written.append(dest)
+    _refuse_links(folder, [dest for _, dest in targets])
+    texts = [
+        (dest, _fill((PACKAGE_TEMPLATES / "init" / source).read_text(encoding="utf-8"), values))
+        for source, dest in targets
+    ]
+    written: list[Path] = []
+    try:
+        for dest, text in texts:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            # "x": created here or not at all, even if something appeared meanwhile.
+            with dest.open("x", encoding="utf-8") as handle:
+                handle.write(text)
+            written.append(dest)
+    except OSError:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return written
 
 
+_UNWANTED = re.compile(r'["\\\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]')
+
+
+def _check_values(values: Values) -> None:
+    if values.lang not in LANGUAGES:
+        raise ScaffoldError(f"--lang must be one of {', '.join(LANGUAGES)}")
+    for name, value in (("title", values.title), ("author", values.author)):
+        if not value.strip() or _UNWANTED.search(value) or len(value) > 200:
+            raise ScaffoldError(
+                f"the {name} ({value!r}) must be one line of plain text without quotes, "
+                f"backslashes or control characters; give it with --{name}"
+            )
+
+
+def _refuse_links(folder: Path, targets: list[Path]) -> None:
+    """Each target's folder must be inside ``folder`` once links are followed."""
+    root = Path(os.path.realpath(folder))
+    for dest in targets:
+        parent = dest.parent
+        while not parent.exists() and parent != folder:
+            parent = parent.parent  # the part that exists decides where it goes
+        if not Path(os.path.realpath(parent)).is_relative_to(root):
+            raise ScaffoldError(f"{parent}: a link out of {folder}; nothing was written")
+
+
+_PLACEHOLDER = re.compile(r"\{(title|author|repository|revision|action)\}")
+
+
 def _fill(text: str, values: Values) -> str:
-    """The template's placeholders replaced (not str.format: the files hold braces)."""
+    """The template's placeholders replaced in one pass (a value is never read again)."""
     fields = {
-        "{title}": values.title,
-        "{author}": values.author,
-        "{repository}": HOME,
-        "{revision}": values.revision,
-        "{action}": f"{ACTION}@{values.revision}",
+        "title": values.title,
+        "author": values.author,
+        "repository": HOME,
+        "revision": values.revision,
+        "action": f"{ACTION}@{values.revision}",
     }
-    for key, value in fields.items():
-        text = text.replace(key, value)
-    return text
+    return _PLACEHOLDER.sub(lambda match: fields[match.group(1)], text)
 
 
 def default_values(lang: str, folder: Path) -> Values:

@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from citepress import __version__
 from citepress.render.editions import EDITIONS, NAMES
@@ -62,13 +63,7 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated editions to build (default: all): "
         + "; ".join(f"{e.name}, {e.summary}" for e in EDITIONS),
     )
-    build.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the output folder (default: build/ in the project)",
-    )
+    _out_option(build)
     build.add_argument(
         "--force",
         action="store_true",
@@ -84,20 +79,13 @@ def parser() -> argparse.ArgumentParser:
         help="write the editor's proof: the PDF with every finding annotated on its page, "
         "a query list, and an HTML report",
     )
-    proof.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the output folder (default: build/ in the project)",
-    )
+    _out_option(proof)
     for name, what in (
         ("watch", "rebuild the editions whenever a source changes"),
         ("serve", "watch, and show the HTML edition on 127.0.0.1 with live reload"),
     ):
         live = commands.add_parser(name, help=what)
-        live.add_argument("--out", type=Path, default=None, metavar="DIR",
-                          help="the output folder (default: build/ in the project)")  # fmt: skip
+        _out_option(live)
         if name == "serve":
             live.add_argument("--port", type=_port, default=8000, help="default: 8000; 0: any")
             live.add_argument("--open", action="store_true", help="open it in a browser")
@@ -193,6 +181,26 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if count(result.diagnostics, "error") else EXIT_OK
 
 
+def _out_option(command: argparse.ArgumentParser) -> None:
+    """``--out DIR``, the same for every command that writes editions."""
+    command.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the output folder (default: build/ in the project)",
+    )
+
+
+def _print_errors(diagnostics: Sequence[Any]) -> int:
+    """The check's errors on standard error, as `citepress check` shows them; how many."""
+    from citepress.report import formatters  # noqa: PLC0415
+
+    errors = [d for d in diagnostics if d.severity == "error"]
+    sys.stderr.write(formatters.text(errors, colour=formatters.use_colour(sys.stderr)))
+    return len(errors)
+
+
 def _port(value: str) -> int:
     if not value.isdigit() or not 0 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"{value!r}: a port is a number from 0 to 65535")
@@ -213,7 +221,6 @@ def _build(args: argparse.Namespace) -> int:
     from citepress import config as project  # noqa: PLC0415
     from citepress.diagnostics import count  # noqa: PLC0415
     from citepress.publish import build  # noqa: PLC0415
-    from citepress.report import formatters  # noqa: PLC0415
 
     settings = project.load(args.project)
 
@@ -232,10 +239,9 @@ def _build(args: argparse.Namespace) -> int:
             progress=progress,
         )
     except build.CheckFailed as failed:
-        errors = [d for d in failed.diagnostics if d.severity == "error"]
-        sys.stderr.write(formatters.text(errors, colour=formatters.use_colour(sys.stderr)))
+        errors = _print_errors(failed.diagnostics)
         print(
-            f"citepress: the check found {len(errors)} error(s); nothing was published "
+            f"citepress: the check found {errors} error(s); nothing was published "
             "(fix them, or build with --force)",
             file=sys.stderr,
         )
@@ -260,15 +266,13 @@ def _build(args: argparse.Namespace) -> int:
 def _proof(args: argparse.Namespace) -> int:
     from citepress import config as project  # noqa: PLC0415
     from citepress.publish import build, proof  # noqa: PLC0415
-    from citepress.report import formatters  # noqa: PLC0415
     from citepress.report.formatters import summary  # noqa: PLC0415
 
     settings = project.load(args.project)
     try:
         result = proof.proof(settings, out_dir=args.out)
     except proof.ProofFailed as failed:
-        errors = [d for d in failed.diagnostics if d.severity == "error"]
-        sys.stderr.write(formatters.text(errors, colour=formatters.use_colour(sys.stderr)))
+        errors = _print_errors(failed.diagnostics)
         print(f"citepress: no proof: {failed}", file=sys.stderr)
         return EXIT_ERRORS if errors else EXIT_UNUSABLE
     except build.BuildError as exc:

@@ -99,8 +99,10 @@ def _marked(page: Any, classes: dict[str, int]) -> list[tuple[Any, int]]:
     """The inline boxes of marked spans on a page (a span broken over lines: one a line)."""
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
 
+    from citepress.render.editions.pdf import content_boxes  # noqa: PLC0415
+
     found = []
-    for box in page._page_box.descendants():
+    for box in content_boxes(page):
         if not isinstance(box, boxes.InlineBox) or box.element is None:
             continue
         for name in (box.element.get("class") or "").split():
@@ -113,11 +115,9 @@ def _line_tops(page: Any) -> list[float]:
     """The tops of the page's lines of text, top to bottom (running heads excluded)."""
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
 
-    tops: list[float] = []
-    for child in page._page_box.children:
-        if isinstance(child, boxes.MarginBox):
-            continue
-        tops += [b.position_y for b in child.descendants() if isinstance(b, boxes.LineBox)]
+    from citepress.render.editions.pdf import content_boxes  # noqa: PLC0415
+
+    tops = [box.position_y for box in content_boxes(page) if isinstance(box, boxes.LineBox)]
     merged: list[float] = []
     for top in sorted(tops):
         if not merged or top - merged[-1] > SAME_LINE_PX:

@@ -20,7 +20,7 @@ from citepress.config import ProjectError, Settings
 from citepress.diagnostics import Diagnostic, count
 from citepress.publish import atomic
 from citepress.publish.cache import Cache, keys
-from citepress.publish.worker import Worker, WorkerError
+from citepress.publish.worker import Worker, WorkerError, call
 from citepress.render.editions import NAMES
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ def _render_all(
     prepared = pdf.prepare(book, context)
     job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
     try:
-        done = worker.result(worker.run(job, prepared), "the PDF") if worker else job(prepared)
+        done = call(worker, "the PDF", job, prepared)
     except WorkerError as exc:
         raise BuildError(str(exc)) from None
     except (OSError, ImportError) as exc:  # WeasyPrint cannot load: Pango or fonts missing

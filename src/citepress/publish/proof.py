@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from citepress.config import Settings
 from citepress.diagnostics import Diagnostic
@@ -25,10 +24,8 @@ from citepress.publish.build import (
     output_folder,
     output_name,
 )
-from citepress.publish.worker import Worker, WorkerError
+from citepress.publish.worker import Worker, WorkerError, call
 from citepress.report.formatters import summary
-
-T = TypeVar("T")
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -113,9 +110,11 @@ def _make(settings: Settings, checked: Analysis, worker: Worker | None) -> _Made
     base = _on_noterefs(pdf.html(book, env, settings.page_size), book, placed)
     folders = assets(settings)
     classes = {row.css_class: row.number for row in rows if row.placed}
-    spots = _run(worker, layout.locate, base, folders, classes)
+    spots = call(worker, "the proof PDF", layout.locate, base, folders, classes)
     html = _with_queries(base, book, env, _reading_order(rows, spots), spots)
-    data, spots = _run(worker, layout.finish, html, pdf.identifier(book), folders, rows, spots)
+    data, spots = call(
+        worker, "the proof PDF", layout.finish, html, pdf.identifier(book), folders, rows, spots
+    )
     report = _report(book, env, checked, rows, spots, output_name(settings))
     return _Made(data, report, len(placed.placed))
 
@@ -144,13 +143,6 @@ def _on_noterefs(html: str, book: Book, placed: Marks) -> str:
         return f'<a class="noteref {extra}"{match.group(1)}' if extra else match.group(0)
 
     return _NOTEREF.sub(add, html)
-
-
-def _run(worker: Worker | None, function: Callable[..., T], *args: object) -> T:
-    """``function(*args)`` in the fenced worker (or here, where none could be forked)."""
-    if worker is None:
-        return function(*args)
-    return worker.result(worker.run(function, *args), "the proof PDF")
 
 
 def _reading_order(rows: list[Finding], spots: dict[int, Spot]) -> list[Finding]:

@@ -32,6 +32,13 @@ _PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
 
 
+def call(worker: Worker | None, what: str, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the fenced worker, or here where none could be forked."""
+    if worker is None:
+        return function(*args)
+    return worker.result(worker.run(function, *args), what)
+
+
 class WorkerError(Exception):
     """The worker ran out of time or memory, or died."""
 

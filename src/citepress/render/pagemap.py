@@ -121,20 +121,19 @@ def _texts(page: Any) -> list[tuple[str, str]]:
     """
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
 
+    from citepress.render.editions.pdf import content_boxes  # noqa: PLC0415
+
     pieces: list[tuple[str, str]] = []
-    for child in page._page_box.children:  # WeasyPrint has no public box tree
-        if isinstance(child, boxes.MarginBox):
-            continue  # running heads and folios
-        for box in child.descendants():
-            if "::" in (box.element_tag or ""):
-                continue  # generated content (a marker's word joiner) is not the text
-            address = box.element.get(ATTRIBUTE) if box.element is not None else None
-            if not address:
-                continue
-            if isinstance(box, boxes.TextBox) and box.text.strip():
-                pieces.append((address, box.text.removesuffix(HYPHEN)))
-            elif isinstance(box, boxes.ReplacedBox):
-                pieces.append((address, ""))
+    for box in content_boxes(page):  # running heads and folios are not the text
+        if "::" in (box.element_tag or ""):
+            continue  # generated content (a marker's word joiner) is not the text
+        address = box.element.get(ATTRIBUTE) if box.element is not None else None
+        if not address:
+            continue
+        if isinstance(box, boxes.TextBox) and box.text.strip():
+            pieces.append((address, box.text.removesuffix(HYPHEN)))
+        elif isinstance(box, boxes.ReplacedBox):
+            pieces.append((address, ""))
     return pieces
 
 

@@ -8,6 +8,7 @@ of a warning lost in a log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -55,9 +56,7 @@ def finish_with_pages(prepared: tuple[str, bytes, list[Path]]) -> tuple[bytes, l
     """In the worker: the PDF, and where each of its pages starts (render/pagemap)."""
     from citepress.render import pagemap  # noqa: PLC0415
 
-    document_html, pdf_id, assets = prepared
-    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
-    document = lay_out(document_html, assets, **options)
+    document, options = _laid_out(*prepared)
     return pdf_bytes(document, **options), pagemap.starts(document)
 
 
@@ -65,9 +64,7 @@ def pages(prepared: tuple[str, bytes, list[Path]]) -> list[Any]:
     """In the worker: where each page of the PDF would start, without writing it."""
     from citepress.render import pagemap  # noqa: PLC0415
 
-    document_html, pdf_id, assets = prepared
-    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
-    return list(pagemap.starts(lay_out(document_html, assets, **options)))
+    return list(pagemap.starts(_laid_out(*prepared)[0]))
 
 
 def render(book: Book, context: Context) -> bytes:
@@ -77,8 +74,26 @@ def render(book: Book, context: Context) -> bytes:
 
 def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:
     """Lay out the PDF edition's HTML (the build's worker gets just this, not the Book)."""
+    document, options = _laid_out(document_html, pdf_id, assets)
+    return pdf_bytes(document, **options)
+
+
+def _laid_out(document_html: str, pdf_id: bytes, assets: list[Path]) -> tuple[Any, dict[str, Any]]:
+    """The edition's layout, and the options it was laid out with (write with the same)."""
     options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
-    return pdf_bytes(lay_out(document_html, assets, **options), **options)
+    return lay_out(document_html, assets, **options), options
+
+
+def content_boxes(page: Any) -> Iterator[Any]:
+    """Every box of a laid-out page but its margins' (running heads, folios).
+
+    WeasyPrint has no public box tree; this is the one place that walks its own.
+    """
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    for child in page._page_box.children:
+        if not isinstance(child, boxes.MarginBox):
+            yield from child.descendants()
 
 
 def pdf_bytes(document: Any, **options: Any) -> bytes:

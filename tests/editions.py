@@ -141,3 +141,51 @@ def pdf_info(path: Path) -> str:
     """What pdfinfo says of the PDF (pages, size, metadata)."""
     done = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
     return done.stdout
+
+
+class PdfLine:
+    """One printed line of a PDF page, as ``pdftotext -bbox`` gives its words (pt)."""
+
+    def __init__(self, page: int, words: list[tuple[float, float, float, float, str]]) -> None:
+        self.page = page
+        self.left = min(word[0] for word in words)
+        self.top = min(word[1] for word in words)
+        self.right = max(word[2] for word in words)
+        self.bottom = max(word[3] for word in words)
+        self.text = "".join(word[4] for word in sorted(words))
+
+    @property
+    def height(self) -> float:
+        """The line's words' height: the face's size, roughly."""
+        return round(self.bottom - self.top, 1)
+
+
+def pdf_lines(path: Path) -> list[list[PdfLine]]:
+    """Each page's printed lines, top to bottom: words of one size and top make a line.
+
+    A marker's words (smaller, raised) are left out: they are not what a line's
+    place on the page is measured by.
+    """
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages: list[list[PdfLine]] = []
+    for page in re.findall(r"<page .*?</page>", out, re.DOTALL):
+        rows: dict[tuple[float, float], list[tuple[float, float, float, float, str]]] = {}
+        for match in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+            page,
+        ):
+            x0, y0, x1, y1 = (float(match.group(n)) for n in range(1, 5))
+            rows.setdefault((round(y0, 1), round(y1 - y0, 1)), []).append(
+                (x0, y0, x1, y1, match.group(5))
+            )
+        lines = [PdfLine(len(pages) + 1, words) for words in rows.values()]
+        pages.append(sorted(lines, key=lambda line: line.top))
+    return pages
+
+
+def body_height(pages: list[list[PdfLine]]) -> float:
+    """The height of the body text's lines: the most common one."""
+    heights = [line.height for page in pages for line in page]
+    return max(set(heights), key=heights.count)

@@ -76,6 +76,7 @@ def parse(html: str, ids: Ids, images: dict[str, ImageFile], strings: dict[str, 
     for tree in trees:
         _unlink_dead(tree, own)
         _drop_unknown_images(tree, images)
+    tie(body)  # 「2000年の５月」 never splits between ５ and 月 in the text either
     return Parsed(Fragment(body, images), _headings(body), notes, bibliography)
 
 

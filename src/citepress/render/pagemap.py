@@ -28,6 +28,7 @@ from typing import Any
 from citepress.render.model import Book, Fragment
 
 ATTRIBUTE = "data-cp-page"
+WORD_JOINER = "\u2060"
 HYPHEN = "\u2010"  # WeasyPrint's hyphenate-character: added by the layout, not written
 MATH = "{http://www.w3.org/1998/Math/MathML}math"
 
@@ -131,7 +132,8 @@ def _texts(page: Any) -> list[tuple[str, str]]:
         if not address:
             continue
         if isinstance(box, boxes.TextBox) and box.text.strip():
-            pieces.append((address, box.text.removesuffix(HYPHEN)))
+            # Nor is a word joiner the print edition put in (render/jlreq).
+            pieces.append((address, box.text.removesuffix(HYPHEN).replace(WORD_JOINER, "")))
         elif isinstance(box, boxes.ReplacedBox):
             pieces.append((address, ""))
     return pieces

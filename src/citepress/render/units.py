@@ -1,11 +1,11 @@
-"""A number and its unit stay on one line in the notes: 「2001年５ / 月」 never splits.
+"""A number and its unit stay on one line: 「2001年５ / 月」 never splits.
 
 Japanese text may break between any two characters, a number and the 年, 月 or 日
 after it included; a note's date is then read as two fragments. Each number with
 its unit is set in a span that does not break inside (``class="unit"``, styled
 ``white-space: nowrap`` by each edition), which changes the markup, never the text.
 No CSS does this in every reading system (Chromium's ``word-break: auto-phrase``
-is Chromium's alone), so it is done here, on the notes' element trees.
+is Chromium's alone), so it is done here, on the element trees of the text and notes.
 """
 
 from __future__ import annotations

@@ -30,9 +30,17 @@ class RefusedResource(RenderError):
     """The document asked for a resource outside what a build may read."""
 
 
-def html(book: Book, env: Environment, page_size: str) -> str:
-    """The HTML WeasyPrint lays out (the benchmark renders it bare, too)."""
-    return render_template(env, TEMPLATE, book=book, page_size=page_size)
+def html(book: Book, env: Environment, page_size: str, press: dict[str, Any] | None = None) -> str:
+    """The HTML WeasyPrint lays out (the benchmark renders it bare, too).
+
+    ``press``: the print-shop edition's sheet around the page (render/editions/printshop).
+    """
+    from citepress.render import grid  # noqa: PLC0415
+
+    layout = grid.for_page(page_size, book.lang)
+    return render_template(
+        env, TEMPLATE, book=book, page_size=page_size, grid=layout, press=press or {}
+    )
 
 
 def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:
@@ -41,9 +49,10 @@ def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:
     Every manuscript element carries its address (render/pagemap), so that the
     layout can say where each page starts; WeasyPrint prints no attribute.
     """
-    from citepress.render import pagemap  # noqa: PLC0415
+    from citepress.render import jlreq, pagemap  # noqa: PLC0415
 
-    document_html = html(pagemap.tagged(book), context.env, context.settings.page_size)
+    printed = jlreq.mark(pagemap.tagged(book))
+    document_html = html(printed, context.env, context.settings.page_size)
     return document_html, identifier(book), context.assets
 
 
@@ -118,7 +127,10 @@ def lay_out(document_html: str, assets: list[Path], **options: Any) -> Any:
     """
     import weasyprint  # noqa: PLC0415 -- heavy; only builds need it
 
+    from citepress.render import weasyext  # noqa: PLC0415
     from citepress.render.mathsvg import replace_in_document  # noqa: PLC0415
+
+    weasyext.apply()
 
     document = weasyprint.HTML(
         string=replace_in_document(document_html),

@@ -1,0 +1,329 @@
+"""Our extensions to WeasyPrint, pinned to the versions they are tested with.
+
+WeasyPrint justifies a line by widening its spaces only (``justify_line`` in
+``layout/inline.py``), so a Japanese line, which has none, ends short of the
+measure. JLREQ 3.8 justifies it by spreading the slack between characters. This
+module does that for every line in a Chinese, Japanese or Korean language:
+
+- the slack is shared by the line's ideographs, kana, full-width letters and
+  spaces, each given the same Pango letter spacing (Pango adds half of it before
+  the character and half after it, and drops the outer half at each end of a
+  text box, so the line's last character gets nothing after it);
+- a Latin letter or a digit gets none, so a run of them keeps its own spacing;
+- a character after an opening bracket or before a closing one (、。」） …) gets
+  none either, so no gap opens inside ``「`` or before ``」``;
+- a line in any other language is justified as WeasyPrint does it, by its spaces.
+
+It also makes pydyf's ``PDF.page_references`` linear: WeasyPrint's tagging asks
+for it once per structure element, and pydyf rebuilds the whole tuple each time
+(10 s of the 30-chapter book's 24 s of writing).
+
+Both are patches of private functions, so :func:`apply` refuses any WeasyPrint or
+pydyf but the versions in ``TESTED`` (a clear error, never a silent misprint). The
+same change, as WeasyPrint code with its tests, is ``patches/`` in the repository:
+it is meant to go upstream, after which this module goes away.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import metadata as metadata
+from typing import Any
+
+from citepress.render.errors import RenderError
+
+TESTED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
+CJK_LANGUAGES = ("ja", "zh", "ko")
+# JLREQ cl-01 (opening brackets): no space is added after one of these.
+OPENING = frozenset("「『（〔［｛〈《【〘〖〝‘“([{")
+# JLREQ cl-02 (closing brackets), cl-06/07 (full stops, commas), cl-04 (exclamation
+# and question marks): no space is added before one of these.
+CLOSING = frozenset("」』）〕］｝〉》】〙〗〟’”)]}、。，．！？")
+SPACES = frozenset(" \u00a0\u3000")
+# What WeasyPrint's kerning keeps of a spacing, in em thousandths per Pango unit and
+# px of font size: the glyph is 1000/1024 wider, less the half given as x offset.
+DROPPED = 1000 / 1024 - 0.5
+TOLERANCE = 0.02  # px a line may end off the measure before it is laid out again
+_applied = False
+
+
+class UntestedWeasyPrint(RenderError):
+    """WeasyPrint or pydyf is not a version our extensions were tested with."""
+
+
+def apply() -> None:
+    """Install the extensions into WeasyPrint (once per process).
+
+    Raises :class:`UntestedWeasyPrint` on any other version than ``TESTED``.
+    """
+    global _applied
+    if _applied:
+        return
+    check_versions()
+    import pydyf  # noqa: PLC0415 -- only the PDF worker loads these
+    from weasyprint.layout import inline  # noqa: PLC0415
+    from weasyprint.text import ffi, line_break  # noqa: PLC0415
+
+    ffi.ffi.cdef("PangoAttrList * pango_attr_list_copy (PangoAttrList *list);")
+    pydyf.PDF.page_references = property(_page_references)
+    original_set_text = line_break.Layout.set_text
+    original_justify = inline.justify_line
+
+    def set_text(self: Any, text: str, justify: bool = False) -> None:
+        original_set_text(self, text, justify)
+        spacing = getattr(self, "inter_character", None)
+        if justify and spacing:
+            _add_letter_spacing(self, spacing)
+
+    def justify_line(context: Any, line: Any, extra_width: float) -> None:
+        if not inter_character_line(context, line, extra_width):
+            original_justify(context, line, extra_width)
+
+    line_break.Layout.set_text = set_text
+    inline.justify_line = justify_line
+    _applied = True
+
+
+def check_versions() -> None:
+    """Refuse a WeasyPrint or pydyf our extensions were not tested with."""
+    for name, version in TESTED.items():
+        try:
+            found = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found = "none"
+        if found != version:
+            raise UntestedWeasyPrint(
+                f"citepress's WeasyPrint extensions (render/weasyext.py) are tested with "
+                f"{name} {version}, and this environment has {found}: install "
+                f"{name}=={version} (`make` does), or port and test the extensions"
+            )
+
+
+def _page_references(pdf: Any) -> tuple[bytes, ...]:
+    """Pydyf's page references, rebuilt only when a page was added since the last call."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_citepress_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_citepress_page_references"] = cached
+    references: tuple[bytes, ...] = cached[1]
+    return references
+
+
+def expands(before: str, char: str, after: str, cjk: bool) -> bool:
+    """Whether ``char`` takes a share of its line's slack (between ``before`` and ``after``).
+
+    A space always does (as in WeasyPrint); in a CJK language, so does an ideograph,
+    a kana or a full-width letter that follows no opening bracket and precedes no
+    closing one. Latin letters and digits never do: a run of them keeps its spacing.
+    """
+    if char in SPACES:
+        return True
+    if not cjk or before in OPENING or after in CLOSING:
+        return False
+    return unicodedata.east_asian_width(char) in ("W", "F") and char not in OPENING | CLOSING
+
+
+def inter_character_line(context: Any, line: Any, extra_width: float) -> bool:
+    """Spread ``extra_width`` over the line's characters (JLREQ 3.8); False if not ours.
+
+    Pango shapes a text with letter spacing slightly differently (its glyphs lose
+    their hinted advances: 0.3 px over a line), so the spacing is laid out, the
+    line measured, and the spacing laid out once more with the difference shared.
+    """
+    leaves = list(_text_leaves(line))
+    if line.style["direction"] == "rtl" or not any(_cjk(box) for box, _, _ in leaves):
+        return False
+    plans = [(box, flags) for box, flags in _plans(leaves) if any(flags)]
+    units = sum(_units(flags) for _, flags in plans)
+    if units <= 0:
+        return False
+    spacing = extra_width / units
+    laid = _lay_out(plans, spacing, context)
+    missing = extra_width - sum(gain for _, gain in laid.values())
+    if abs(missing) > TOLERANCE:
+        laid = _lay_out(plans, spacing + missing / units, context)
+    _shift(line, laid, 0.0)
+    return True
+
+
+def _plans(leaves: list[tuple[Any, str, str]]) -> Iterator[tuple[Any, list[bool]]]:
+    for box, before, after in leaves:
+        yield box, _expanding(box, before, after)
+
+
+def _lay_out(
+    plans: list[tuple[Any, list[bool]]], spacing: float, context: Any
+) -> dict[int, tuple[Any, float]]:
+    """Each planned box's spaced Pango layout and how much wider it draws, by box id."""
+    spread = _Spread(spacing)
+    return {id(box): _spaced_layout(box, flags, spread, context) for box, flags in plans}
+
+
+def _text_leaves(box: Any, before: str = "") -> Iterator[tuple[Any, str, str]]:
+    """Each text box of the line with the characters just before and after it."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    texts = [leaf for leaf in _leaves(box) if isinstance(leaf, boxes.TextBox)]
+    for index, leaf in enumerate(texts):
+        following = texts[index + 1].text[:1] if index + 1 < len(texts) else ""
+        yield leaf, before, following
+        before = leaf.text[-1:]
+
+
+def _leaves(box: Any) -> Iterator[Any]:
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        for child in box.children:
+            if child.is_in_normal_flow():
+                yield from _leaves(child)
+    else:
+        yield box
+
+
+def _cjk(box: Any) -> bool:
+    lang = box.style["lang"] or ""
+    return lang.lower().split("-")[0] in CJK_LANGUAGES
+
+
+def _expanding(box: Any, before: str, after: str) -> list[bool]:
+    """Which characters of the text box take a share of the slack."""
+    if box.style["letter_spacing"] != "normal" or box.style["white_space"] not in (
+        "normal", "nowrap", "pre-line",
+    ):  # fmt: skip
+        return [False] * len(box.text)
+    text, cjk = box.text, _cjk(box)
+    padded = before + text + after
+    at = len(before)  # where the box's text starts in padded
+    return [
+        expands(
+            padded[at + i - 1 : at + i] if at + i else "",
+            char,
+            padded[at + i + 1 : at + i + 2],
+            cjk,
+        )
+        for i, char in enumerate(text)
+    ]
+
+
+def _units(flags: list[bool]) -> float:
+    """How many spacings the box gains: Pango drops the outer halves at its two ends."""
+    if not flags:
+        return 0.0
+    return sum(flags) - (flags[0] + flags[-1]) / 2
+
+
+@dataclass
+class _Spread:
+    """The line's spacing per character, handed out in steps WeasyPrint draws exactly.
+
+    WeasyPrint writes each glyph's advance to the PDF as ``int(kerning)`` thousandths
+    of an em (draw/text.py), dropping the fraction: 0.4 of a thousandth a character
+    is 0.13 pt short at the end of a 35-character line. So each character gets a
+    spacing whose dropped fraction is nearly nothing, some one step more and some one
+    less, the error carried on from character to character (and box to box).
+    """
+
+    spacing: float  # px per character, as the line needs it
+    carried: float = 0.0  # Pango units given so far beyond what the line needs
+
+    def take(self, font_size: float, share: float) -> int:
+        """One character's letter spacing in Pango units (even: Pango halves it).
+
+        ``share`` is how much of it widens the line: 1, or less at a box's ends.
+        """
+        from weasyprint.text.ffi import TO_UNITS  # noqa: PLC0415
+
+        if share <= 0:  # a box of one character: Pango drops both halves
+            return 0
+        nominal = self.spacing * TO_UNITS
+        wanted = nominal - self.carried / share
+        # A glyph of one em drawn with spacing v gets int(v * DROPPED / size) thousandths
+        # of an em from WeasyPrint's kerning, and v / 2 / size from its x offset.
+        step = font_size / DROPPED
+        given = 2 * math.ceil(max(round(wanted / step), 0) * step / 2)
+        self.carried += (given - nominal) * share
+        return int(given)
+
+
+def _shift(box: Any, laid: dict[int, tuple[Any, float]], x: float) -> float:
+    """Give the boxes their spaced layouts and move every box after them.
+
+    As WeasyPrint's ``add_word_spacing`` does for spaces.
+    """
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    if isinstance(box, boxes.TextBox):
+        box.position_x += x
+        if id(box) in laid:
+            box.pango_layout, gained = laid[id(box)]
+            box.width += gained
+            return x + gained
+        return x
+    if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        box.position_x += x
+        start = x
+        for child in box.children:
+            if child.is_in_normal_flow():
+                x = _shift(child, laid, x)
+        box.width += x - start
+        return x
+    box.translate(x, 0)  # an atomic inline: an image, an inline block
+    return x
+
+
+def _spaced_layout(box: Any, flags: list[bool], spread: _Spread, context: Any) -> tuple[Any, float]:
+    """The box's Pango layout with the letter spacing that draws it justified.
+
+    And how much wider than the box it draws: measured (see :func:`inter_character_line`).
+    """
+    from weasyprint.text.line_break import create_layout, line_size  # noqa: PLC0415
+
+    ranges, start = [], 0
+    last = len(flags) - 1
+    for index, (char, flag) in enumerate(zip(box.text, flags, strict=True)):
+        end = start + len(char.encode())
+        if flag:
+            # Pango drops the half outside the box at its first and last character.
+            share = 1 - (index == 0) / 2 - (index == last) / 2
+            ranges.append((start, end, spread.take(box.style["font_size"], share)))
+        start = end
+    layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=0)
+    layout.inter_character = _merged(ranges)
+    _add_letter_spacing(layout, layout.inter_character)
+    width, _ = line_size(layout.get_first_line()[0], box.style)
+    layout.deactivate()
+    return layout, width - box.width
+
+
+def _merged(ranges: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Adjacent byte ranges with one spacing as one range (fewer Pango attributes)."""
+    merged: list[tuple[int, int, int]] = []
+    for start, end, units in ranges:
+        if merged and merged[-1][1] == start and merged[-1][2] == units:
+            merged[-1] = (merged[-1][0], end, units)
+        else:
+            merged.append((start, end, units))
+    return merged
+
+
+def _add_letter_spacing(layout: Any, ranges: list[tuple[int, int, int]]) -> None:
+    """Give each byte range of the layout's text its letter spacing (Pango units)."""
+    from weasyprint.text.ffi import ffi, pango  # noqa: PLC0415
+
+    # A new list: Pango ignores a list equal to the one the layout has (the same
+    # list changed in place), and keeps the lines it measured without our spacing.
+    current = pango.pango_layout_get_attributes(layout.layout)
+    fresh = (
+        pango.pango_attr_list_new() if current == ffi.NULL else pango.pango_attr_list_copy(current)
+    )
+    attributes = ffi.gc(fresh, pango.pango_attr_list_unref)
+    for start, end, units in ranges:
+        attribute = pango.pango_attr_letter_spacing_new(units)
+        attribute.start_index, attribute.end_index = start, end
+        pango.pango_attr_list_change(attributes, attribute)
+    pango.pango_layout_set_attributes(layout.layout, attributes)

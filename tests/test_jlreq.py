@@ -1,0 +1,169 @@
+"""Punctuation spacing (約物詰め), note markers, endnote labels, last lines: the print edition."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from citepress import check
+from citepress import config as project
+from citepress.publish.build import assets
+from citepress.render import convert, jlreq, templates
+from citepress.render.editions import pdf
+from citepress.render.editions.base import Context
+from tests.conftest import ROOT
+from tests.editions import body_height, pdf_lines
+from tests.test_weasyext import paragraph_ends
+
+WJ = jlreq.WORD_JOINER
+
+
+@pytest.mark.parametrize(
+    ("text", "halved"),
+    [
+        ("第４条では、「一国に", "、"),  # a comma before an opening bracket
+        ("（発言者）」と", "）"),  # two closing brackets: the first
+        ("である。」と", "。"),
+        ("（「一国」）", "「」"),  # the second opening bracket; the first closing one
+        ("１．9.11以前", "．"),  # a heading number's full stop
+    ],
+)
+def test_the_mark_whose_blank_half_stands_between_is_halved(text: str, halved: str) -> None:
+    assert "".join(match.group() for match in jlreq.HALT.finditer(text)) == halved
+
+
+@pytest.mark.parametrize("text", ["あ、い", "「一国」に", "した。ここ", "1.5", "(a), [b]"])
+def test_a_single_mark_keeps_its_em(text: str) -> None:
+    assert jlreq.HALT.search(text) is None
+
+
+def test_halt_spans_keep_the_text_and_the_page_map_address() -> None:
+    root = ET.fromstring('<p data-cp-page="0.0:3">では、「一国」と<em>述べ）」た</em>。</p>')
+    jlreq.halt(root)
+    assert "".join(root.itertext()) == "では、「一国」と述べ）」た。"
+    spans = [span for span in root.iter("span") if span.get("class") == "halt"]
+    assert [span.text for span in spans] == ["、", "）"]
+    assert spans[0].get("data-cp-page") == "0.0:3"  # the paragraph's text
+
+
+@pytest.mark.parametrize(
+    ("html", "joined"),
+    [
+        ("<p>が明らかになったのである。</p>", f"が明らかになったのであ{WJ}る。"),
+        ("<p>確かに<em>ある</em>。</p>", f"確かにあ{WJ}る。"),  # the last letters elsewhere
+        (  # a marker is not the paragraph's last word
+            '<p>した。<a class="noteref">（注1）</a></p>',
+            f"し{WJ}た。（注1）",
+        ),
+        ("<p>短</p>", "短"),
+    ],
+)
+def test_a_paragraphs_last_two_letters_are_tied(html: str, joined: str) -> None:
+    root = ET.fromstring(html)
+    jlreq.join_last(root)
+    assert "".join(root.itertext()) == joined
+
+
+def test_only_a_cjk_book_is_marked() -> None:
+    class English:
+        lang = "en-GB"
+
+    book: Any = English()
+    assert jlreq.mark(book) is book
+
+
+@pytest.fixture(scope="module")
+def laid_out() -> Any:
+    """The chapter's PDF edition laid out in this process: its boxes can be read."""
+    settings = project.load(ROOT)
+    checked = check.run(settings)
+    book = convert.book(settings, checked.docs, checked.bib, checked.images)
+    context = Context(templates.environment(settings.templates), settings, assets(settings))
+    return pdf.lay_out(pdf.prepare(book, context)[0], context.assets)
+
+
+def _text_boxes(document: Any, cls: str) -> list[Any]:
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    return [
+        box
+        for page in document.pages
+        for box in page._page_box.descendants()
+        if isinstance(box, boxes.TextBox)
+        and box.element is not None
+        and cls in (box.element.get("class") or "").split()
+    ]
+
+
+def test_halved_marks_are_half_an_em(laid_out: Any) -> None:
+    halved = _text_boxes(laid_out, "halt")
+    assert len(halved) > 50  # the chapter's 、「 」」 。」 and heading numbers
+    for box in halved:
+        assert box.width == pytest.approx(box.style["font_size"] / 2, abs=0.05), box.text
+
+
+def test_a_marker_is_compact(laid_out: Any) -> None:
+    """（注1） at its size: half-width brackets and digit, one em for 注 — 2.5 em, not 4."""
+    markers = [box for box in _text_boxes(laid_out, "noteref") if box.text.startswith("（")]
+    assert len(markers) == 31
+    for box in markers:
+        digits = len(box.text) - 3  # a digit is about half an em (proportional)
+        assert box.width / box.style["font_size"] < 2 + digits * 0.6, box.text
+
+
+def test_every_note_starts_its_text_at_one_place(laid_out: Any) -> None:
+    """The label hangs in its own box: after （注1） and （注10） alike, and on each of a
+    note's lines, its text starts at one place."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    offsets, off_line = [], []
+    for page in laid_out.pages:
+        for block in page._page_box.descendants():
+            lines = [child for child in getattr(block, "children", [])
+                     if isinstance(child, boxes.LineBox) and child.children]  # fmt: skip
+            label = lines[0].children[0] if lines else None
+            if (
+                label is None
+                or label.element is None
+                or "note-label" not in (label.element.get("class") or "").split()
+            ):
+                continue
+            if len(lines[0].children) < 2:  # a note of several paragraphs: label alone
+                continue
+            text = lines[0].children[1].position_x
+            offsets.append(round(text - block.content_box_x(), 2))
+            off_line += [
+                line for line in lines[1:] if abs(line.children[0].position_x - text) > 0.01
+            ]
+    assert len(offsets) == 31
+    assert len(set(offsets)) == 1, offsets  # 3.5 em of the notes' face from the block's edge
+    assert off_line == []
+
+
+def test_no_paragraph_ends_on_a_line_of_one_letter(editions: dict[str, Path]) -> None:
+    pages = pdf_lines(editions["pdf"])
+    lasts = [line for line, last in paragraph_ends(pages, body_height(pages)) if last]
+    letters = [re.sub(r"（注\d+）|[\W\u2060]", "", line.text) for line in lasts]
+    assert len(lasts) > 40
+    assert [text for text in letters if len(text) < 2] == []
+
+
+def test_a_heading_number_leaves_no_hole(laid_out: Any) -> None:
+    """「２．9.11直後の…」: the number and its full stop take 1.3 em, not 2 (a
+    full-width digit and a full-width stop each leave a blank)."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    numbers = []
+    for page in laid_out.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.LineBox) and box.element_tag == "h2":
+                texts = [leaf for leaf in box.descendants() if isinstance(leaf, boxes.TextBox)]
+                if len(texts) > 1 and texts[1].text == "．":
+                    number = texts[0].width + texts[1].width
+                    numbers.append(number / texts[0].style["font_size"])
+    assert len(numbers) == 3  # the chapter's numbered sections, １． to ３．
+    assert max(numbers) < 1.5, numbers  # 1.26 em, set proportionally; 2 em before

@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed
 # fonts-noto-cjk: the Japanese faces of the editions; fonts-noto-core: Noto Serif
 # and Sans for Latin text in other languages; libpango*: WeasyPrint's text layout;
 # libharfbuzz-subset0: fast font subsetting in WeasyPrint; poppler-utils:
-# pdftotext/pdffonts in the tests; python3-venv: the virtual environment.
-DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 \
+# pdftotext/pdffonts in the tests; python3-venv: the virtual environment;
+# libgs-common: the CMYK output profile of the print-shop PDF (PDF/X-4).
+DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libgs-common \
 	libharfbuzz-subset0 poppler-utils python3-venv
 # Java runs EPUBCheck and the Nu Html Checker in the tests; Chromium, driven from
 # Node.js, runs axe-core on the HTML and EPUB and DAISY Ace on the EPUB.

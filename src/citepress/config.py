@@ -53,6 +53,8 @@ class Settings:
     page_size: str = "A5"
     pdf_timeout: float = 300.0
     pdf_memory_mb: int = 4096
+    print_trim_size: str = ""  # the print-shop PDF's trimmed page; "" is page_size
+    print_bleed_mm: float = 3.0
     book: dict[str, str] = field(default_factory=dict)
     lang: str = ""  # the book's language (BCP 47), when neither book nor chapter says
     annotations: bool = False  # print entries' annotation fields (a style may ask)
@@ -189,6 +191,18 @@ def _bounded(most: float) -> Callable[[Any, Path], float]:
         return number
 
     return convert
+
+
+def _trim_size(value: Any, root: Path) -> str:
+    """The print-shop PDF's page size; "" (the default) is the PDF's page-size."""
+    return "" if value == "" else _page_size(value, root)
+
+
+def _bleed(value: Any, root: Path) -> float:
+    """Millimetres of bleed: 0 (none) to 10; a press asks for 3 (JIS) or 5."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
+        raise Invalid(f"must be a number of millimetres from 0 to 10, not {value!r}")
+    return float(value)
 
 
 def _folder(value: Any, root: Path) -> Path:
@@ -335,7 +349,11 @@ PDF_SCHEMA: tuple[Option, ...] = (
     Option("timeout", _bounded(1800), 300, "pdf_timeout"),
     Option("memory-limit-mb", _bounded(8192), 4096, "pdf_memory_mb"),
 )
-TABLES: dict[str, tuple[Option, ...]] = {"": SCHEMA, "pdf": PDF_SCHEMA}
+PRINT_SCHEMA: tuple[Option, ...] = (
+    Option("trim-size", _trim_size, "", "print_trim_size"),
+    Option("bleed-mm", _bleed, 3.0, "print_bleed_mm"),
+)
+TABLES: dict[str, tuple[Option, ...]] = {"": SCHEMA, "pdf": PDF_SCHEMA, "print": PRINT_SCHEMA}
 
 
 def _did_you_mean(key: str, known: Any) -> str:

@@ -21,13 +21,13 @@ from citepress.diagnostics import Diagnostic, count
 from citepress.publish import atomic
 from citepress.publish.cache import Cache, keys
 from citepress.publish.worker import Worker, WorkerError, call
-from citepress.render.editions import NAMES
+from citepress.render.editions import DEFAULT
 
 if TYPE_CHECKING:
     from citepress.render.editions.base import Context, Edition
     from citepress.render.model import Book
 
-FORMATS = NAMES
+FORMATS = DEFAULT  # the editions a build makes when none are named
 # (what, the file written or None for a stage, seconds, unchanged): each edition as it
 # is written, and the stages before (check, convert, the PDF layout the others need).
 Progress = Callable[[str, Path | None, float, bool], None]
@@ -87,9 +87,9 @@ def build(
     from citepress.render.errors import RenderError  # noqa: PLC0415
 
     chosen = [editions.registry()[name] for name in todo]
-    # A build lays the PDF out in the fenced worker (the others carry its pages),
-    # unless it makes neither the PDF nor page numbers (a live preview's first pass).
-    layout = page_numbers or "pdf" in todo
+    # A build lays the PDFs out in the fenced worker (the others carry its pages),
+    # unless it makes neither a PDF nor page numbers (a live preview's first pass).
+    layout = page_numbers or any(edition.in_worker for edition in chosen)
     worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb) if layout else None
     try:
         began = time.perf_counter()
@@ -159,18 +159,35 @@ def _render_all(
 
     The PDF's layout says where each printed page starts; the HTML and the EPUB carry
     those page numbers (render/pagemap), so they render once it has. Building only
-    the HTML or the EPUB still lays the PDF out, without writing it.
+    the HTML or the EPUB still lays the PDF out, without writing it. The print-shop
+    PDF comes last, from the book as it was before the page numbers went in.
     """
+    names = [edition.name for edition in chosen]
+    press = chosen[names.index("print")] if "print" in names else None
+    others = [edition for edition in chosen if edition.name not in ("pdf", "print")]
+    for_press = press.prepare(book, context) if press is not None else None
+    if "pdf" in names or (others and page_numbers):
+        _with_pages(book, context, worker, writer, others, printed="pdf" in names)
+    else:
+        for edition in others:
+            writer.write(edition.name, edition.render(book, context), time.perf_counter())
+    if press is not None:
+        _press(press, for_press, worker, writer)
+
+
+def _with_pages(
+    book: Book,
+    context: Context,
+    worker: Worker | None,
+    writer: _Writer,
+    others: list[Edition],
+    printed: bool,
+) -> None:
+    """Lay the PDF out, put its page numbers into the book, render ``others`` and it."""
     from citepress.render import pagemap  # noqa: PLC0415
     from citepress.render.editions import pdf  # noqa: PLC0415
 
     started = time.perf_counter()
-    printed = any(edition.name == "pdf" for edition in chosen)
-    others = [edition for edition in chosen if edition.name != "pdf"]
-    if not printed and not page_numbers:
-        for edition in others:
-            writer.write(edition.name, edition.render(book, context), started)
-        return
     prepared = pdf.prepare(book, context)
     job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
     try:
@@ -195,6 +212,18 @@ def _render_all(
         writer.write("pdf", data, started)
 
 
+def _press(edition: Edition, prepared: Any, worker: Worker | None, writer: _Writer) -> None:
+    """Lay out and write the print-shop PDF (PDF/X-4) in the fenced worker."""
+    start = time.perf_counter()
+    try:
+        data = call(worker, "the print-shop PDF", edition.load().finish, prepared)
+    except WorkerError as exc:
+        raise BuildError(str(exc)) from None
+    except (OSError, ImportError) as exc:  # WeasyPrint cannot load: Pango or fonts missing
+        raise BuildError(f"the print-shop PDF cannot be made: {exc}") from None
+    writer.write(edition.name, data, start)
+
+
 @dataclass
 class _Writer:
     """Writes editions atomically into the output folder and reports each."""
@@ -213,8 +242,10 @@ class _Writer:
 
 
 def edition_path(settings: Settings, folder: Path, name: str) -> Path:
-    """Where edition ``name`` is written."""
-    return folder / f"{output_name(settings)}.{name}"
+    """Where edition ``name`` is written (``book.pdf``, ``book.print.pdf``)."""
+    from citepress.render.editions import registry  # noqa: PLC0415
+
+    return folder / f"{output_name(settings)}.{registry()[name].extension}"
 
 
 def assets(settings: Settings) -> list[Path]:

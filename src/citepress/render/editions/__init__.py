@@ -18,8 +18,19 @@ EDITIONS: tuple[Edition, ...] = (
         "citepress.render.editions.pdf",
         in_worker=True,
     ),
+    # The print edition's pages for the press: asked for by name (--format print).
+    Edition(
+        "print",
+        "PDF/X-4 for the printer: bleed, crop marks, TrimBox and BleedBox",
+        "pdf/",
+        "citepress.render.editions.printshop",
+        in_worker=True,
+        suffix="print.pdf",
+        default=False,
+    ),
 )
 NAMES = tuple(edition.name for edition in EDITIONS)
+DEFAULT = tuple(edition.name for edition in EDITIONS if edition.default)
 
 
 def registry() -> dict[str, Edition]:

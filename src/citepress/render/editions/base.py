@@ -41,6 +41,13 @@ class Edition:
     templates: str
     module: str
     in_worker: bool = False
+    suffix: str = ""  # the file's suffix after the book's name: the edition's name if ""
+    default: bool = True  # made by a build that names no --format
+
+    @property
+    def extension(self) -> str:
+        """What the file's name ends with after the book's name (``print.pdf``)."""
+        return self.suffix or self.name
 
     def load(self) -> ModuleType:
         """The edition's module."""

@@ -1,0 +1,141 @@
+"""The print-shop edition: the print edition's pages made for the press (PDF/X-4).
+
+The PDF edition is for readers and the screen (tagged PDF/UA, pages cut to size).
+A printer wants PDF/X-4 instead: the pages with bleed around the trimmed page, crop
+marks (トンボ) outside the bleed, and each page's TrimBox and BleedBox set, every
+font embedded. The layout is the PDF edition's own (the same template and type
+area), so the pages and their page numbers are the same; only the sheet around each
+page differs. Settings: ``[tool.citepress.print] trim-size`` (the PDF's page size
+by default) and ``bleed-mm`` (3 by default).
+
+WeasyPrint draws crop marks across the outer half of the CSS bleed, and sets the
+BleedBox at most 10 pt outside the TrimBox. So the CSS bleed is the bleed plus the
+room the marks need (``MARKS_MM``), which puts the marks outside the real bleed,
+and the BleedBox is then set to the real bleed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+from citepress.render.editions import pdf
+from citepress.render.editions.base import Context
+from citepress.render.errors import RenderError
+from citepress.render.model import Book
+
+PDF_VARIANT = "pdf/x-4"
+# The output intent: a CMYK printing condition. Debian's libgs-common has
+# Ghostscript's generic one (a SWOP-like coated stock); a press's own profile
+# (Japan Color 2011 Coated, say) is the printer's to apply.
+PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+MARKS_MM = 10.0  # beyond the bleed: the crop marks are drawn in its outer half
+POINTS_PER_MM = 72 / 25.4
+
+Prepared = tuple[str, bytes, list[Path], float]
+
+
+def prepare(book: Book, context: Context) -> Prepared:
+    """What the fenced worker needs: the HTML with bleed and marks, and the bleed (mm)."""
+    from citepress.render import jlreq, pagemap  # noqa: PLC0415
+
+    settings = context.settings
+    printed = jlreq.mark(pagemap.tagged(book))  # a copy: the book itself is left alone
+    press = {"sheet": settings.print_bleed_mm + MARKS_MM, "profile": profile_url()}
+    size = settings.print_trim_size or settings.page_size
+    document_html = pdf.html(printed, context.env, size, press=press)
+    return document_html, pdf.identifier(book), context.assets, settings.print_bleed_mm
+
+
+def finish(prepared: Prepared) -> bytes:
+    """In the worker: lay the pages out as PDF/X-4 and set each page's BleedBox."""
+    document_html, pdf_id, assets, bleed_mm = prepared
+    options = {
+        "pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id, "output_intent": "device-cmyk",
+    }  # fmt: skip
+    document = pdf.lay_out(document_html, assets, **options)
+    return for_press(pdf.pdf_bytes(document, **options), bleed_mm)
+
+
+def profile_url() -> str:
+    """The CMYK output profile as a data: URL (the PDF's fetcher loads nothing else)."""
+    import base64  # noqa: PLC0415
+
+    try:
+        data = PROFILE.read_bytes()
+    except OSError as exc:
+        raise RenderError(
+            f"the print-shop PDF needs a CMYK output profile, {PROFILE}: {exc.strerror}; "
+            "install the Debian package libgs-common (`make` does)"
+        ) from None
+    return "data:application/vnd.iccprofile;base64," + base64.b64encode(data).decode()
+
+
+def render(book: Book, context: Context) -> bytes:
+    """The print-shop PDF, made in this process."""
+    return finish(prepare(book, context))
+
+
+def for_press(data: bytes, bleed_mm: float) -> bytes:
+    """The PDF with each page's BleedBox ``bleed_mm`` outside its TrimBox, RGB made sRGB.
+
+    WeasyPrint draws the crop marks (and images) in DeviceRGB; a DefaultRGB colour
+    space (sRGB, the profile WeasyPrint ships) on every page and form makes them
+    device-independent, as PDF/X-4 requires beside a CMYK output intent. pypdf keeps
+    every other object, the document's /ID and its metadata as they were.
+    """
+    from pypdf import PdfWriter  # noqa: PLC0415
+    from pypdf.generic import RectangleObject  # noqa: PLC0415
+
+    # WeasyPrint's PDF/X trailer gives too small a /Size; pypdf says so, and writes
+    # the right one: the warning is not the user's to act on.
+    pypdf_log = logging.getLogger("pypdf")
+    level, pypdf_log.level = pypdf_log.level, logging.ERROR
+    try:
+        writer = PdfWriter(clone_from=io.BytesIO(data))
+    finally:
+        pypdf_log.setLevel(level)
+    writer.pdf_header = data[: data.index(b"\n")]  # PDF/X-4 is PDF 1.6: keep the version
+    srgb = _srgb(writer)
+    bleed = bleed_mm * POINTS_PER_MM
+    for page in writer.pages:
+        left, bottom, right, top = (float(value) for value in page.trimbox)
+        box: Any = RectangleObject((left - bleed, bottom - bleed, right + bleed, top + bleed))
+        page.bleedbox = box
+        _default_rgb(page, srgb)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _srgb(writer: Any) -> Any:
+    """An ICCBased sRGB colour space in ``writer``, from WeasyPrint's own profile."""
+    from importlib.resources import files  # noqa: PLC0415
+
+    from pypdf.generic import ArrayObject, NameObject, NumberObject, StreamObject  # noqa: PLC0415
+
+    stream = StreamObject()
+    stream.set_data((files("weasyprint.pdf") / "sRGB2014.icc").read_bytes())
+    stream[NameObject("/N")] = NumberObject(3)
+    return ArrayObject([NameObject("/ICCBased"), writer._add_object(stream)])
+
+
+def _default_rgb(holder: Any, srgb: Any, depth: int = 0) -> None:
+    """Give ``holder`` (a page or form) and the forms it draws a DefaultRGB colour space."""
+    from pypdf.generic import DictionaryObject, NameObject  # noqa: PLC0415
+
+    resources = holder.get("/Resources")
+    if resources is None or depth > 8:  # forms drawing forms: WeasyPrint nests a few
+        return
+    resources = resources.get_object()
+    spaces = resources.get("/ColorSpace")
+    if spaces is None:
+        spaces = DictionaryObject()
+        resources[NameObject("/ColorSpace")] = spaces
+    spaces.get_object()[NameObject("/DefaultRGB")] = srgb
+    for form in (resources.get("/XObject") or {}).values():
+        form = form.get_object()
+        if form.get("/Subtype") == "/Form":
+            _default_rgb(form, srgb, depth + 1)

@@ -54,10 +54,18 @@ class Timing:
         return statistics.median(self.times)
 
 
-def run_once(command: list[str], cwd: Path) -> tuple[float, float]:
+def run_once(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Wall time and peak RSS (MB, largest process of the tree) of one run."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -127,6 +135,40 @@ def chapter_rows(repeat: int, tmp: Path) -> list[str]:
                             [*build, "--no-cache"], ROOT, repeat, clean)))  # fmt: skip
     rows.append(row(measure("build all three, warm (nothing changed)", build, ROOT, repeat)))
     return rows
+
+
+# The commit before issue #14 (justification, line grid, 約物詰め): its PDF edition
+# is timed beside this one's, same command, runs alternating.
+BASELINE = "76c2910"
+
+
+def baseline_rows(repeat: int, tmp: Path, rev: str = BASELINE) -> list[str]:
+    """The PDF edition cold, at ``rev`` and here, alternating run by run; ratio to ``rev``.
+
+    Each runs its own tree (templates, manuscript) from a git worktree, with this
+    virtual environment: the same tools, only citepress differs.
+    """
+    tree = tmp / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", "-f", str(tree), rev], cwd=ROOT,
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        runs: dict[str, list[tuple[float, float]]] = {"here": [], rev: []}
+        for n in range(repeat + 1):
+            for name, source in (("here", ROOT), (rev, tree)):
+                out = tmp / f"pdf-{n}-{name}"
+                command = [sys.executable, "-m", "citepress.cli", "build", "--format", "pdf",
+                           "--no-cache", "--out", str(out)]  # fmt: skip
+                result = run_once(command, source, {"PYTHONPATH": str(source / "src")})
+                if n:  # the first round warms the caches
+                    runs[name].append(result)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                       capture_output=True)  # fmt: skip
+    old = Timing(f"build pdf, cold, at {rev} (before #14)", [t for t, _ in runs[rev]],
+                 max(m for _, m in runs[rev]))  # fmt: skip
+    new = Timing("build pdf, cold, this commit (JLREQ)", [t for t, _ in runs["here"]],
+                 max(m for _, m in runs["here"]))  # fmt: skip
+    return [row(old), row(new, old)]
 
 
 def _pdf_edition_html() -> str:
@@ -230,12 +272,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         chapter = chapter_rows(ns.repeat, tmp)
+        baseline = baseline_rows(ns.repeat, tmp)
         adversarial = adversarial_rows(tmp)
         books = book_rows(ns.book_repeat, tmp)
     text = (
         f"Machine: {machine()}. {ns.repeat} runs a row for the chapter, {ns.book_repeat} for "
         f"the books, after one warm-up run; wall time includes interpreter start.\n\n"
         f"{header}\n" + "\n".join(chapter) + "\n\n"
+        "The PDF edition before and after issue #14 (JLREQ typesetting), side by side, "
+        "runs alternating:\n\n"
+        f"{header}\n" + "\n".join(baseline) + "\n\n"
         "The check bounded (one run after a warm-up: pandoc's reader is the cost):\n\n"
         f"{header}\n" + "\n".join(adversarial) + "\n\n"
         "| generated book | median s | min s | max s | peak MB | - "

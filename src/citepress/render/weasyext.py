@@ -279,19 +279,29 @@ def _shift(box: Any, laid: dict[int, tuple[Any, float]], x: float) -> float:
 def _spaced_layout(box: Any, flags: list[bool], spread: _Spread, context: Any) -> tuple[Any, float]:
     """The box's Pango layout with the letter spacing that draws it justified.
 
-    And how much wider than the box it draws: measured (see :func:`inter_character_line`).
+    And how much wider than the box it draws. Without kerning (Japanese is set solid)
+    Pango widens each character by exactly its spacing, so the box's own layout just
+    takes the spacing for when it is drawn; with kerning, Pango shapes spaced text
+    differently, so a new layout is measured (see :func:`inter_character_line`).
     """
+    from weasyprint.text.ffi import FROM_UNITS  # noqa: PLC0415
     from weasyprint.text.line_break import create_layout, line_size  # noqa: PLC0415
 
-    ranges, start = [], 0
+    ranges, start, gained = [], 0, 0.0
     last = len(flags) - 1
     for index, (char, flag) in enumerate(zip(box.text, flags, strict=True)):
         end = start + len(char.encode())
         if flag:
             # Pango drops the half outside the box at its first and last character.
             share = 1 - (index == 0) / 2 - (index == last) / 2
-            ranges.append((start, end, spread.take(box.style["font_size"], share)))
+            units = spread.take(box.style["font_size"], share)
+            ranges.append((start, end, units))
+            gained += units * share
         start = end
+    own = box.pango_layout
+    if box.style["font_kerning"] == "none" and own is not None and own.text == box.text:
+        own.inter_character, own.justification_spacing = _merged(ranges), 0
+        return own, gained * FROM_UNITS
     layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=0)
     layout.inter_character = _merged(ranges)
     _add_letter_spacing(layout, layout.inter_character)

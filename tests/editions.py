@@ -159,6 +159,16 @@ class PdfLine:
         """The line's words' height: the face's size, roughly."""
         return round(self.bottom - self.top, 1)
 
+    def set_from(self, em: float) -> float:
+        """Where the line's first glyph is set: a line-start bracket set in half an em
+        (its ``halt`` form) is drawn half an em left of where pdftotext boxes it."""
+        return self.left + (em / 2 if self.text[:1] in "「『（〔［｛〈《【〘〖〝" else 0)
+
+    def set_to(self, em: float) -> float:
+        """Where the line's last glyph's advance ends: pdftotext boxes a line-end mark set
+        in half an em (its ``halt`` form) as a whole em."""
+        return self.right - (em / 2 if self.text[-1:] in "」』）〕］｝〉》】〙〗〟、。，．" else 0)
+
 
 def pdf_lines(path: Path) -> list[list[PdfLine]]:
     """Each page's printed lines, top to bottom: words of one size and top make a line.

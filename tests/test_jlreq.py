@@ -29,16 +29,41 @@ WJ = jlreq.WORD_JOINER
         ("（発言者）」と", "）"),  # two closing brackets: the first
         ("である。」と", "。"),
         ("（「一国」）", "「」"),  # the second opening bracket; the first closing one
-        ("１．9.11以前", "．"),  # a heading number's full stop
     ],
 )
 def test_the_mark_whose_blank_half_stands_between_is_halved(text: str, halved: str) -> None:
     assert "".join(match.group() for match in jlreq.HALT.finditer(text)) == halved
 
 
-@pytest.mark.parametrize("text", ["あ、い", "「一国」に", "した。ここ", "1.5", "(a), [b]"])
+@pytest.mark.parametrize(
+    "text", ["あ、い", "「一国」に", "した。ここ", "1.5", "(a), [b]", "１．アメリカ"]
+)
 def test_a_single_mark_keeps_its_em(text: str) -> None:
     assert jlreq.HALT.search(text) is None
+
+
+def test_a_headings_number_is_set_proportionally() -> None:
+    root = ET.fromstring("<section><h2>１．9.11以前の米ロ</h2><p>１．アメリカ</p></section>")
+    jlreq.halt(root)
+    assert [(span.get("class"), span.text) for span in root.iter("span")] == [("palt", "１．")]
+    assert "".join(root.itertext()) == "１．9.11以前の米ロ１．アメリカ"
+
+
+def test_a_wave_dash_never_starts_a_line() -> None:
+    root = ET.fromstring("<div>2001年９月～10月１日、<em>四月〜五月</em>。</div>")
+    jlreq.tie_dashes(root)
+    assert "".join(root.itertext()) == f"2001年９月{WJ}～10月１日、四月{WJ}〜五月。"
+
+
+def test_the_editors_note_gets_the_marks() -> None:
+    text = jlreq._marked_text(
+        "〔未詳：…〕で示した。「頃」は、「（推定）」は<b>そ</b>の両方である。"
+    )
+    assert '<span class="halt">、</span>「' in text
+    # 「（: the second is halved; ）」: the first
+    assert '「<span class="halt">（</span>推定<span class="halt">）</span>」' in text
+    assert "&lt;b&gt;" in text  # the note's text stays text
+    assert f"であ{WJ}る。" in text
 
 
 def test_halt_spans_keep_the_text_and_the_page_map_address() -> None:
@@ -153,17 +178,38 @@ def test_no_paragraph_ends_on_a_line_of_one_letter(editions: dict[str, Path]) ->
 
 
 def test_a_heading_number_leaves_no_hole(laid_out: Any) -> None:
-    """「２．9.11直後の…」: the number and its full stop take 1.3 em, not 2 (a
-    full-width digit and a full-width stop each leave a blank)."""
-    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
-
-    numbers = []
-    for page in laid_out.pages:
-        for box in page._page_box.descendants():
-            if isinstance(box, boxes.LineBox) and box.element_tag == "h2":
-                texts = [leaf for leaf in box.descendants() if isinstance(leaf, boxes.TextBox)]
-                if len(texts) > 1 and texts[1].text == "．":
-                    number = texts[0].width + texts[1].width
-                    numbers.append(number / texts[0].style["font_size"])
+    """「２．9.11直後の…」: the number and its full stop take 1.3 em, not 2 (a full-width
+    digit and a full-width stop each leave a blank)."""
+    numbers = [
+        box.width / box.style["font_size"]
+        for box in _text_boxes(laid_out, "palt")
+        if box.element_tag == "span"
+    ]
     assert len(numbers) == 3  # the chapter's numbered sections, １． to ３．
     assert max(numbers) < 1.5, numbers  # 1.26 em, set proportionally; 2 em before
+
+
+def test_a_bracket_starting_a_line_stands_flush(editions: dict[str, Path]) -> None:
+    """JLREQ 3.1.5: an opening bracket at a line's head is set in half an em, flush with
+    the text block (天付き), or, starting a paragraph, one em in (全角下げ); pdftotext
+    boxes its glyph from half an em further left."""
+    pages = pdf_lines(editions["pdf"])
+    height, em = body_height(pages), 9.0
+    placed = []
+    for page in pages:
+        body = [line for line in page if line.height == height]
+        if not body:
+            continue
+        margin = min(line.set_from(em) for line in body)
+        for line in body:
+            if line.text[:1] in "「（『":
+                indent = round((line.set_from(em) - margin) / em, 1)
+                placed.append((line.page, line.text[:6], indent))
+    assert placed  # the chapter has one: p.2 「集団安全保障条約」
+    assert {indent for _, _, indent in placed} <= {0.0, 1.0}, placed
+
+
+def test_what_a_note_lacks_breaks_only_between_its_words() -> None:
+    tied = jlreq.tie("受けた。〔未詳：著者、題名、媒体〕")
+    assert tied.replace(WJ, "") == "受けた。〔未詳：著者、題名、媒体〕"
+    assert f"題{WJ}名" in tied and "、題" in tied  # whole words; a break after 、

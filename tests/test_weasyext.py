@@ -28,7 +28,9 @@ def paragraph_ends(pages: list[list[PdfLine]], height: float) -> list[tuple[PdfL
             out.append((line, True))
             continue
         next_number, following = flat[index + 1]
-        indented = following.left > min(item.left for item in body[next_number]) + 4
+        em = A5.font_size
+        start = min(item.set_from(em) for item in body[next_number])
+        indented = following.set_from(em) > start + 4
         if next_number == number:
             ends = indented or following.top - line.top > A5.pitch + 0.5
         else:  # across pages: the next page's first line of all is a body line
@@ -50,33 +52,41 @@ def test_every_line_but_a_paragraphs_last_is_full_to_the_measure(
     lines = paragraph_ends(chapter_pages, height)
     full = [line for line, last in lines if not last]
     assert len(full) > 300
+    em = A5.font_size
     edge = {  # the text block's right edge: its left edge (a margin) and the measure
-        number: min(line.left for line in page if line.height == height) + A5.measure
+        number: min(line.set_from(em) for line in page if line.height == height) + A5.measure
         for number, page in enumerate(chapter_pages, start=1)
         if any(line.height == height for line in page)
     }
     short = [
-        (line.page, line.text[-8:], round(edge[line.page] - line.right, 2))
+        (line.page, line.text[-8:], round(edge[line.page] - line.set_to(em), 2))
         for line in full
-        if abs(edge[line.page] - line.right) > 0.5
+        if abs(edge[line.page] - line.set_to(em)) > 0.5
     ]
     assert short == []
 
 
 def test_a_paragraphs_last_line_is_not_justified(chapter_pages: list[list[PdfLine]]) -> None:
+    """Justified, every last line would reach the measure; set solid, few happen to."""
     height = body_height(chapter_pages)
+    em = A5.font_size
     lasts = [line for line, last in paragraph_ends(chapter_pages, height) if last]
-    assert sum(line.right < line.left + A5.measure - 9 for line in lasts) > 0.8 * len(lasts)
+    left = {line.page: line.set_from(em) for line, _ in paragraph_ends(chapter_pages, height)}
+    full = [line for line in lasts if abs(left[line.page] + A5.measure - line.set_to(em)) < 0.5]
+    assert len(lasts) > 40
+    assert len(full) < 0.25 * len(lasts)
 
 
 def test_the_text_block_starts_at_the_margin(chapter_pages: list[list[PdfLine]]) -> None:
     """No browser body margin: the text starts where the folio does (the page's margin)."""
     height = body_height(chapter_pages)
     for number, page in enumerate(chapter_pages, start=1):
-        body = [line.left for line in page if line.height == height]
+        body = [line.set_from(A5.font_size) for line in page if line.height == height]
         if body:
             margin = A5.inside if number % 2 else A5.outside  # page 1 is a recto
-            assert min(body) == pytest.approx(margin, abs=0.05)
+            # 0.11 pt off where a line starts with a halved bracket: WeasyPrint writes
+            # glyph offsets 1024/1000 too large (patches/ fixes that upstream).
+            assert min(body) == pytest.approx(margin, abs=0.15)
 
 
 def test_which_characters_take_the_slack() -> None:
@@ -191,3 +201,27 @@ def test_the_upstream_patches_apply_to_the_pinned_packages(
         cwd=tmp_path,
         check=True,
     )
+
+
+def test_marks_at_a_lines_edges_are_set_in_half_an_em(tmp_path: Path) -> None:
+    """JLREQ 3.1.5, 3.1.6: 「 at a line's head flush with the text block, 」 。 or 、 at
+    its end flush with the measure (the halt form; pdftotext boxes each as a whole em)."""
+    words = "「集団安全保障」の条約は、各国の支持を受けた。" * 6
+    html = (
+        '<html lang="ja"><style>@page { size: 120mm 80mm; margin: 10mm }'
+        "body { margin: 0; font: 10pt 'Noto Serif CJK JP'; text-align: justify;"
+        " font-kerning: none } p { width: 90mm }</style>"
+        f"<p>{words}</p></html>"
+    )
+    path = tmp_path / "edges.pdf"
+    path.write_bytes(pdf.pdf_bytes(pdf.lay_out(html, [])))
+    lines = pdf_lines(path)[0]
+    left, right = 10 * 72 / 25.4, (10 + 90) * 72 / 25.4
+    em = 10.0
+    heads = [line for line in lines if line.text[:1] == "「"]
+    ends = [line for line in lines[:-1] if line.text[-1:] in weasyext.LINE_END]
+    assert heads and ends
+    for line in heads:
+        assert line.set_from(em) == pytest.approx(left, abs=0.15), line.text
+    for line in ends:
+        assert line.set_to(em) == pytest.approx(right, abs=0.5), line.text

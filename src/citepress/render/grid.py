@@ -57,8 +57,17 @@ def for_page(size: str, lang: str) -> TypeArea:
         chars=chars,
         lines=lines,
         measure=round(measure, 3),
-        inside=round(spare_across * INSIDE / (INSIDE + OUTSIDE), 3),
-        outside=round(spare_across * OUTSIDE / (INSIDE + OUTSIDE), 3),
-        head=round(spare_down * HEAD / (HEAD + FOOT), 3),
-        foot=round(spare_down * FOOT / (HEAD + FOOT), 3),
+        inside=_under(spare_across * INSIDE / (INSIDE + OUTSIDE)),
+        outside=_under(spare_across * OUTSIDE / (INSIDE + OUTSIDE)),
+        head=_under(spare_down * HEAD / (HEAD + FOOT)),
+        foot=_under(spare_down * FOOT / (HEAD + FOOT)),
     )
+
+
+def _under(points: float) -> float:
+    """A margin to the thousandth of a point, rounded down.
+
+    The type area is then never a hair narrower than its characters (36 of them
+    would not fit on the line).
+    """
+    return math.floor(points * 1000) / 1000

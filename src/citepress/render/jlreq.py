@@ -6,14 +6,17 @@ between them goes. The fonts' ``halt`` feature gives a mark its half-width form,
 the mark whose blank half would stand between the two is put in a ``halt`` span:
 
 - a closing bracket, comma or full stop followed by another mark: 「、「」 「）」」 「。」」;
-- an opening bracket after another opening one: 「（「」;
-- a full-width full stop after a digit: the heading number 「１．」.
+- an opening bracket after another opening one: 「（「」.
+
+A heading's number (「１．」) is set proportionally (a ``palt`` span): a full-width
+digit and full stop would leave a hole before the heading's words.
 
 A paragraph never ends on a line of one character (「る。」 alone): a word joiner
 ties the last two characters of its last line together, so the line breaks before
-them. Both change the markup and the joiner adds an invisible character, in the PDF
-only; the page map (render/pagemap) counts no joiner, and each span carries the
-address of the element whose text it holds.
+them. A wave dash never starts a line (JLREQ cl-03): a joiner ties it to what comes
+before (「九月～十月」). These change the markup and add invisible characters, in the
+PDF only; the page map (render/pagemap) counts no joiner, and each span carries the
+address of the element whose text it holds. The editor's note gets the same.
 """
 
 from __future__ import annotations
@@ -22,16 +25,25 @@ import dataclasses
 import re
 import xml.etree.ElementTree as ET
 
+from markupsafe import Markup, escape
+
 from citepress.render.model import Book, Fragment
 
 # JLREQ cl-01: opening brackets; cl-02, cl-06, cl-07: closing brackets, full stops and
 # commas (the marks whose glyph fills half the em, the other half blank).
 OPENING = "「『（〔［｛〈《【〘〖〝"
 CLOSING = "」』）〕］｝〉》】〙〗〟、。，．"
-HALT = re.compile(
-    rf"[{CLOSING}](?=[{OPENING}{CLOSING}])|(?<=[{OPENING}])[{OPENING}]|(?<=[0-9０-９])．"
-)
+HALT = re.compile(rf"[{CLOSING}](?=[{OPENING}{CLOSING}])|(?<=[{OPENING}])[{OPENING}]")
+# In a heading, its number too: digits and a full-width full stop.
+# A match starts only where a run of digits starts (the lookbehind): a line of a
+# million digits costs one pass.
+HEADING = re.compile(rf"(?P<number>(?<![0-9０-９])[0-9０-９]++．)|{HALT.pattern}")
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 WORD_JOINER = "\u2060"
+DASHES = re.compile("([～〜])")  # JLREQ cl-03: never at a line's start
+# What a note still lacks (render/csl.py prints 〔未詳：著者、題名〕): each word of it
+# stays whole, a line may break only after its commas (「題 / 名〕」 split it).
+MISSING = re.compile(r"〔未詳：[^〔〕]{0,200}〕")
 # A paragraph's last two letters (not punctuation, not space), then what may follow
 # them to the end: the joiner goes between the two.
 LAST_TWO = re.compile(rf"([^\s{OPENING}{CLOSING}])([^\s{OPENING}{CLOSING}][\s{CLOSING}]*+)$")
@@ -52,8 +64,18 @@ def mark(book: Book) -> Book:
             dataclasses.replace(note, body=_marked(note.body, paragraph=True))
             for note in chapter.notes
         ]
-        chapters.append(dataclasses.replace(chapter, body=_marked(chapter.body), notes=notes))
+        note = [_marked_text(paragraph) for paragraph in chapter.editors_note]
+        chapters.append(
+            dataclasses.replace(chapter, body=_marked(chapter.body), notes=notes, editors_note=note)
+        )
     return dataclasses.replace(book, chapters=chapters)
+
+
+def _marked_text(paragraph: str) -> str:
+    """A paragraph of plain text (the editor's note) with the marks, as markup."""
+    text = LAST_TWO.sub(rf"\1{WORD_JOINER}\2", str(escape(paragraph)), count=1)
+    text = tie(text)
+    return Markup(HALT.sub(lambda match: f'<span class="halt">{match.group()}</span>', text))
 
 
 def _marked(fragment: Fragment, paragraph: bool = False) -> Fragment:
@@ -62,36 +84,71 @@ def _marked(fragment: Fragment, paragraph: bool = False) -> Fragment:
     for element in list(root.iter()):
         if element.tag in ("p", "li", "dd", "figcaption") or (paragraph and element is root):
             join_last(element)
+    tie_dashes(root)
     halt(root)
     return fragment
 
 
-def halt(element: ET.Element) -> None:
-    """Put each mark whose blank half must go in a ``halt`` span (not in code or math)."""
-    if element.tag.rsplit("}", 1)[-1] in SKIP:
+def tie_dashes(root: ET.Element) -> None:
+    """Put a word joiner before each wave dash: it may end a line, never start one.
+
+    And tie each word of a note's 〔未詳：…〕 together.
+    """
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] in SKIP:
+            continue
+        for slot in ("text", "tail"):
+            text = getattr(element, slot)
+            if text and (DASHES.search(text) or "〔未詳" in text):
+                setattr(element, slot, tie(text))
+
+
+def tie(text: str) -> str:
+    """``text`` with joiners before wave dashes and inside the words of 〔未詳：…〕."""
+    text = DASHES.sub(rf"{WORD_JOINER}\1", text)
+    return MISSING.sub(lambda match: _whole_words(match.group()), text)
+
+
+def _whole_words(missing: str) -> str:
+    """〔未詳：著者、題名〕 with a joiner between the letters of each word."""
+    return "、".join(WORD_JOINER.join(word) for word in missing.split("、"))
+
+
+def halt(element: ET.Element, heading: bool = False) -> None:
+    """Put each mark whose blank half must go in a ``halt`` span (not in code or math).
+
+    And a heading's number in a ``palt`` span.
+    """
+    tag = element.tag.rsplit("}", 1)[-1]
+    if tag in SKIP:
         return
+    heading = heading or tag in HEADINGS
+    pattern = HEADING if heading else HALT
     for child in list(element):
-        halt(child)
-        if child.tail and HALT.search(child.tail):
+        halt(child, heading)
+        if child.tail and pattern.search(child.tail):
             parent_at = list(element).index(child) + 1
-            for offset, span in enumerate(_split(child, "tail", element)):
+            for offset, span in enumerate(_split(child, "tail", element, pattern)):
                 element.insert(parent_at + offset, span)
-    if element.text and HALT.search(element.text):
-        for offset, span in enumerate(_split(element, "text", element)):
+    if element.text and pattern.search(element.text):
+        for offset, span in enumerate(_split(element, "text", element, pattern)):
             element.insert(offset, span)
 
 
-def _split(holder: ET.Element, slot: str, owner: ET.Element) -> list[ET.Element]:
+def _split(
+    holder: ET.Element, slot: str, owner: ET.Element, pattern: re.Pattern[str]
+) -> list[ET.Element]:
     """Cut ``holder``'s text or tail at each match into spans; the text before stays."""
     text = getattr(holder, slot)
     spans: list[ET.Element] = []
     last = 0
-    for match in HALT.finditer(text):
+    for match in pattern.finditer(text):
         if spans:
             spans[-1].tail = text[last : match.start()]
         else:
             setattr(holder, slot, text[: match.start()])
-        span = ET.Element("span", {"class": "halt"})
+        number = "number" in match.groupdict() and match.group("number")
+        span = ET.Element("span", {"class": "palt" if number else "halt"})
         if owner.get(ATTRIBUTE):
             span.set(ATTRIBUTE, owner.get(ATTRIBUTE, ""))
         span.text = match.group()

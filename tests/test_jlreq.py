@@ -213,3 +213,10 @@ def test_what_a_note_lacks_breaks_only_between_its_words() -> None:
     tied = jlreq.tie("受けた。〔未詳：著者、題名、媒体〕")
     assert tied.replace(WJ, "") == "受けた。〔未詳：著者、題名、媒体〕"
     assert f"題{WJ}名" in tied and "、題" in tied  # whole words; a break after 、
+
+
+def test_the_editors_note_keeps_its_ampersands_whole() -> None:
+    """Joiners go in before escaping: 〔未詳：a&b〕 must not become 「&⁠a⁠m⁠p⁠;」."""
+    text = jlreq._marked_text("〔未詳：R&D、<i>〕である。")
+    assert "&amp;" in text and "&lt;" in text and "&gt;" in text  # entities whole
+    assert text.replace(WJ, "") == "〔未詳：R&amp;D、&lt;i&gt;〕である。"

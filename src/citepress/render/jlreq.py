@@ -73,8 +73,10 @@ def mark(book: Book) -> Book:
 
 def _marked_text(paragraph: str) -> str:
     """A paragraph of plain text (the editor's note) with the marks, as markup."""
-    text = LAST_TWO.sub(rf"\1{WORD_JOINER}\2", str(escape(paragraph)), count=1)
-    text = tie(text)
+    # Joiners go into the text before it is escaped (not inside an &amp;), spans after
+    # (the marks they wrap are never escaped).
+    text = tie(LAST_TWO.sub(rf"\1{WORD_JOINER}\2", paragraph, count=1))
+    text = str(escape(text))
     return Markup(HALT.sub(lambda match: f'<span class="halt">{match.group()}</span>', text))
 
 

@@ -77,11 +77,30 @@ def test_crop_marks_stand_outside_the_bleed(printed: Path, tmp_path: Path) -> No
     x0 = int(float(trim[0]) - float(media[0]))  # the trim's left edge in the image
     top = round(float(media[3]) - float(trim[3]))  # and its top edge
     bleed = round(3 * MM)
-    # The top-left mark: a vertical line at x0 above the sheet's bleed, and nothing in it.
+    # The top-left mark: vertical lines on the trim (x0) and on the bleed (x0 - bleed)
+    # above the sheet's bleed (角トンボ), and nothing in the bleed itself.
     above = [pixel((x, y)) for x in (x0 - 1, x0, x0 + 1) for y in range(top - bleed - 1)]
-    inside = [pixel((x, y)) for x in range(x0 - bleed, x0) for y in range(top - bleed, top)]
-    assert min(above) < 128  # a crop mark
+    near_bleed = (x0 - bleed - 1, x0 - bleed, x0 - bleed + 1)
+    outer = [pixel((x, y)) for x in near_bleed for y in range(top - bleed - 1)]
+    # Strictly inside (the marks start on the bleed's edge, a pixel may touch it).
+    inside = [
+        pixel((x, y))
+        for x in range(x0 - bleed + 2, x0 - 1)
+        for y in range(top - bleed + 2, top - 1)
+    ]
+    assert min(above) < 128  # the inner crop mark
+    assert min(outer) < 128  # the outer one
     assert min(inside) > 250  # the bleed holds no mark
+
+
+def test_the_marks_are_in_registration_colour(printed: Path) -> None:
+    """Every plate prints the marks: the All separation, stroked as an artifact."""
+    for page in pypdf.PdfReader(printed).pages:
+        resources: Any = page["/Resources"]
+        space = resources["/ColorSpace"]["/CitepressAll"]
+        assert [str(space[0]), str(space[1])] == ["/Separation", "/All"]
+        content = page.get_contents().get_data()  # type: ignore[union-attr]
+        assert b"/Artifact BMC q /CitepressAll CS 1 SCN" in content
 
 
 def test_text_is_black_ink_and_rgb_is_srgb(printed: Path) -> None:

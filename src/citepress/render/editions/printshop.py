@@ -8,10 +8,9 @@ area), so the pages and their page numbers are the same; only the sheet around e
 page differs. Settings: ``[tool.citepress.print] trim-size`` (the PDF's page size
 by default) and ``bleed-mm`` (3 by default).
 
-WeasyPrint draws crop marks across the outer half of the CSS bleed, and sets the
-BleedBox at most 10 pt outside the TrimBox. So the CSS bleed is the bleed plus the
-room the marks need (``MARKS_MM``), which puts the marks outside the real bleed,
-and the BleedBox is then set to the real bleed.
+The CSS bleed is the bleed plus the room the marks need (``MARKS_MM``): the sheet.
+WeasyPrint sets the BleedBox at most 10 pt outside the TrimBox, so it is then set to
+the real bleed, and the marks (render/tombo.py) are drawn beyond it.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from citepress.render import tombo
 from citepress.render.editions import pdf
 from citepress.render.editions.base import Context
 from citepress.render.errors import RenderError
@@ -31,7 +31,7 @@ PDF_VARIANT = "pdf/x-4"
 # Ghostscript's generic one (a SWOP-like coated stock); a press's own profile
 # (Japan Color 2011 Coated, say) is the printer's to apply.
 PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
-MARKS_MM = 10.0  # beyond the bleed: the crop marks are drawn in its outer half
+MARKS_MM = 10.0  # beyond the bleed: room for the crop marks (render/tombo.LENGTH)
 POINTS_PER_MM = 72 / 25.4
 
 Prepared = tuple[str, bytes, list[Path], float]
@@ -79,12 +79,13 @@ def render(book: Book, context: Context) -> bytes:
 
 
 def for_press(data: bytes, bleed_mm: float) -> bytes:
-    """The PDF with each page's BleedBox ``bleed_mm`` outside its TrimBox, RGB made sRGB.
+    """The PDF with each page's BleedBox ``bleed_mm`` outside its TrimBox, and its marks.
 
-    WeasyPrint draws the crop marks (and images) in DeviceRGB; a DefaultRGB colour
-    space (sRGB, the profile WeasyPrint ships) on every page and form makes them
-    device-independent, as PDF/X-4 requires beside a CMYK output intent. pypdf keeps
-    every other object, the document's /ID and its metadata as they were.
+    Japanese crop and centre marks are drawn in registration colour (render/tombo).
+    WeasyPrint draws images in DeviceRGB; a DefaultRGB colour space (sRGB, the profile
+    WeasyPrint ships) on every page and form makes them device-independent, as
+    PDF/X-4 requires beside a CMYK output intent. pypdf keeps every other object, the
+    document's /ID and its metadata as they were.
     """
     from pypdf import PdfWriter  # noqa: PLC0415
     from pypdf.generic import RectangleObject  # noqa: PLC0415
@@ -98,13 +99,14 @@ def for_press(data: bytes, bleed_mm: float) -> bytes:
     finally:
         pypdf_log.setLevel(level)
     writer.pdf_header = data[: data.index(b"\n")]  # PDF/X-4 is PDF 1.6: keep the version
-    srgb = _srgb(writer)
+    srgb, registration = _srgb(writer), tombo.colour_space(writer)
     bleed = bleed_mm * POINTS_PER_MM
     for page in writer.pages:
         left, bottom, right, top = (float(value) for value in page.trimbox)
         box: Any = RectangleObject((left - bleed, bottom - bleed, right + bleed, top + bleed))
         page.bleedbox = box
         _default_rgb(page, srgb)
+        tombo.draw(writer, page, bleed, registration)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -158,3 +158,22 @@ def test_a_missing_output_profile_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(printshop, "PROFILE", Path("/nonexistent/cmyk.icc"))
     with pytest.raises(RenderError, match="libgs-common"):
         printshop.profile_url()
+
+
+def test_a_stylesheet_without_the_print_shop_block_is_a_clear_error(tmp_path: Path) -> None:
+    """A project that copied print.css before this edition existed: a clear error, not
+    a PDF for the printer with no bleed, no marks and no output intent."""
+    import shutil  # noqa: PLC0415
+
+    book = tmp_path / "book"
+    for part in ("manuscript", "bib"):
+        shutil.copytree(ROOT / part, book / part)
+    shutil.copy(ROOT / "pyproject.toml", book / "pyproject.toml")
+    css = (ROOT / "templates" / "pdf" / "print.css").read_text(encoding="utf-8")
+    (book / "templates" / "pdf").mkdir(parents=True)
+    (book / "templates" / "pdf" / "print.css").write_text(
+        css[: css.index("{% if press %}")], encoding="utf-8"
+    )
+    with pytest.raises(build.BuildError, match="lacks the print-shop block"):
+        build.build(project.load(book), formats=["print"], out_dir=tmp_path / "out")
+    assert not (tmp_path / "out" / "chapter-03.print.pdf").exists()

@@ -222,3 +222,29 @@ def test_page_numbers_hold_with_figures_math_notes_and_hyphens(
         # The page's first words are the marker's, or follow a chapter title or a
         # note's label that the templates set before them.
         assert stream[at : at + 10] in top[:80], (number, stream[at : at + 10], top[:40])
+
+
+def test_page_numbers_hold_when_the_author_wrote_word_joiners(tmp_path: Path) -> None:
+    """The layout's count leaves out the print edition's own joiners (render/jlreq), so
+    the text's count must leave out the author's too: a joiner every five characters
+    put 9 of 11 markers on the wrong character."""
+    book = tmp_path / "book"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "bib").mkdir()
+    (book / "bib" / "refs.bib").write_text("", encoding="utf-8")
+    (book / "pyproject.toml").write_text("[tool.citepress]\n", encoding="utf-8")
+    # No repeating pattern: a marker on the wrong character must not find its words.
+    ideographs = [chr(0x4E00 + (n * 7919) % 20000) for n in range(7200)]
+    text = "\u2060".join("".join(ideographs[i : i + 5]) for i in range(0, 7200, 5))
+    paragraphs = "\n\n".join(text[n * 1000 : (n + 1) * 1000] + "。" for n in range(12))
+    (book / "manuscript" / "ch.md").write_text(
+        f"---\ntitle: 語の連結\nauthor: 著者\nlang: ja\n---\n\n{paragraphs}\n", encoding="utf-8"
+    )
+    result = build.build(project.load(book), formats=["html", "pdf"], out_dir=tmp_path / "out")
+    stream, marks = _stream_with_markers(result.written["html"].read_text(encoding="utf-8"))
+    assert len(marks) > 5
+    for number, at in marks.items():
+        top = ed.squeeze(
+            ed.pdf_text(result.written["pdf"], "-f", str(number), "-l", str(number), *ed.BODY_AREA)
+        )
+        assert ed.squeeze(stream[at:])[:10] in top[:40], (number, stream[at : at + 10], top[:20])

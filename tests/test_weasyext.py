@@ -225,3 +225,34 @@ def test_marks_at_a_lines_edges_are_set_in_half_an_em(tmp_path: Path) -> None:
         assert line.set_from(em) == pytest.approx(left, abs=0.15), line.text
     for line in ends:
         assert line.set_to(em) == pytest.approx(right, abs=0.5), line.text
+
+
+def test_a_variation_selector_stays_with_its_character(tmp_path: Path) -> None:
+    """辻 + U+E0100 is the two-dot 辻: justified, the pair is spaced as one cluster and
+    the selector reaches the PDF (it was drawn as nothing, and the one-dot 辻 printed)."""
+    import subprocess  # noqa: PLC0415
+
+    text = ("辻\U000e0100" * 12 + "辻" * 12 + "あいうえお") * 4 + "終わり。"
+    html = (
+        '<html lang="ja"><style>@page { size: 120mm 80mm; margin: 10mm }'
+        "body { margin: 0; font: 10pt 'Noto Serif CJK JP'; text-align: justify;"
+        " font-kerning: none } p { width: 95.5mm }</style>"
+        f"<p>{text}</p></html>"
+    )
+    path = tmp_path / "ivs.pdf"
+    path.write_bytes(pdf.pdf_bytes(pdf.lay_out(html, [])))
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert out.count("\U000e0100") == 48
+    lines = pdf_lines(path)[0]
+    right = (10 + 95.5) * 72 / 25.4
+    assert all(line.right == pytest.approx(right, abs=0.5) for line in lines[:-1])
+
+
+def test_a_line_stretched_absurdly_is_left_alone(tmp_path: Path) -> None:
+    """A template may ask for a ten-million-pixel line justified to its end: no Pango
+    integer overflow (an internal error before), the line is simply not spread."""
+    html = (
+        '<html lang="ja"><style>p { width: 10000000px; text-align: justify;'
+        " text-align-last: justify; font-kerning: none }</style><p>あいうえお。</p></html>"
+    )
+    assert pdf.pdf_bytes(pdf.lay_out(html, [])).startswith(b"%PDF")

@@ -126,15 +126,16 @@ def halt(element: ET.Element, heading: bool = False) -> None:
         return
     heading = heading or tag in HEADINGS
     pattern = HEADING if heading else HALT
+    # The children rebuilt in one pass: inserting spans one by one was quadratic.
+    children: list[ET.Element] = []
+    if element.text and pattern.search(element.text):
+        children += _split(element, "text", element, pattern)
     for child in list(element):
         halt(child, heading)
+        children.append(child)
         if child.tail and pattern.search(child.tail):
-            parent_at = list(element).index(child) + 1
-            for offset, span in enumerate(_split(child, "tail", element, pattern)):
-                element.insert(parent_at + offset, span)
-    if element.text and pattern.search(element.text):
-        for offset, span in enumerate(_split(element, "text", element, pattern)):
-            element.insert(offset, span)
+            children += _split(child, "tail", element, pattern)
+    element[:] = children
 
 
 def _split(

@@ -24,27 +24,26 @@ SKIP = frozenset({"code", "math", "a"})  # not prose; a link's text is its own u
 
 
 def tie(element: ET.Element) -> None:
-    """Wrap each number-and-unit in ``element``'s text (not in code, math or links)."""
+    """Wrap each number-and-unit in ``element``'s text (not in code, math or links).
+
+    The children are rebuilt in one pass per element (inserting spans one by one
+    was quadratic in the number of children).
+    """
     if element.tag in SKIP:
         return
-    for child in list(element):
-        tie(child)
-        _tie_tail(element, child)
+    children: list[ET.Element] = []
     if element.text and UNIT.search(element.text):
         pieces = _pieces(element.text)
         element.text = pieces[0] if isinstance(pieces[0], str) else ""
-        for offset, piece in enumerate(_spans(pieces)):
-            element.insert(offset, piece)
-
-
-def _tie_tail(parent: ET.Element, child: ET.Element) -> None:
-    if not child.tail or not UNIT.search(child.tail):
-        return
-    pieces = _pieces(child.tail)
-    child.tail = pieces[0] if isinstance(pieces[0], str) else ""
-    at = list(parent).index(child) + 1
-    for offset, piece in enumerate(_spans(pieces)):
-        parent.insert(at + offset, piece)
+        children += _spans(pieces)
+    for child in list(element):
+        tie(child)
+        children.append(child)
+        if child.tail and UNIT.search(child.tail):
+            pieces = _pieces(child.tail)
+            child.tail = pieces[0] if isinstance(pieces[0], str) else ""
+            children += _spans(pieces)
+    element[:] = children
 
 
 def _pieces(text: str) -> list[str | ET.Element]:

@@ -53,6 +53,7 @@ LINE_END = frozenset("」』）〕］｝〉》】〙〗〟、。，．")
 # px of font size: the glyph is 1000/1024 wider, less the half given as x offset.
 DROPPED = 1000 / 1024 - 0.5
 TOLERANCE = 0.02  # px a line may end off the measure before it is laid out again
+MOST = 2**20  # px between two characters: more is a template's absurd width, not a line
 _applied = False
 
 
@@ -135,7 +136,7 @@ def expands(before: str, char: str, after: str, cjk: bool) -> bool:
     """
     if char in SPACES:
         return True
-    if not cjk or before in OPENING or after in CLOSING:
+    if not cjk or before in OPENING or after in CLOSING or continues(char):
         return False
     return unicodedata.east_asian_width(char) in ("W", "F") and char not in OPENING | CLOSING
 
@@ -151,8 +152,8 @@ def inter_character_line(context: Any, line: Any, extra_width: float) -> bool:
     if line.style["direction"] == "rtl" or not any(_cjk(box) for box, _, _ in leaves):
         return False
     plans = [(box, flags) for box, flags in _plans(leaves) if any(flags)]
-    units = sum(_units(flags) for _, flags in plans)
-    if units <= 0:
+    units = sum(_units(flags, box.text) for box, flags in plans)
+    if units <= 0 or extra_width / units > MOST:  # a line a template stretched absurdly
         return False
     spacing = extra_width / units
     laid = _lay_out(plans, spacing, context)
@@ -267,11 +268,34 @@ def _expanding(box: Any, before: str, after: str) -> list[bool]:
     ]
 
 
-def _units(flags: list[bool]) -> float:
+def _units(flags: list[bool], text: str) -> float:
     """How many spacings the box gains: Pango drops the outer halves at its two ends."""
     if not flags:
         return 0.0
-    return sum(flags) - (flags[0] + flags[-1]) / 2
+    first, last = _ends(text)
+    return sum(flags) - (flags[first] + flags[last]) / 2
+
+
+def continues(char: str) -> bool:
+    """Whether ``char`` belongs to the character before it (one cluster for Pango).
+
+    A combining mark, a variation selector (辻 and U+E0100 print the two-dot 辻), a
+    zero-width joiner: a letter spacing that ends between them splits the cluster,
+    and Pango then draws the selector alone, as nothing.
+    """
+    code = ord(char)
+    return (
+        unicodedata.category(char) in ("Mn", "Me", "Mc")
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+        or code == 0x200D
+    )
+
+
+def _ends(text: str) -> tuple[int, int]:
+    """The indexes of the text's first and last characters that start a cluster."""
+    bases = [index for index, char in enumerate(text) if not continues(char)] or [0]
+    return bases[0], bases[-1]
 
 
 @dataclass
@@ -344,13 +368,16 @@ def _spaced_layout(box: Any, flags: list[bool], spread: _Spread, context: Any) -
     from weasyprint.text.ffi import FROM_UNITS  # noqa: PLC0415
     from weasyprint.text.line_break import create_layout, line_size  # noqa: PLC0415
 
-    ranges, start, gained = [], 0, 0.0
-    last = len(flags) - 1
+    ranges: list[tuple[int, int, int]] = []
+    start, gained = 0, 0.0
+    first, last = _ends(box.text)
     for index, (char, flag) in enumerate(zip(box.text, flags, strict=True)):
         end = start + len(char.encode())
-        if flag:
+        if continues(char) and ranges and ranges[-1][1] == start:
+            ranges[-1] = (ranges[-1][0], end, ranges[-1][2])  # the cluster spaced whole
+        elif flag:
             # Pango drops the half outside the box at its first and last character.
-            share = 1 - (index == 0) / 2 - (index == last) / 2
+            share = 1 - (index == first) / 2 - (index == last) / 2
             units = spread.take(box.style["font_size"], share)
             ranges.append((start, end, units))
             gained += units * share

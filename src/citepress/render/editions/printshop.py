@@ -99,6 +99,7 @@ def for_press(data: bytes, bleed_mm: float) -> bytes:
     finally:
         pypdf_log.setLevel(level)
     writer.pdf_header = data[: data.index(b"\n")]  # PDF/X-4 is PDF 1.6: keep the version
+    _refuse_without_sheet(writer)
     srgb, registration = _srgb(writer), tombo.colour_space(writer)
     bleed = bleed_mm * POINTS_PER_MM
     for page in writer.pages:
@@ -110,6 +111,23 @@ def for_press(data: bytes, bleed_mm: float) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _refuse_without_sheet(writer: Any) -> None:
+    """A clear error where the stylesheet gave no sheet around the page or no intent.
+
+    A project's own ``templates/pdf/print.css``, copied before the print-shop edition
+    existed, lacks its ``{% if press %}`` block: the PDF would go to the printer
+    with no bleed, no marks and no output intent.
+    """
+    page = writer.pages[0]
+    sheet = [float(value) for value in page.mediabox] != [float(value) for value in page.trimbox]
+    if not sheet or "/OutputIntents" not in writer._root_object:
+        raise RenderError(
+            "the print-shop PDF has no bleed or no output intent: the stylesheet "
+            "pdf/print.css lacks the print-shop block ({% if press %} … {% endif %}); "
+            "copy it from the package's templates/pdf/print.css into the project's"
+        )
 
 
 def _srgb(writer: Any) -> Any:

@@ -39,6 +39,16 @@ def paragraph_ends(pages: list[list[PdfLine]], height: float) -> list[tuple[PdfL
     return out
 
 
+def paragraph_html(text: str, width_mm: float) -> str:
+    """One justified Japanese paragraph, 10 pt, set solid, on a small page (10 mm margins)."""
+    return (
+        '<html lang="ja"><style>@page { size: 120mm 80mm; margin: 10mm }'
+        "body { margin: 0; font: 10pt 'Noto Serif CJK JP'; text-align: justify;"
+        f" font-kerning: none }} p {{ width: {width_mm}mm }}</style>"
+        f"<p>{text}</p></html>"
+    )
+
+
 @pytest.fixture(scope="module")
 def chapter_pages(editions: dict[str, Path]) -> list[list[PdfLine]]:
     return pdf_lines(editions["pdf"])
@@ -207,12 +217,7 @@ def test_marks_at_a_lines_edges_are_set_in_half_an_em(tmp_path: Path) -> None:
     """JLREQ 3.1.5, 3.1.6: 「 at a line's head flush with the text block, 」 。 or 、 at
     its end flush with the measure (the halt form; pdftotext boxes each as a whole em)."""
     words = "「集団安全保障」の条約は、各国の支持を受けた。" * 6
-    html = (
-        '<html lang="ja"><style>@page { size: 120mm 80mm; margin: 10mm }'
-        "body { margin: 0; font: 10pt 'Noto Serif CJK JP'; text-align: justify;"
-        " font-kerning: none } p { width: 90mm }</style>"
-        f"<p>{words}</p></html>"
-    )
+    html = paragraph_html(words, 90)
     path = tmp_path / "edges.pdf"
     path.write_bytes(pdf.pdf_bytes(pdf.lay_out(html, [])))
     lines = pdf_lines(path)[0]
@@ -233,12 +238,7 @@ def test_a_variation_selector_stays_with_its_character(tmp_path: Path) -> None:
     import subprocess  # noqa: PLC0415
 
     text = ("辻\U000e0100" * 12 + "辻" * 12 + "あいうえお") * 4 + "終わり。"
-    html = (
-        '<html lang="ja"><style>@page { size: 120mm 80mm; margin: 10mm }'
-        "body { margin: 0; font: 10pt 'Noto Serif CJK JP'; text-align: justify;"
-        " font-kerning: none } p { width: 95.5mm }</style>"
-        f"<p>{text}</p></html>"
-    )
+    html = paragraph_html(text, 95.5)
     path = tmp_path / "ivs.pdf"
     path.write_bytes(pdf.pdf_bytes(pdf.lay_out(html, [])))
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout

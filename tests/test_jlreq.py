@@ -220,3 +220,14 @@ def test_the_editors_note_keeps_its_ampersands_whole() -> None:
     text = jlreq._marked_text("〔未詳：R&D、<i>〕である。")
     assert "&amp;" in text and "&lt;" in text and "&gt;" in text  # entities whole
     assert text.replace(WJ, "") == "〔未詳：R&amp;D、&lt;i&gt;〕である。"
+
+
+def test_number_and_unit_spans_become_tied_letters() -> None:
+    root = ET.fromstring(
+        '<p>前<span class="unit">５月</span>と<span class="unit">24日</span>、<em>x</em>'
+        '<span class="unit">1000名</span>。</p>'
+    )
+    jlreq.unwrap_units(root)
+    assert [child.tag for child in root] == ["em"]
+    assert root.text == f"前５{WJ}月と2{WJ}4{WJ}日、"
+    assert root[0].tail == f"1{WJ}0{WJ}0{WJ}0{WJ}名。"

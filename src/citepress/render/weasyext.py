@@ -29,10 +29,11 @@ it is meant to go upstream, after which this module goes away.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata as metadata
 from typing import Any
 
@@ -136,9 +137,7 @@ def expands(before: str, char: str, after: str, cjk: bool) -> bool:
     """
     if char in SPACES:
         return True
-    if not cjk or before in OPENING or after in CLOSING or continues(char):
-        return False
-    return unicodedata.east_asian_width(char) in ("W", "F") and char not in OPENING | CLOSING
+    return cjk and before not in OPENING and after not in CLOSING and _wide(char)
 
 
 def inter_character_line(context: Any, line: Any, extra_width: float) -> bool:
@@ -218,6 +217,7 @@ def _lay_out(
 ) -> dict[int, tuple[Any, float]]:
     """Each planned box's spaced Pango layout and how much wider it draws, by box id."""
     spread = _Spread(spacing)
+    spread.owe(plans)
     return {id(box): _spaced_layout(box, flags, spread, context) for box, flags in plans}
 
 
@@ -249,23 +249,28 @@ def _cjk(box: Any) -> bool:
 
 
 def _expanding(box: Any, before: str, after: str) -> list[bool]:
-    """Which characters of the text box take a share of the slack."""
+    """Which characters of the text box take a share of the slack (as :func:`expands`)."""
     if box.style["letter_spacing"] != "normal" or box.style["white_space"] not in (
         "normal", "nowrap", "pre-line",
     ):  # fmt: skip
         return [False] * len(box.text)
     text, cjk = box.text, _cjk(box)
-    padded = before + text + after
-    at = len(before)  # where the box's text starts in padded
+    previous = [before[-1:], *text[:-1]]
+    following = [*text[1:], after[:1]]
     return [
-        expands(
-            padded[at + i - 1 : at + i] if at + i else "",
-            char,
-            padded[at + i + 1 : at + i + 2],
-            cjk,
-        )
-        for i, char in enumerate(text)
+        char in SPACES or (cjk and _wide(char) and last not in OPENING and nxt not in CLOSING)
+        for last, char, nxt in zip(previous, text, following, strict=True)
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _wide(char: str) -> bool:
+    """An ideograph, kana or full-width letter: not a bracket, mark or selector."""
+    return (
+        unicodedata.east_asian_width(char) in ("W", "F")
+        and char not in OPENING | CLOSING
+        and not continues(char)
+    )
 
 
 def _units(flags: list[bool], text: str) -> float:
@@ -276,6 +281,7 @@ def _units(flags: list[bool], text: str) -> float:
     return sum(flags) - (flags[first] + flags[last]) / 2
 
 
+@functools.lru_cache(maxsize=4096)
 def continues(char: str) -> bool:
     """Whether ``char`` belongs to the character before it (one cluster for Pango).
 
@@ -305,30 +311,78 @@ class _Spread:
     WeasyPrint writes each glyph's advance to the PDF as ``int(kerning)`` thousandths
     of an em (draw/text.py), dropping the fraction: 0.4 of a thousandth a character
     is 0.13 pt short at the end of a 35-character line. So each character gets a
-    spacing whose dropped fraction is nearly nothing, some one step more and some one
-    less, the error carried on from character to character (and box to box).
+    spacing whose dropped fraction is nearly nothing: the step below what the line
+    needs, and the first characters of the line one step more until the line is
+    full. Two values in a row, not one that changes from character to character:
+    each change of letter spacing is a run Pango shapes apart.
     """
 
     spacing: float  # px per character, as the line needs it
-    carried: float = 0.0  # Pango units given so far beyond what the line needs
+    owed: float = 0.0  # Pango units the lower steps leave the line short
+    steps: dict[float, tuple[int, int]] = field(default_factory=dict)  # by font size
+
+    def step(self, font_size: float) -> tuple[int, int]:
+        """The lower and higher steps for ``font_size`` (:func:`_steps`), worked out once."""
+        if font_size not in self.steps:
+            self.steps[font_size] = _steps(self.spacing, font_size)
+        return self.steps[font_size]
+
+    def owe(self, plans: list[tuple[Any, list[bool]]]) -> None:
+        """Reckon what the lower steps of all the line's characters leave it short."""
+        from weasyprint.text.ffi import TO_UNITS  # noqa: PLC0415
+
+        for box, flags in plans:
+            low = self.step(box.style["font_size"])[0]
+            for _, _, share in _spaced_characters(box.text, flags):
+                self.owed += share * (self.spacing * TO_UNITS - low)
 
     def take(self, font_size: float, share: float) -> int:
         """One character's letter spacing in Pango units (even: Pango halves it).
 
         ``share`` is how much of it widens the line: 1, or less at a box's ends.
         """
-        from weasyprint.text.ffi import TO_UNITS  # noqa: PLC0415
-
         if share <= 0:  # a box of one character: Pango drops both halves
             return 0
-        nominal = self.spacing * TO_UNITS
-        wanted = nominal - self.carried / share
-        # A glyph of one em drawn with spacing v gets int(v * DROPPED / size) thousandths
-        # of an em from WeasyPrint's kerning, and v / 2 / size from its x offset.
-        step = font_size / DROPPED
-        given = 2 * math.ceil(max(round(wanted / step), 0) * step / 2)
-        self.carried += (given - nominal) * share
-        return int(given)
+        low, high = self.step(font_size)
+        if self.owed >= share * (high - low) / 2:
+            self.owed -= share * (high - low)
+            return high
+        return low
+
+
+def _steps(spacing: float, font_size: float) -> tuple[int, int]:
+    """The even letter spacings (Pango units) just below and above ``spacing`` (px).
+
+    Their kerning WeasyPrint writes whole: a glyph of one em drawn with spacing v
+    gets int(v * DROPPED / size) thousandths of an em from its kerning.
+    """
+    from weasyprint.text.ffi import TO_UNITS  # noqa: PLC0415
+
+    step = font_size / DROPPED
+    count = max(math.floor(spacing * TO_UNITS / step), 0)
+    return 2 * math.ceil(count * step / 2), 2 * math.ceil((count + 1) * step / 2)
+
+
+def _spaced_characters(text: str, flags: list[bool]) -> Iterator[tuple[int, int, float]]:
+    """Each flagged character's byte range and share of its spacing (see :func:`_units`).
+
+    A character's cluster (its selector, its combining marks) is spaced with it.
+    """
+    first, last = _ends(text)
+    start, current = 0, None
+    for index, (char, flag) in enumerate(zip(text, flags, strict=True)):
+        end = start + len(char.encode())
+        if continues(char) and current is not None and current[1] == start:
+            current = (current[0], end, current[2])
+        else:
+            if current is not None:
+                yield current
+            # Pango drops the half outside the box at its first and last character.
+            share = 1 - (index == first) / 2 - (index == last) / 2
+            current = (start, end, share) if flag else None
+        start = end
+    if current is not None:
+        yield current
 
 
 def _shift(box: Any, laid: dict[int, tuple[Any, float]], x: float) -> float:
@@ -369,19 +423,11 @@ def _spaced_layout(box: Any, flags: list[bool], spread: _Spread, context: Any) -
     from weasyprint.text.line_break import create_layout, line_size  # noqa: PLC0415
 
     ranges: list[tuple[int, int, int]] = []
-    start, gained = 0, 0.0
-    first, last = _ends(box.text)
-    for index, (char, flag) in enumerate(zip(box.text, flags, strict=True)):
-        end = start + len(char.encode())
-        if continues(char) and ranges and ranges[-1][1] == start:
-            ranges[-1] = (ranges[-1][0], end, ranges[-1][2])  # the cluster spaced whole
-        elif flag:
-            # Pango drops the half outside the box at its first and last character.
-            share = 1 - (index == first) / 2 - (index == last) / 2
-            units = spread.take(box.style["font_size"], share)
-            ranges.append((start, end, units))
-            gained += units * share
-        start = end
+    gained = 0.0
+    for start, end, share in _spaced_characters(box.text, flags):
+        units = spread.take(box.style["font_size"], share)
+        ranges.append((start, end, units))
+        gained += units * share
     own = box.pango_layout
     if box.style["font_kerning"] == "none" and own is not None and own.text == box.text:
         own.inter_character, own.justification_spacing = _merged(ranges), 0

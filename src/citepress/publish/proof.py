@@ -99,7 +99,7 @@ class _Made:
 def _make(settings: Settings, checked: Analysis, worker: Worker | None) -> _Made:
     """Mark, convert, lay out twice (in the worker), annotate, and write the report."""
     from citepress.proof import layout, marks  # noqa: PLC0415
-    from citepress.render import convert, jlreq, pagemap, templates  # noqa: PLC0415
+    from citepress.render import convert, templates  # noqa: PLC0415
     from citepress.render.editions import pdf  # noqa: PLC0415
 
     findings = checked.diagnostics
@@ -107,9 +107,8 @@ def _make(settings: Settings, checked: Analysis, worker: Worker | None) -> _Made
     book = convert.book(settings, checked.docs, checked.bib, checked.images)
     env = templates.environment(settings.templates)
     rows = [_finding(n, d, placed, book.strings) for n, d in enumerate(findings)]
-    # Set as the print edition is (render/jlreq), on a copy: the report quotes the book.
-    printed = jlreq.mark(pagemap.tagged(book))
-    base = _on_noterefs(pdf.html(printed, env, settings.page_size), book, placed)
+    # Set as the print edition is (a copy: the report quotes the book itself).
+    base = _on_noterefs(pdf.set_html(book, env, settings.page_size), book, placed)
     folders = assets(settings)
     classes = {row.css_class: row.number for row in rows if row.placed}
     spots = call(worker, "the proof PDF", layout.locate, base, folders, classes)

@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 from markupsafe import Markup, escape
 
 from citepress.render.model import Book, Fragment
+from citepress.render.pagemap import WORD_JOINER as WORD_JOINER
 
 # JLREQ cl-01: opening brackets; cl-02, cl-06, cl-07: closing brackets, full stops and
 # commas (the marks whose glyph fills half the em, the other half blank).
@@ -39,7 +40,6 @@ HALT = re.compile(rf"[{CLOSING}](?=[{OPENING}{CLOSING}])|(?<=[{OPENING}])[{OPENI
 # million digits costs one pass.
 HEADING = re.compile(rf"(?P<number>(?<![0-9０-９])[0-9０-９]++．)|{HALT.pattern}")
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-WORD_JOINER = "\u2060"
 DASHES = re.compile("([～〜])")  # JLREQ cl-03: never at a line's start
 # What a note still lacks (render/csl.py prints 〔未詳：著者、題名〕): each word of it
 # stays whole, a line may break only after its commas (「題 / 名〕」 split it).

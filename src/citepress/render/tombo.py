@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-MM = 72 / 25.4
+from citepress.render.grid import MM
+
 LENGTH = 9 * MM  # how far each mark reaches out beyond the bleed
 WIDTH = 0.1 * MM  # hairline: 0.1 mm, the usual for crop marks
 REGISTRATION = "/CitepressAll"  # the colour space's name in each page's resources

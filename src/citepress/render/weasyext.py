@@ -38,19 +38,21 @@ from dataclasses import dataclass, field
 from importlib import metadata as metadata
 from typing import Any
 
+from citepress.render import jlreq
 from citepress.render.errors import RenderError
 
 TESTED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
 CJK_LANGUAGES = ("ja", "zh", "ko")
+# Full-width marks set in half an em at a line's start (opening brackets) or end
+# (closing brackets, full stops, commas): JLREQ's classes, as render/jlreq has them.
+LINE_START = frozenset(jlreq.OPENING)
+LINE_END = frozenset(jlreq.CLOSING)
 # JLREQ cl-01 (opening brackets): no space is added after one of these.
-OPENING = frozenset("「『（〔［｛〈《【〘〖〝‘“([{")
+OPENING = LINE_START | frozenset("‘“([{")
 # JLREQ cl-02 (closing brackets), cl-06/07 (full stops, commas), cl-04 (exclamation
 # and question marks): no space is added before one of these.
-CLOSING = frozenset("」』）〕］｝〉》】〙〗〟’”)]}、。，．！？")
+CLOSING = LINE_END | frozenset("’”)]}！？")
 SPACES = frozenset(" \u00a0\u3000")
-# Full-width marks set in half an em at a line's start (opening brackets) or end.
-LINE_START = frozenset("「『（〔［｛〈《【〘〖〝")
-LINE_END = frozenset("」』）〕］｝〉》】〙〗〟、。，．")
 # What WeasyPrint's kerning keeps of a spacing, in em thousandths per Pango unit and
 # px of font size: the glyph is 1000/1024 wider, less the half given as x offset.
 DROPPED = 1000 / 1024 - 0.5

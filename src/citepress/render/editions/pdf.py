@@ -43,16 +43,23 @@ def html(book: Book, env: Environment, page_size: str, press: dict[str, Any] | N
     )
 
 
-def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:
-    """What the fenced worker needs to lay out the PDF: no Jinja, no Book, just HTML.
+def set_html(
+    book: Book, env: Environment, page_size: str, press: dict[str, Any] | None = None
+) -> str:
+    """The HTML of ``book`` set for print, made from a copy of it.
 
-    Every manuscript element carries its address (render/pagemap), so that the
-    layout can say where each page starts; WeasyPrint prints no attribute.
+    Every manuscript element carries its address (render/pagemap: the layout can say
+    where each page starts) and the text its Japanese marks (render/jlreq). The PDF,
+    the print-shop PDF and the proof all lay out this, so their pages and lines agree.
     """
     from citepress.render import jlreq, pagemap  # noqa: PLC0415
 
-    printed = jlreq.mark(pagemap.tagged(book))
-    document_html = html(printed, context.env, context.settings.page_size)
+    return html(jlreq.mark(pagemap.tagged(book)), env, page_size, press)
+
+
+def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:
+    """What the fenced worker needs to lay out the PDF: no Jinja, no Book, just HTML."""
+    document_html = set_html(book, context.env, context.settings.page_size)
     return document_html, identifier(book), context.assets
 
 

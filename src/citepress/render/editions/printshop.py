@@ -24,6 +24,7 @@ from citepress.render import tombo
 from citepress.render.editions import pdf
 from citepress.render.editions.base import Context
 from citepress.render.errors import RenderError
+from citepress.render.grid import MM
 from citepress.render.model import Book
 
 PDF_VARIANT = "pdf/x-4"
@@ -32,20 +33,16 @@ PDF_VARIANT = "pdf/x-4"
 # (Japan Color 2011 Coated, say) is the printer's to apply.
 PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 MARKS_MM = 10.0  # beyond the bleed: room for the crop marks (render/tombo.LENGTH)
-POINTS_PER_MM = 72 / 25.4
 
 Prepared = tuple[str, bytes, list[Path], float]
 
 
 def prepare(book: Book, context: Context) -> Prepared:
     """What the fenced worker needs: the HTML with bleed and marks, and the bleed (mm)."""
-    from citepress.render import jlreq, pagemap  # noqa: PLC0415
-
     settings = context.settings
-    printed = jlreq.mark(pagemap.tagged(book))  # a copy: the book itself is left alone
     press = {"sheet": settings.print_bleed_mm + MARKS_MM, "profile": profile_url()}
     size = settings.print_trim_size or settings.page_size
-    document_html = pdf.html(printed, context.env, size, press=press)
+    document_html = pdf.set_html(book, context.env, size, press=press)
     return document_html, pdf.identifier(book), context.assets, settings.print_bleed_mm
 
 
@@ -101,7 +98,7 @@ def for_press(data: bytes, bleed_mm: float) -> bytes:
     writer.pdf_header = data[: data.index(b"\n")]  # PDF/X-4 is PDF 1.6: keep the version
     _refuse_without_sheet(writer)
     srgb, registration = _srgb(writer), tombo.colour_space(writer)
-    bleed = bleed_mm * POINTS_PER_MM
+    bleed = bleed_mm * MM
     for page in writer.pages:
         left, bottom, right, top = (float(value) for value in page.trimbox)
         box: Any = RectangleObject((left - bleed, bottom - bleed, right + bleed, top + bleed))

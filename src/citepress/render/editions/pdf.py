@@ -30,9 +30,12 @@ class RefusedResource(RenderError):
     """The document asked for a resource outside what a build may read."""
 
 
-def html(book: Book, env: Environment, page_size: str) -> str:
-    """The HTML WeasyPrint lays out (the benchmark renders it bare, too)."""
-    return render_template(env, TEMPLATE, book=book, page_size=page_size)
+def html(book: Book, env: Environment, page_size: str, part: str | int | None = None) -> str:
+    """The HTML WeasyPrint lays out (the benchmark renders it bare, too).
+
+    ``part`` is the template's: "front" or a chapter's index alone (publish/chapters.py).
+    """
+    return render_template(env, TEMPLATE, book=book, page_size=page_size, part=part)
 
 
 def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:

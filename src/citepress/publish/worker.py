@@ -70,24 +70,31 @@ def _warm_up() -> None:
 class Worker:
     """One forked process that renders what it is handed, within limits."""
 
-    def __init__(self, pool: ProcessPoolExecutor, timeout: float, memory_mb: int) -> None:
+    def __init__(
+        self, pool: ProcessPoolExecutor, timeout: float, memory_mb: int, processes: int = 1
+    ) -> None:
         self._pool = pool
         self._timeout = timeout
         self._memory_mb = memory_mb
-        self._pool.submit(_warm_up)
+        for _ in range(processes):
+            self._pool.submit(_warm_up)
 
     @classmethod
-    def start(cls, timeout: float, memory_mb: int) -> Worker | None:
-        """A worker, or None where processes cannot be forked."""
+    def start(cls, timeout: float, memory_mb: int, processes: int = 1) -> Worker | None:
+        """A worker, or None where processes cannot be forked.
+
+        ``processes`` > 1 lays a book's chapters out side by side, each process fenced
+        alike (publish/chapters.py).
+        """
         try:
             context = multiprocessing.get_context("fork")
             pool = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=processes,
                 mp_context=context,
                 initializer=_fence,
                 initargs=(memory_mb,),
             )
-            return cls(pool, timeout, memory_mb)
+            return cls(pool, timeout, memory_mb, processes)
         except (OSError, ValueError, NotImplementedError):
             return None
 

@@ -59,6 +59,12 @@ def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S) -> str:
     unshares it, then execs pandoc: no preexec_fn, since chapters convert in
     threads); see :mod:`citepress.sandbox`.
     """
+    from citepress.render import memo  # noqa: PLC0415
+
+    run_key = memo.key(args, stdin)
+    kept = memo.get(run_key)
+    if kept is not None:  # a build has run this very conversion before
+        return kept
     command = sandbox.command([binary(), "+RTS", f"-M{MEMORY}", "-RTS", "--sandbox", *args])
     process = subprocess.Popen(
         command,
@@ -84,7 +90,9 @@ def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S) -> str:
         lines = stderr.decode("utf-8", "replace").strip().splitlines()[:2]
         message = "\n".join(lines)[:500]
         raise PandocError(f"pandoc failed (exit {process.returncode}): {message}")
-    return stdout.decode("utf-8")
+    output = stdout.decode("utf-8")
+    memo.put(run_key, output)
+    return output
 
 
 def stop_all() -> None:

@@ -30,21 +30,32 @@ class RefusedResource(RenderError):
     """The document asked for a resource outside what a build may read."""
 
 
-def html(book: Book, env: Environment, page_size: str, press: dict[str, Any] | None = None) -> str:
+def html(
+    book: Book,
+    env: Environment,
+    page_size: str,
+    press: dict[str, Any] | None = None,
+    part: str | int | None = None,
+) -> str:
     """The HTML WeasyPrint lays out (the benchmark renders it bare, too).
 
     ``press``: the print-shop edition's sheet around the page (render/editions/printshop).
+    ``part`` is the template's: "front" or a chapter's index alone (publish/chapters.py).
     """
     from citepress.render import grid  # noqa: PLC0415
 
     layout = grid.for_page(page_size, book.lang)
     return render_template(
-        env, TEMPLATE, book=book, page_size=page_size, grid=layout, press=press or {}
+        env, TEMPLATE, book=book, page_size=page_size, grid=layout, press=press or {}, part=part
     )
 
 
 def set_html(
-    book: Book, env: Environment, page_size: str, press: dict[str, Any] | None = None
+    book: Book,
+    env: Environment,
+    page_size: str,
+    press: dict[str, Any] | None = None,
+    part: str | int | None = None,
 ) -> str:
     """The HTML of ``book`` set for print, made from a copy of it.
 
@@ -54,7 +65,7 @@ def set_html(
     """
     from citepress.render import jlreq, pagemap  # noqa: PLC0415
 
-    return html(jlreq.mark(pagemap.tagged(book)), env, page_size, press)
+    return html(jlreq.mark(pagemap.tagged(book)), env, page_size, press, part)
 
 
 def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:

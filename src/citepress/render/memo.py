@@ -1,0 +1,131 @@
+"""pandoc's results kept by content, so that a rebuild converts only what changed.
+
+A pandoc run is a function of its options, the files they name, what it reads on
+standard input and pandoc's own version. A build keeps each run's output in the
+user's cache folder (publish/cache.py's, never the project) under a hash of all of
+them: after a change to one chapter, the check reads and the conversion renders that
+chapter alone (and the bibliography, when it changed), instead of all of them.
+
+Only a build reads and keeps results (:func:`using`); ``citepress build --no-cache``
+keeps them without reading any. A failed run is never kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from citepress import __version__
+
+LIMIT_MB = 1024  # per cache folder: the least recently used files go past this
+_LOCK = threading.Lock()
+# (read, write): set by the build for its whole run; the conversion's threads see it.
+_MODE: list[bool] = [False, False]
+
+
+@contextlib.contextmanager
+def using(read: bool) -> Iterator[None]:
+    """Within the block, pandoc's results are kept, and read back when ``read``."""
+    with _LOCK:
+        saved = list(_MODE)
+        _MODE[:] = [read, True]
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _MODE[:] = saved
+
+
+def key(args: list[str], stdin: str) -> str | None:
+    """The hash of one pandoc run, or None when results are not kept now.
+
+    An option that names a file (``--csl=…``, ``--bibliography=…``: temporary paths
+    that change from run to run) counts by the file's bytes, not its name.
+    """
+    if not _MODE[1]:
+        return None
+    from citepress.publish.cache import tool_versions  # noqa: PLC0415 -- no cycle at import
+
+    digest = hashlib.sha256()
+    versions = tool_versions()
+    for value in (__version__, versions.get("pypandoc_binary", ""), stdin):
+        _feed(digest, value.encode("utf-8", "surrogateescape"))
+    for arg in args:
+        _feed(digest, _counted(arg))
+    return digest.hexdigest()
+
+
+def get(run: str | None) -> str | None:
+    """The output kept for run ``run``, or None."""
+    if run is None or not _MODE[0]:
+        return None
+    try:
+        record = json.loads(_file(run).read_bytes())
+        text = record["stdout"]
+        os.utime(_file(run))  # used: the last to go when the folder is pruned
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(text, str) or record.get("sha256") != _sha(text):
+        return None
+    return text
+
+
+def put(run: str | None, stdout: str) -> None:
+    """Keep ``stdout`` as run ``run``'s output (a lost result only costs a run)."""
+    if run is None:
+        return
+    from citepress.publish import atomic  # noqa: PLC0415
+
+    record = json.dumps({"sha256": _sha(stdout), "stdout": stdout}, ensure_ascii=False)
+    with contextlib.suppress(OSError):
+        path = _file(run)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic.write_text(path, record)
+
+
+def folder() -> Path:
+    """Where pandoc's results are kept."""
+    from citepress.publish.cache import cache_folder  # noqa: PLC0415
+
+    return cache_folder() / "pandoc"
+
+
+def prune(folder: Path, limit_mb: int = LIMIT_MB) -> None:
+    """Remove the least recently used files of a cache folder past ``limit_mb``."""
+    try:
+        entries = [(entry.stat(), entry.path) for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:
+        return
+    total = sum(stat.st_size for stat, _ in entries)
+    for stat, path in sorted(entries, key=lambda entry: entry[0].st_mtime):
+        if total <= limit_mb * 1024 * 1024:
+            break
+        with contextlib.suppress(OSError):
+            Path(path).unlink()
+            total -= stat.st_size
+
+
+def _file(run: str) -> Path:
+    return folder() / f"{run}.json"
+
+
+def _counted(arg: str) -> bytes:
+    option, equals, value = arg.partition("=")
+    if equals and value.startswith("/"):
+        with contextlib.suppress(OSError):
+            content = Path(value).read_bytes()
+            return f"{option}=sha256:{hashlib.sha256(content).hexdigest()}".encode()
+    return arg.encode("utf-8", "surrogateescape")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _feed(digest: hashlib._Hash, value: bytes) -> None:
+    digest.update(f"{len(value)}:".encode() + value)

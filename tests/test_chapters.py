@@ -1,0 +1,286 @@
+"""A book laid out chapter by chapter (publish/chapters.py): right pages, right links, tagged.
+
+The book is the generated one (scripts/make_book.py) of three chapters; one test
+makes its first chapter longer and checks that the later chapters' folios, the
+contents and the page-break markers follow, and that only the changed chapter was
+laid out again.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from scripts.make_book import make_book
+
+from citepress import config as project
+from citepress.publish import build, chapters
+from citepress.publish.cache import cache_folder
+from citepress.render import pdfparts
+from tests import editions as ed
+
+LABELS = ("第1章", "第2章", "第3章")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_book(3, tmp_path_factory.mktemp("book") / "book")
+
+
+@pytest.fixture(scope="module")
+def built(book: Path) -> dict[str, Path]:
+    return build.build(project.load(book), use_cache=False).written
+
+
+def _pages(pdf: Path) -> list[str]:
+    return ed.pdf_text(pdf).split("\f")[:-1]
+
+
+def _folio(page: str) -> str:
+    """The page's last line: its folio, when it has one."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _contents(pages: list[str]) -> dict[str, int]:
+    contents = ed.squeeze(pages[1])
+    found = {}
+    for label in LABELS:
+        number = contents.split(label + "米ロ関係と中央アジア")[1].split("第")[0].strip(".")
+        found[label] = int(number)
+    return found
+
+
+def _assert_pages_right(pdf: Path) -> None:
+    """Contents, chapter openings and folios agree with the pages' own numbers."""
+    pages = _pages(pdf)
+    for label, number in _contents(pages).items():
+        assert ed.squeeze(pages[number - 1]).startswith(label), label
+        assert number % 2 == 1  # a chapter opens on a right-hand page
+    assert len(pages) % 2 == 0  # the book ends on a left-hand page
+    for number, page in enumerate(pages, 1):
+        if number > 2:  # the title page and the contents have no folio
+            assert _folio(page) == str(number), (number, _folio(page))
+        else:
+            assert not re.fullmatch(r"\d+", _folio(page))
+
+
+def test_the_contents_and_every_folio_give_the_pages_own_number(built: dict[str, Path]) -> None:
+    _assert_pages_right(built["pdf"])
+
+
+def test_every_link_and_bookmark_leads_to_its_anchor(built: dict[str, Path]) -> None:
+    with pikepdf.open(built["pdf"]) as pdf:
+        pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+        names = pdf.Root.Names.Dests.Names
+        dests = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+        assert sorted(dests) == list(dests)  # a name tree is sorted
+        assert all(dest[0].objgen in pages for dest in dests.values())
+        links = [a for page in pdf.pages for a in page.obj.get("/Annots", [])]
+        internal = [str(a.Dest) for a in links if "/Dest" in a]
+        assert len(internal) > 3 * 62  # notes and their markers, each way, and the contents
+        assert set(internal) <= set(dests)
+        assert not [name for name in dests if name.startswith(pdfparts.VERSO)]
+        # The contents lead to each chapter's opening page.
+        contents = [a for a in pdf.pages[1].obj.get("/Annots", []) if "/Dest" in a]
+        opened = sorted({pages[dests[str(a.Dest)][0].objgen] + 1 for a in contents})
+        expected = sorted(_contents(_pages(built["pdf"])).values())
+        assert opened == expected
+        titles = []
+        item = pdf.Root.Outlines.First
+        while True:
+            titles.append((str(item.Title), pages[item.Dest[0].objgen] + 1))
+            if "/Next" not in item:
+                break
+            item = item.Next
+    assert [title for title, _ in titles] == [f"{label} 米ロ関係と中央アジア" for label in LABELS]
+    assert [page for _, page in titles] == expected
+
+
+def _elements(node: Any, found: list[Any]) -> None:
+    for kid in node.get("/K", []) if isinstance(node.get("/K"), pikepdf.Array) else []:
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+            found.append(kid)
+            _elements(kid, found)
+
+
+def test_the_merged_book_keeps_one_valid_structure_tree(built: dict[str, Path]) -> None:
+    with pikepdf.open(built["pdf"]) as pdf:
+        assert str(pdf.Root.Lang) == "ja"
+        assert bool(pdf.Root.MarkInfo.Marked)
+        assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
+        assert "pdfuaid" in bytes(pdf.Root.Metadata.read_bytes()).decode()
+        tree = pdf.Root.StructTreeRoot
+        document = tree.K[0]
+        assert document.S == "/Document" and document.P.objgen == tree.objgen
+        parts = list(document.K)
+        assert [part.S for part in parts] == ["/Part"] * 4  # the front matter, 3 chapters
+        assert all(part.P.objgen == document.objgen for part in parts)
+        nums = tree.ParentTree.Nums
+        keyed = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        assert list(keyed) == sorted(keyed)
+        assert int(tree.ParentTreeNextKey) == max(keyed) + 1
+        pages = {page.obj.objgen for page in pdf.pages}
+        for number, page in enumerate(pdf.pages):
+            assert int(page.obj.StructParents) == number  # one key a page, renumbered
+            for element in keyed[number]:
+                assert element.Pg.objgen == page.obj.objgen
+            for annotation in page.obj.get("/Annots", []):
+                element = keyed[int(annotation.StructParent)]
+                assert element.S == "/Link"
+                objrs = [k for k in element.K if isinstance(k, pikepdf.Dictionary)]
+                assert any(k.Obj.objgen == annotation.objgen for k in objrs)
+        elements: list[Any] = []
+        _elements(document, elements)
+        assert len(elements) > 1000
+        assert all(e.Pg.objgen in pages for e in elements if "/Pg" in e)
+        # Every element hangs from the tree: its parent lists it.
+        for element in elements:
+            assert any(k.objgen == element.objgen for k in element.P.K if hasattr(k, "objgen"))
+
+
+def test_folios_are_pagination_artifacts(built: dict[str, Path]) -> None:
+    with pikepdf.open(built["pdf"]) as pdf:
+        page = pdf.pages[4]
+        assert "/CPFolio" in page.Resources.XObject
+        stream = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+        drawn = stream[stream.rindex(b"/Artifact") :]
+        assert b"/CPFolio Do" in drawn and drawn.rstrip().endswith(b"EMC")
+        assert "/CPFolio" not in pdf.pages[0].Resources.get("/XObject", {})
+
+
+def test_the_page_markers_of_html_and_epub_are_the_merged_pdfs(built: dict[str, Path]) -> None:
+    html = re.sub(r"<style>.*?</style>", "", built["html"].read_text(encoding="utf-8"), flags=re.S)
+    marker = r'<span id="page-(\d+)" class="pagebreak"[^>]*?(?:/>|></span>)'
+    found = {}
+    for match in re.finditer(marker, html):
+        after = re.sub(r"<[^>]+>", "", html[match.end() : match.end() + 800])
+        found[int(match.group(1))] = ed.squeeze(after)[:8]
+    pages = _pages(built["pdf"])
+    # Every chapter page but a blank verso shows manuscript text, and has its marker.
+    assert len(found) >= len(pages) - 2 - 3 * 2
+    for number, text in found.items():
+        body = ed.squeeze(
+            ed.pdf_text(built["pdf"], "-f", str(number), "-l", str(number), *ed.BODY_AREA)
+        )
+        if body.startswith(("第", "注")):  # a chapter's title, or the notes' heading, first
+            assert text in body, (number, text)
+        elif body.startswith("（注"):
+            assert body.split("）", 1)[1].startswith(text), (number, text)  # after its label
+        else:
+            assert body.startswith(text), (number, text, body[:12])
+
+
+def test_a_longer_chapter_moves_the_later_folios_and_is_laid_out_alone(
+    book: Path, built: dict[str, Path], tmp_path: Path
+) -> None:
+    copy = tmp_path / "book"
+    shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
+    build.build(project.load(copy))  # the cache holds every part now
+    first = copy / "manuscript" / "chapter-01.md"
+    text = first.read_text(encoding="utf-8")
+    added = "\n\n" + "追記の段落です。" * 500 + "\n"
+    first.write_text(text.replace("\n## ", added + "\n## ", 1), encoding="utf-8")
+    parts = cache_folder() / "parts"
+    before = {path.name for path in parts.glob("*.pdf")}
+    result = build.build(project.load(copy))
+    made = {path.name for path in parts.glob("*.pdf")} - before
+    # The first chapter, the front matter (new page numbers), and perhaps a folio
+    # sheet for pages past the last one: never the other chapters.
+    assert 2 <= len(made) <= 3
+    old = _contents(_pages(built["pdf"]))
+    new = _contents(_pages(result.written["pdf"]))
+    assert new["第1章"] == old["第1章"] and new["第3章"] > old["第3章"]
+    _assert_pages_right(result.written["pdf"])
+
+
+def test_a_template_that_does_not_know_parts_lays_the_book_out_whole(book: Path) -> None:
+    settings = project.load(book)
+    from citepress.render import convert, templates  # noqa: PLC0415
+    from citepress.render.editions.base import Context  # noqa: PLC0415
+
+    checked = __import__("citepress.check", fromlist=["run"]).run(settings)
+    whole = convert.book(settings, checked.docs, checked.bib, checked.images)
+    context = Context(templates.environment(settings.templates), settings, build.assets(settings))
+    assert chapters.split(whole, context) is not None
+    own = book / "templates" / "pdf"
+    own.mkdir(parents=True)
+    source = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+    (own / "book.html.j2").write_text(source.replace("part == loop.index0", "true"), "utf-8")
+    try:
+        context = Context(templates.environment(settings.templates), settings, context.assets)
+        assert chapters.split(whole, context) is None
+    finally:
+        shutil.rmtree(book / "templates")
+
+
+def test_the_part_cache_refuses_a_changed_or_broken_entry(tmp_path: Path) -> None:
+    cache = chapters.PartCache([])
+    cache.folder = tmp_path
+    part = pdfparts.Part(b"%PDF-x", 2, [], {"a": 0}, [], [False, True])
+    cache.put("k", part)
+    assert cache.get("k") == part
+    (tmp_path / "k.pdf").write_bytes(b"%PDF-y")
+    assert cache.get("k") is None
+    cache.put("k", part)
+    (tmp_path / "k.json").write_text('{"pages": "x"}', encoding="utf-8")
+    assert cache.get("k") is None
+    assert chapters.PartCache([], read=False).get("k") is None
+
+
+def test_table_header_ids_are_unique_in_the_book_and_cells_name_their_own(tmp_path: Path) -> None:
+    """Both chapters of english-book have a table: WeasyPrint ids its header cells by
+    object numbers, which two parts may share."""
+    copy = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "english-book", copy)
+    result = build.build(project.load(copy), formats=["pdf"], out_dir=tmp_path / "out")
+    with pikepdf.open(result.written["pdf"]) as pdf:
+        elements: list[Any] = []
+        _elements(pdf.Root.StructTreeRoot.K[0], elements)
+        ids = [str(e.ID) for e in elements if "/ID" in e]
+        headers = [
+            str(name)
+            for e in elements
+            if isinstance(e.get("/A"), pikepdf.Dictionary) and "/Headers" in e.A
+            for name in e.A.Headers
+        ]
+    assert len(ids) >= 5 and len(set(ids)) == len(ids)
+    assert headers and set(headers) <= set(ids)
+
+
+def test_two_parts_with_the_same_table_get_different_header_ids() -> None:
+    """Two parts laid out alike give their header cells the same ids (WeasyPrint's
+    object numbers); prefixed per part, they no longer meet in the book."""
+    from citepress.render.editions import pdf  # noqa: PLC0415
+
+    html = (
+        '<html lang="en"><body><table><thead><tr><th>A</th><th>B</th></tr></thead>'
+        "<tbody><tr><td>1</td><td>2</td></tr></tbody></table></body></html>"
+    )
+    document, options = pdf._laid_out(html, b"0" * 16, [])
+    data = pdf.pdf_bytes(document, **options)
+
+    def ids(pdf_bytes: bytes) -> tuple[set[str], set[str]]:
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as opened:
+            elements: list[Any] = []
+            _elements(opened.Root.StructTreeRoot.K[0], elements)
+            own = {str(e.ID) for e in elements if "/ID" in e}
+            named = {
+                str(name)
+                for e in elements
+                if isinstance(e.get("/A"), pikepdf.Dictionary) and "/Headers" in e.A
+                for name in e.A.Headers
+            }
+        return own, named
+
+    plain, _ = ids(data)
+    first, first_named = ids(pdfparts.unique_ids(data, "a-"))
+    second, second_named = ids(pdfparts.unique_ids(data, "b-"))
+    assert len(plain) == 2 and ids(data)[0] == plain  # the same twice, unprefixed
+    assert not first & second
+    assert first_named <= first and second_named <= second and first_named

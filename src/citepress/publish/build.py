@@ -243,6 +243,7 @@ def _lay_out(
         cache = chapters.PartCache(context.assets, read=use_cache)
         merged, starts = chapters.lay_out(parts, worker, cache, printed)
         memo.prune(cache.folder)
+        memo.prune(cache.fonts)
         return (merged, starts) if printed else starts
     job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
     return call(worker, "the PDF", job, pdf.prepare(book, context))

@@ -33,7 +33,7 @@ from citepress import __version__
 from citepress.publish import atomic
 from citepress.publish.cache import cache_folder, tool_versions
 from citepress.publish.worker import Worker
-from citepress.render import jlreq, pagemap, pdfmerge, pdfparts
+from citepress.render import jlreq, pagemap, pdffonts, pdfmerge, pdfparts
 from citepress.render.editions import pdf
 from citepress.render.editions.base import Context
 from citepress.render.model import Book
@@ -154,7 +154,7 @@ def lay_out(
     numbers = _folio_numbers([front, *chapters])
     # A chapter's head: the stylesheet, without the edition's date (it changes).
     sheets = _sheets(pdfparts.head_of(parts.chapters[0]), numbers, worker, cache)
-    return _submit(worker, "the merge", pdfmerge.merge, pieces, sheets), starts
+    return _submit(worker, "the merge", pdfmerge.merge, pieces, sheets, cache.fonts), starts
 
 
 def _chapters(parts: Split, worker: Worker | None, cache: PartCache) -> list[pdfparts.Part]:
@@ -171,7 +171,7 @@ def _chapters(parts: Split, worker: Worker | None, cache: PartCache) -> list[pdf
             found[number] = hit
             continue
         borrow = parts.borrows[number + 1]
-        args = (html, parts.pdf_id, parts.assets, borrow)
+        args = (html, parts.pdf_id, parts.assets, borrow, cache.fonts)
         pending[number] = _submit(worker, f"chapter {number + 1}", pdfparts.chapter, *args)
     for number, wait in pending.items():
         found[number] = wait()
@@ -201,7 +201,7 @@ def _front(
         if front is None and guess is not None and guess.targets == targets:
             front = guess.wait()
         elif front is None:
-            args = (parts.front, parts.pdf_id, parts.assets, parts.borrows[0], targets)
+            args = (parts.front, parts.pdf_id, parts.assets, parts.borrows[0], targets, cache.fonts)
             front = _submit(worker, "the front matter", pdfparts.front, *args)()
         cache.put(key, front)
         if front.pages == pages:
@@ -234,7 +234,7 @@ def _guess(parts: Split, worker: Worker | None, cache: PartCache) -> _Guess | No
         targets = {str(name): int(page) for name, page in dict(last["targets"]).items()}
     except (KeyError, TypeError, ValueError):
         return None
-    args = (parts.front, parts.pdf_id, parts.assets, parts.borrows[0], targets)
+    args = (parts.front, parts.pdf_id, parts.assets, parts.borrows[0], targets, cache.fonts)
     return _Guess(pages, targets, _submit(worker, "the front matter", pdfparts.front, *args))
 
 
@@ -267,7 +267,7 @@ def _sheets(
 ) -> list[pdfmerge.Sheet]:
     """The folio sheets that hold ``numbers``: from the cache, else laid out."""
     blocks = sorted({(number - 1) // FOLIO_BLOCK for number in numbers})
-    pending: dict[int, tuple[str, Callable[[], bytes]]] = {}
+    pending: dict[int, tuple[str, Callable[[], tuple[bytes, list[str]]]]] = {}
     sheets: dict[int, bytes] = {}
     for block in blocks:
         first = block * FOLIO_BLOCK + 1
@@ -276,11 +276,11 @@ def _sheets(
         if data is not None:
             sheets[block] = data
         else:
-            wait = _submit(worker, "the folios", pdfparts.folio_sheet, head, first, FOLIO_BLOCK)
-            pending[block] = (key, wait)
+            args = (head, first, FOLIO_BLOCK, cache.fonts)
+            pending[block] = (key, _submit(worker, "the folios", pdfparts.folio_sheet, *args))
     for block, (key, wait) in pending.items():
-        sheets[block] = wait()
-        cache.put_bytes(key, sheets[block])
+        sheets[block], fonts = wait()
+        cache.put_bytes(key, sheets[block], {"fonts": fonts})
     return [pdfmerge.Sheet(block * FOLIO_BLOCK + 1, sheets[block]) for block in blocks]
 
 
@@ -302,6 +302,7 @@ class PartCache:
 
     def __init__(self, assets: list[Path], read: bool = True) -> None:
         self.folder = cache_folder() / "parts"
+        self.fonts = pdffonts.folder()  # the original font files the parts name
         self.read = read
         digest = hashlib.sha256()
         for value in (FORMAT, __version__, json.dumps(tool_versions(), sort_keys=True)):
@@ -330,7 +331,9 @@ class PartCache:
             anchors = {str(k): int(v) for k, v in dict(meta["anchors"]).items()}
             borrowed = [str(name) for name in meta["borrowed"]]
             folios = [bool(flag) for flag in meta["folios"]]
-            part = pdfparts.Part(data, int(meta["pages"]), starts, anchors, borrowed, folios)
+            fonts = [str(digest) for digest in meta["fonts"]]
+            pages = int(meta["pages"])
+            part = pdfparts.Part(data, pages, starts, anchors, borrowed, folios, fonts)
         except (KeyError, TypeError, ValueError):
             return None
         return part if len(part.folios) == part.pages else None
@@ -343,6 +346,7 @@ class PartCache:
             "anchors": part.anchors,
             "borrowed": part.borrowed,
             "folios": part.folios,
+            "fonts": part.fonts,
         }
         self.put_bytes(key, part.pdf, meta)
 
@@ -365,6 +369,9 @@ class PartCache:
             return None
         if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             return None
+        fonts = meta.get("fonts", [])
+        if not isinstance(fonts, list) or pdffonts.missing(self.fonts, [str(f) for f in fonts]):
+            return None  # the merge could not embed its fonts: laid out again, they are kept
         return data
 
     def put_bytes(self, key: str, data: bytes, meta: dict[str, Any] | None = None) -> None:

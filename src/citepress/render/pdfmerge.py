@@ -23,7 +23,10 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from citepress.render import pdffonts
 
 # Catalog entries taken from the first part (the front matter): the book's own.
 CATALOG = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata")
@@ -60,8 +63,12 @@ class _Book:
     sources: list[Any] = field(default_factory=list)  # kept open until the book is saved
 
 
-def merge(pieces: list[Piece], sheets: list[Sheet]) -> bytes:
-    """One PDF of ``pieces`` in order, folios drawn from ``sheets``."""
+def merge(pieces: list[Piece], sheets: list[Sheet], fonts: Path) -> bytes:
+    """One PDF of ``pieces`` in order, folios drawn from ``sheets``.
+
+    Each font is embedded once, from the original files kept in ``fonts``
+    (render/pdffonts).
+    """
     import pikepdf  # noqa: PLC0415 -- only a book of several chapters needs it
 
     out = pikepdf.new()
@@ -84,6 +91,7 @@ def merge(pieces: list[Piece], sheets: list[Sheet]) -> bytes:
     _finish_structure(book, tree)
     _finish_names(book)
     _finish_outlines(book)
+    pdffonts.embed(out, fonts)
     data = io.BytesIO()
     out.save(
         data,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citepress.render import pagemap
+from citepress.render import pagemap, pdffonts
 from citepress.render.editions import pdf
 from citepress.render.errors import RenderError
 
@@ -46,14 +46,17 @@ class Part:
     anchors: dict[str, int]  # the part's own anchors: name -> page index in the part
     borrowed: list[str]  # stand-in anchors for links to other parts (see the module)
     folios: list[bool]  # per page: whether the stylesheet gives it a folio
-    extra: dict[str, Any] = field(default_factory=dict)
+    fonts: list[str] = field(default_factory=list)  # the font files it names (render/pdffonts)
 
 
-def chapter(html: str, pdf_id: bytes, assets: list[Path], borrow: list[str]) -> Part:
-    """Lay out one chapter's HTML (the template's ``part``), ending on a left-hand page."""
+def chapter(html: str, pdf_id: bytes, assets: list[Path], borrow: list[str], store: Path) -> Part:
+    """Lay out one chapter's HTML (the template's ``part``), ending on a left-hand page.
+
+    Its fonts are kept in ``store``, for the merge to embed once (render/pdffonts).
+    """
     document, options = pdf._laid_out(_before_body_end(html, VERSO_HTML), pdf_id, assets)
     _end_on_verso(document)
-    part = _finish(document, options, borrow)
+    part = _finish(document, options, borrow, store)
     if "<th" in html:
         part.pdf = unique_ids(part.pdf, hashlib.sha256(html.encode()).hexdigest()[:12] + "-")
     return part
@@ -87,7 +90,12 @@ def unique_ids(data: bytes, prefix: str) -> bytes:
 
 
 def front(
-    html: str, pdf_id: bytes, assets: list[Path], borrow: list[str], targets: dict[str, int]
+    html: str,
+    pdf_id: bytes,
+    assets: list[Path],
+    borrow: list[str],
+    targets: dict[str, int],
+    store: Path,
 ) -> Part:
     """Lay out the title page and contents, whose page numbers point into other parts.
 
@@ -110,10 +118,10 @@ def front(
     kept = [page for page in document.pages if not stub_names & set(page.anchors)]
     document.pages[:] = kept
     _end_on_verso(document)
-    return _finish(document, options, borrow)
+    return _finish(document, options, borrow, store)
 
 
-def folio_sheet(head: str, first: int, count: int) -> bytes:
+def folio_sheet(head: str, first: int, count: int, store: Path) -> tuple[bytes, list[str]]:
     """``count`` pages that carry only their folios, numbered from ``first`` (odd).
 
     ``head`` is a part's HTML up to its body: the same stylesheet draws these folios
@@ -129,7 +137,9 @@ def folio_sheet(head: str, first: int, count: int) -> bytes:
     for page in document.pages:
         box = page._page_box
         box.children = [child for child in box.children if _is_folio(child)]
-    return pdf.pdf_bytes(document)
+    with pdffonts.deferred(store) as fonts:
+        data = pdf.pdf_bytes(document)
+    return data, fonts
 
 
 def head_of(html: str) -> str:
@@ -137,7 +147,7 @@ def head_of(html: str) -> str:
     return html[: html.index("<body")]
 
 
-def _finish(document: Any, options: dict[str, Any], borrow: list[str]) -> Part:
+def _finish(document: Any, options: dict[str, Any], borrow: list[str], store: Path) -> Part:
     """Take the folios off, stand in for borrowed anchors, write the PDF."""
     folios = [_detach_folios(page) for page in document.pages]
     for page in document.pages:
@@ -150,9 +160,10 @@ def _finish(document: Any, options: dict[str, Any], borrow: list[str]) -> Part:
     for name in borrowed:
         # WeasyPrint keeps a link only when the document holds its anchor.
         document.pages[0].anchors[name] = (0, 0, 0, 0)
-    data = pdf.pdf_bytes(document, **options)
+    with pdffonts.deferred(store) as fonts:
+        data = pdf.pdf_bytes(document, **options)
     starts = pagemap.starts(document)
-    return Part(data, len(document.pages), starts, own, borrowed, folios)
+    return Part(data, len(document.pages), starts, own, borrowed, folios, fonts)
 
 
 def _linked(document: Any, name: str) -> bool:

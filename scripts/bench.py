@@ -19,6 +19,7 @@ Usage: python -m scripts.bench [--repeat N] [--book-repeat N] [--write]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,11 +150,8 @@ def baseline_rows(repeat: int, tmp: Path, rev: str = BASELINE) -> list[str]:
     Each runs its own tree (templates, manuscript) from a git worktree, with this
     virtual environment: the same tools, only citepress differs.
     """
-    tree = tmp / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", "-f", str(tree), rev], cwd=ROOT,
-                   check=True, capture_output=True)  # fmt: skip
-    try:
-        runs: dict[str, list[tuple[float, float]]] = {"here": [], rev: []}
+    runs: dict[str, list[tuple[float, float]]] = {"here": [], rev: []}
+    with worktree(rev, tmp / "baseline") as tree:
         for n in range(repeat + 1):
             for name, source in (("here", ROOT), (rev, tree)):
                 out = tmp / f"pdf-{n}-{name}"
@@ -161,14 +160,64 @@ def baseline_rows(repeat: int, tmp: Path, rev: str = BASELINE) -> list[str]:
                 result = run_once(command, source, {"PYTHONPATH": str(source / "src")})
                 if n:  # the first round warms the caches
                     runs[name].append(result)
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
-                       capture_output=True)  # fmt: skip
     old = Timing(f"build pdf, cold, at {rev} (before #14)", [t for t, _ in runs[rev]],
                  max(m for _, m in runs[rev]))  # fmt: skip
     new = Timing("build pdf, cold, this commit (JLREQ)", [t for t, _ in runs["here"]],
                  max(m for _, m in runs["here"]))  # fmt: skip
     return [row(old), row(new, old)]
+
+
+def _timing(name: str, found: list[tuple[float, float]]) -> Timing:
+    return Timing(name, [t for t, _ in found], max(m for _, m in found))
+
+
+@contextlib.contextmanager
+def worktree(rev: str, tree: Path) -> Iterator[Path]:
+    """A git worktree of ``rev`` at ``tree``, removed afterwards."""
+    subprocess.run(["git", "worktree", "add", "--detach", "-f", str(tree), rev], cwd=ROOT,
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                       capture_output=True)  # fmt: skip
+
+
+# The last commit that laid a book out whole, before chapters were laid out in parts,
+# side by side and cached (issue #16): the book of 30 is timed there and here.
+WHOLE = "fdb3a7d"
+
+
+def long_book_rows(repeat: int, tmp: Path, rev: str = WHOLE) -> list[str]:
+    """The book of 30 chapters at ``rev`` and here, alternating: cold, then after an edit.
+
+    Each side builds its own copy of the book with its own cache folder; the cold build
+    reads no cache (--no-cache), the rebuild follows a one-sentence edit to chapter 15.
+    """
+    runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    with worktree(rev, tmp / "whole") as tree:
+        sides = {"here": ROOT, rev: tree}
+        books = {name: make_book(30, tmp / f"long-{name}") for name in sides}
+        for n in range(repeat + 1):
+            for name, source in sides.items():
+                env = {"PYTHONPATH": str(source / "src"),
+                       "CITEPRESS_CACHE_DIR": str(tmp / f"cache-{name}")}  # fmt: skip
+                command = [sys.executable, "-m", "citepress.cli", "build"]
+                subprocess.run(["rm", "-rf", "build"], cwd=books[name], check=True)
+                cold = run_once([*command, "--no-cache"], books[name], env)
+                edited = books[name] / "manuscript" / "chapter-15.md"
+                subprocess.run([sys.executable, "-c", EDIT, str(edited)], check=True)
+                rebuilt = run_once(command, books[name], env)
+                if n:  # the first round warms the OS caches
+                    runs.setdefault((name, "cold"), []).append(cold)
+                    runs.setdefault((name, "edit"), []).append(rebuilt)
+    rows = []
+    for what, label in (("cold", "cold (--no-cache)"), ("edit", "after an edit to one chapter")):
+        old = _timing(f"book of 30, three editions, {label}, at {rev} (whole)", runs[(rev, what)])
+        new = _timing(f"book of 30, three editions, {label}, this commit (parts)",
+                      runs[("here", what)])  # fmt: skip
+        rows += [row(old), row(new, old)]
+    return rows
 
 
 def _pdf_edition_html() -> str:
@@ -294,6 +343,7 @@ def main() -> None:
         baseline = baseline_rows(ns.repeat, tmp)
         adversarial = adversarial_rows(tmp)
         books = book_rows(ns.book_repeat, tmp)
+        long_book = long_book_rows(ns.book_repeat, tmp)
     text = (
         f"Machine: {machine()}. {ns.repeat} runs a row for the chapter, {ns.book_repeat} for "
         f"the books, after one warm-up run; wall time includes interpreter start.\n\n"
@@ -305,7 +355,10 @@ def main() -> None:
         f"{header}\n" + "\n".join(adversarial) + "\n\n"
         "| generated book | median s | min s | max s | peak MB | - "
         "| each added chapter (time, memory) |\n"
-        "|---|---|---|---|---|---|---|\n" + "\n".join(books) + "\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(books) + "\n\n"
+        "The book of 30 chapters laid out whole (before issue #16's parts) and in parts, "
+        "side by side, runs alternating:\n\n"
+        f"{header}\n" + "\n".join(long_book) + "\n"
     )
     print(text)
     if ns.write:

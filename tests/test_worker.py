@@ -6,7 +6,9 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from citepress.publish.worker import Worker
+import pytest
+
+from citepress.publish.worker import Worker, WorkerError
 
 
 def _sleep() -> None:
@@ -56,3 +58,18 @@ def test_the_worker_is_killed() -> None:
     while not all(_gone(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(_gone(pid) for pid in pids)
+
+
+def test_a_bounded_worker_has_one_time_limit_for_all_its_waits() -> None:
+    """A book's parts are waited for one by one: each wait within the limit, the
+    whole past it, must stop (each wait had its own limit before)."""
+    worker = Worker.start(timeout=3, memory_mb=2048)
+    assert worker is not None
+    try:
+        bounded = worker.bounded()
+        first, second = (bounded.run(_slow_bytes, 2) for _ in range(2))
+        assert bounded.result(first, "part 1") == b""
+        with pytest.raises(WorkerError, match="part 2 took longer than 3 s"):
+            bounded.result(second, "part 2")
+    finally:
+        worker.kill()

@@ -241,7 +241,8 @@ def _lay_out(
     parts = chapters.split(book, context)
     if parts is not None:
         cache = chapters.PartCache(context.assets, read=use_cache)
-        merged, starts = chapters.lay_out(parts, worker, cache, printed)
+        bounded = worker.bounded() if worker is not None else None  # one limit, all parts
+        merged, starts = chapters.lay_out(parts, bounded, cache, printed)
         memo.prune(cache.folder)
         memo.prune(cache.fonts)
         return (merged, starts) if printed else starts

@@ -15,11 +15,13 @@ fork (or no semaphores), the build renders the PDF itself, without the fence.
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import multiprocessing
 import os
 import resource
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -76,6 +78,7 @@ class Worker:
         self._pool = pool
         self._timeout = timeout
         self._memory_mb = memory_mb
+        self._deadline: float | None = None  # one limit for many waits (see ``bounded``)
         for _ in range(processes):
             self._pool.submit(_warm_up)
 
@@ -102,10 +105,23 @@ class Worker:
         """Start ``function(*args)`` in the worker; collect it with ``result``."""
         return self._pool.submit(function, *args)
 
+    def bounded(self) -> Worker:
+        """The same worker, with one time limit from now for all waited for through it.
+
+        A book laid out in parts waits for each part in turn: with a limit per wait, a
+        book of N parts could keep the build busy N times the limit.
+        """
+        clone = copy.copy(self)
+        clone._deadline = time.monotonic() + self._timeout
+        return clone
+
     def result(self, future: Future[T], what: str) -> T:
         """What ``future`` gives, or WorkerError past the time or memory limit."""
+        timeout = self._timeout
+        if self._deadline is not None:
+            timeout = max(0.0, self._deadline - time.monotonic())
         try:
-            return future.result(timeout=self._timeout)
+            return future.result(timeout=timeout)
         except FutureTimeout:
             self._kill()
             raise WorkerError(

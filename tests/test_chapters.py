@@ -376,3 +376,19 @@ def test_a_font_weasyprint_alters_beyond_subsetting_is_embedded_as_before() -> N
     invented = {**plain, "missing": {0x10FFFF: 70000}}  # a glyph made for a missing letter
     assert not pdffonts._plain(SimpleNamespace(**invented, tables=[]))
     assert not pdffonts._plain(SimpleNamespace(**{**plain, "colr": True}, tables=[]))
+
+
+def test_without_harfbuzz_subset_each_part_embeds_its_fonts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """WeasyPrint subsets with fontTools then, which the merge does not do."""
+    from weasyprint.pdf.fonts import Font  # noqa: PLC0415
+    from weasyprint.text import ffi  # noqa: PLC0415
+
+    clean = Font.clean
+    with pdffonts.deferred(tmp_path):
+        assert Font.clean is not clean
+    assert Font.clean is clean
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    with pdffonts.deferred(tmp_path) as named:
+        assert Font.clean is clean and named == []

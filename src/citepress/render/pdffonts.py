@@ -57,8 +57,11 @@ def deferred(store: Path) -> Iterator[list[str]]:
     """
     from weasyprint.pdf.fonts import Font  # noqa: PLC0415
 
-    original = Font.clean
     named: list[str] = []
+    if not _harfbuzz_subsets():  # WeasyPrint falls back on fontTools: it embeds as usual
+        yield named
+        return
+    original = Font.clean
 
     def clean(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
         digest = _keep(font, store) if _plain(font) else None
@@ -75,6 +78,13 @@ def deferred(store: Path) -> Iterator[list[str]]:
         yield named
     finally:
         Font.clean = original
+
+
+def _harfbuzz_subsets() -> bool:
+    """Whether WeasyPrint subsets with HarfBuzz here, as :func:`embed` does."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset  # noqa: PLC0415
+
+    return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
 def missing(store: Path, digests: list[str]) -> bool:

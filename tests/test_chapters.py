@@ -392,3 +392,26 @@ def test_without_harfbuzz_subset_each_part_embeds_its_fonts(
     monkeypatch.setattr(ffi, "harfbuzz_subset", None)
     with pdffonts.deferred(tmp_path) as named:
         assert Font.clean is clean and named == []
+
+
+def _fail_merge(*_: Any) -> bytes:
+    raise pdffonts.FontStoreError("font 0123 is gone from the cache")
+
+
+def test_a_failed_merge_leaves_every_edition_as_it_was(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTML and EPUB used to be written while the parts were merged: a merge
+    that failed left them new beside the old PDF, with page numbers it never had."""
+    from citepress.render import pdfmerge  # noqa: PLC0415
+
+    copy = tmp_path / "book"
+    shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
+    written = build.build(project.load(copy)).written
+    before = {name: path.read_bytes() for name, path in written.items()}
+    first = copy / "manuscript" / "chapter-01.md"
+    first.write_text(first.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    monkeypatch.setattr(pdfmerge, "merge", _fail_merge)
+    with pytest.raises(build.BuildError, match="gone from the cache"):
+        build.build(project.load(copy))
+    assert {name: path.read_bytes() for name, path in written.items()} == before

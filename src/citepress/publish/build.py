@@ -212,11 +212,18 @@ def _with_pages(
     if not printed:  # the layout the HTML and EPUB waited for, though no PDF is written
         writer.report("layout", None, time.perf_counter() - started, False)
     pagemap.insert(book, starts)
-    for edition in others:
+    rendered = []
+    for edition in others:  # a book's parts are merged meanwhile (publish/chapters.py)
         start = time.perf_counter()
-        writer.write(edition.name, edition.render(book, context), start)
-    if printed:  # a book's parts are merged meanwhile (publish/chapters.py)
-        writer.write("pdf", _waited(data), started)
+        made = edition.render(book, context)
+        rendered.append((edition.name, made, time.perf_counter() - start))
+    # Written once the PDF is in: a merge that fails must not leave HTML and EPUB
+    # beside the old PDF, carrying page numbers of a PDF that was never written.
+    pdf_bytes = _waited(data) if printed else b""
+    for name, made, took in rendered:
+        writer.write(name, made, time.perf_counter() - took)  # its own time, not the wait
+    if printed:
+        writer.write("pdf", pdf_bytes, started)
 
 
 def _waited(data: bytes | Callable[[], bytes]) -> bytes:
@@ -272,6 +279,7 @@ class _Writer:
     report: Progress
 
     def write(self, name: str, data: bytes, start: float) -> None:
+        """Write edition ``name`` atomically; report the time since ``start``."""
         path = edition_path(self.settings, self.folder, name)
         atomic.write_bytes(path, data)
         self.result.written[name] = path

@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pikepdf
@@ -340,21 +341,37 @@ def _is_collection(path: Path) -> bool:
         return file.read(4) == b"ttcf"
 
 
-def test_a_part_whose_font_left_the_cache_is_laid_out_again(tmp_path: Path) -> None:
-    cache = chapters.PartCache([])
-    cache.folder, cache.fonts = tmp_path / "parts", tmp_path / "fonts"
-    digest = "a" * 64
+def test_a_part_whose_font_left_the_cache_or_changed_is_laid_out_again(tmp_path: Path) -> None:
+    """A changed font file failed every build, --no-cache too (an attacker's finding)."""
+    import hashlib  # noqa: PLC0415
+
+    data = b"OTTO and the rest of a font"
+    digest = hashlib.sha256(data).hexdigest()
+    kept = tmp_path / "fonts" / f"{digest}.font"
+
+    def cache() -> chapters.PartCache:
+        made = chapters.PartCache([])
+        made.folder, made.fonts = tmp_path / "parts", tmp_path / "fonts"
+        return made
+
     part = pdfparts.Part(b"%PDF-x", 2, [], {"a": 0}, [], [False, True], [digest])
-    cache.put("k", part)
-    assert cache.get("k") is None  # the font it names was never kept
-    cache.fonts.mkdir()
-    (cache.fonts / f"{digest}.font").write_bytes(b"OTTO")
-    assert cache.get("k") == part
+    cache().put("k", part)
+    assert cache().get("k") is None  # the font it names was never kept
+    kept.parent.mkdir()
+    kept.write_bytes(data)
+    assert cache().get("k") == part
+    kept.write_bytes(b"OTTO and another font")
+    assert cache().get("k") is None and not kept.exists()  # removed: laid out again
+    pdffonts._KEPT.discard(digest)
+    kept.write_bytes(data[::-1])  # a part laid out again keeps the font anew
+    font = SimpleNamespace(file_content=data)
+    assert pdffonts._keep(font, kept.parent) == digest and kept.read_bytes() == data
+    kept.write_bytes(b"changed")
     with pytest.raises(pdffonts.FontStoreError, match="changed in the cache"):
-        pdffonts._subset(pdffonts._Face(digest, 0, [], {1}), cache.fonts)
-    (cache.fonts / f"{digest}.font").unlink()
+        pdffonts._subset(pdffonts._Face(digest, 0, [], {1}), kept.parent)
+    kept.unlink()
     with pytest.raises(pdffonts.FontStoreError, match="gone from the cache"):
-        pdffonts._subset(pdffonts._Face(digest, 0, [], {1}), cache.fonts)
+        pdffonts._subset(pdffonts._Face(digest, 0, [], {1}), kept.parent)
 
 
 def test_widths_of_both_forms_and_the_type_of_a_face_in_a_collection() -> None:
@@ -368,14 +385,15 @@ def test_widths_of_both_forms_and_the_type_of_a_face_in_a_collection() -> None:
 
 
 def test_a_font_weasyprint_alters_beyond_subsetting_is_embedded_as_before() -> None:
-    from types import SimpleNamespace  # noqa: PLC0415
-
     plain = {"bitmap": False, "png": False, "svg": False, "colr": False, "missing": {}}
+    plain["used_in_forms"] = False
     assert pdffonts._plain(SimpleNamespace(**plain, tables=["CFF "]))
     assert not pdffonts._plain(SimpleNamespace(**plain, tables=["fvar"]))
     invented = {**plain, "missing": {0x10FFFF: 70000}}  # a glyph made for a missing letter
     assert not pdffonts._plain(SimpleNamespace(**invented, tables=[]))
     assert not pdffonts._plain(SimpleNamespace(**{**plain, "colr": True}, tables=[]))
+    # A form field's font: WeasyPrint reads the whole file back (a placeholder broke it).
+    assert not pdffonts._plain(SimpleNamespace(**{**plain, "used_in_forms": True}, tables=[]))
 
 
 def test_without_harfbuzz_subset_each_part_embeds_its_fonts(

@@ -303,6 +303,7 @@ class PartCache:
     def __init__(self, assets: list[Path], read: bool = True) -> None:
         self.folder = cache_folder() / "parts"
         self.fonts = pdffonts.folder()  # the original font files the parts name
+        self._fonts_checked: set[str] = set()
         self.read = read
         digest = hashlib.sha256()
         for value in (FORMAT, __version__, json.dumps(tool_versions(), sort_keys=True)):
@@ -370,7 +371,8 @@ class PartCache:
         if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             return None
         fonts = meta.get("fonts", [])
-        if not isinstance(fonts, list) or pdffonts.missing(self.fonts, [str(f) for f in fonts]):
+        named = [str(digest) for digest in fonts] if isinstance(fonts, list) else None
+        if named is None or pdffonts.missing(self.fonts, named, self._fonts_checked):
             return None  # the merge could not embed its fonts: laid out again, they are kept
         return data
 

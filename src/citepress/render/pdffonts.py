@@ -35,6 +35,7 @@ MARK = b"citepress-font:"  # after the font file's first four bytes (its type)
 _PLACEHOLDER = re.compile(rb"^.{4}citepress-font:([0-9a-f]{64}):(\d{1,4})$", re.S)
 _BFCHAR = re.compile(rb"^<([0-9a-fA-F]{4})> <", re.M)
 _DECLARED: list[bool] = []
+_KEPT: set[str] = set()  # the font files this process found whole in the store, or wrote
 
 
 class FontStoreError(RenderError):
@@ -87,9 +88,32 @@ def _harfbuzz_subsets() -> bool:
     return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
-def missing(store: Path, digests: list[str]) -> bool:
-    """Whether any of the font files named ``digests`` is gone from ``store``."""
-    return any(not (store / f"{digest}.font").is_file() for digest in digests)
+def missing(store: Path, digests: list[str], checked: set[str]) -> bool:
+    """Whether any of the font files named ``digests`` is gone from ``store``, or changed.
+
+    A changed file is removed (the part that names it is laid out again, which keeps
+    the font anew). ``checked``: the digests already read whole, by this caller.
+    """
+    for digest in digests:
+        if digest in checked:
+            continue
+        if not _intact(store / f"{digest}.font", digest):
+            return True
+        checked.add(digest)
+    return False
+
+
+def _intact(path: Path, digest: str) -> bool:
+    """Whether ``path`` holds the bytes of ``digest``; a file that does not is removed."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if hashlib.sha256(data).hexdigest() == digest:
+        return True
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return False
 
 
 def _sfnt_tag(data: bytes, index: int) -> bytes:
@@ -104,7 +128,8 @@ def _sfnt_tag(data: bytes, index: int) -> bytes:
 def _plain(font: Any) -> bool:
     """Whether WeasyPrint would do nothing to the font but subset it (see the module)."""
     colour = font.png or font.svg or font.colr
-    return not (font.bitmap or colour or font.missing or "fvar" in font.tables)
+    altered = font.bitmap or colour or font.missing or "fvar" in font.tables
+    return not (altered or font.used_in_forms)  # a form's font is embedded whole
 
 
 def _keep(font: Any, store: Path) -> str | None:
@@ -115,13 +140,14 @@ def _keep(font: Any, store: Path) -> str | None:
     digest = hashlib.sha256(data).hexdigest()
     path = store / f"{digest}.font"
     try:
-        if path.is_file():
+        if digest in _KEPT and path.is_file():
             os.utime(path)  # used: the last to go when the cache is pruned
-        else:
+        elif digest in _KEPT or not _intact(path, digest):
             store.mkdir(parents=True, exist_ok=True, mode=0o700)
             atomic.write_bytes(path, data)
     except OSError:
         return None
+    _KEPT.add(digest)  # read back whole, or written, once in this process
     return digest
 
 

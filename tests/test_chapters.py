@@ -20,12 +20,13 @@ import pytest
 from scripts.make_book import make_book
 
 from citepress import config as project
-from citepress.publish import build, chapters
+from citepress.publish import build, chapters, partcache
 from citepress.publish.cache import cache_folder
-from citepress.render import pdffonts, pdfparts
+from citepress.render import parthtml, pdffonts, pdfparts
 from tests import editions as ed
 
 LABELS = ("第1章", "第2章", "第3章")
+SIDES = ["right", "left"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_every_link_and_bookmark_leads_to_its_anchor(built: dict[str, Path]) -> 
         internal = [str(a.Dest) for a in links if "/Dest" in a]
         assert len(internal) > 3 * 62  # notes and their markers, each way, and the contents
         assert set(internal) <= set(dests)
-        assert not [name for name in dests if name.startswith(pdfparts.VERSO)]
+        assert not [name for name in dests if name.startswith(parthtml.NEXT)]
         # The contents lead to each chapter's opening page.
         contents = [a for a in pdf.pages[1].obj.get("/Annots", []) if "/Dest" in a]
         opened = sorted({pages[dests[str(a.Dest)][0].objgen] + 1 for a in contents})
@@ -221,9 +222,9 @@ def test_a_template_that_does_not_know_parts_lays_the_book_out_whole(book: Path)
 
 
 def test_the_part_cache_refuses_a_changed_or_broken_entry(tmp_path: Path) -> None:
-    cache = chapters.PartCache([])
+    cache = partcache.PartCache([])
     cache.folder = tmp_path
-    part = pdfparts.Part(b"%PDF-x", 2, [], {"a": 0}, [], [False, True])
+    part = pdfparts.Part(b"%PDF-x", 2, [], {"a": 0}, [], [False, True], [], SIDES, ["", "x"])
     cache.put("k", part)
     assert cache.get("k") == part
     (tmp_path / "k.pdf").write_bytes(b"%PDF-y")
@@ -231,7 +232,7 @@ def test_the_part_cache_refuses_a_changed_or_broken_entry(tmp_path: Path) -> Non
     cache.put("k", part)
     (tmp_path / "k.json").write_text('{"pages": "x"}', encoding="utf-8")
     assert cache.get("k") is None
-    assert chapters.PartCache([], read=False).get("k") is None
+    assert partcache.PartCache([], read=False).get("k") is None
 
 
 def test_table_header_ids_are_unique_in_the_book_and_cells_name_their_own(tmp_path: Path) -> None:
@@ -349,12 +350,12 @@ def test_a_part_whose_font_left_the_cache_or_changed_is_laid_out_again(tmp_path:
     digest = hashlib.sha256(data).hexdigest()
     kept = tmp_path / "fonts" / f"{digest}.font"
 
-    def cache() -> chapters.PartCache:
-        made = chapters.PartCache([])
+    def cache() -> partcache.PartCache:
+        made = partcache.PartCache([])
         made.folder, made.fonts = tmp_path / "parts", tmp_path / "fonts"
         return made
 
-    part = pdfparts.Part(b"%PDF-x", 2, [], {"a": 0}, [], [False, True], [digest])
+    part = pdfparts.Part(b"%PDF-x", 2, [], {"a": 0}, [], [False, True], [digest], SIDES, ["", "x"])
     cache().put("k", part)
     assert cache().get("k") is None  # the font it names was never kept
     kept.parent.mkdir()
@@ -433,3 +434,145 @@ def test_a_failed_merge_leaves_every_edition_as_it_was(
     with pytest.raises(build.BuildError, match="gone from the cache"):
         build.build(project.load(copy))
     assert {name: path.read_bytes() for name, path in written.items()} == before
+
+
+# Stylesheets an attacker tried: the parts must give the book laid out whole, or the
+# book is laid out whole (and the build says so).
+STYLES = {
+    "first page without folios": (
+        "@page :first { @bottom-left { content: none } @bottom-right { content: none } }",
+        False,
+    ),
+    "blank pages without running heads or folios": (
+        "@page :blank { @top-center { content: none } @bottom-left { content: none }"
+        " @bottom-right { content: none } }",
+        False,
+    ),
+    "a named page's own folio": (
+        '@page chapter:left { @bottom-left { content: "[" counter(page) "]" } }',
+        True,
+    ),
+    "the total page count": (
+        '@page :right { @bottom-right { content: counter(page) " / " counter(pages) } }',
+        True,
+    ),
+    "a running head beside the folio": (
+        '@page :right { @bottom-right { content: string(running-title) " " counter(page) } }',
+        True,
+    ),
+    "page numbers of links in a chapter": (
+        '.chapter a[href^="#"]::after { content: "(" target-counter(attr(href), page) ")" }',
+        True,
+    ),
+    "a counter that runs across chapters": (
+        ".chapter-title { counter-increment: heads } "
+        '.chapter-title::before { content: counter(heads) ". " }',
+        True,
+    ),
+    "bookmarks nested under the contents'": (
+        ".toc h1 { bookmark-level: 1 !important } .chapter-title { bookmark-level: 2 }"
+        " h2 { bookmark-level: 3 }",
+        False,
+    ),
+}
+
+
+def _styled(book: Path, tmp_path: Path, css: str, whole: bool) -> tuple[Path, list[str]]:
+    """The book's PDF with ``css`` added to the print stylesheet, in parts or whole."""
+    from citepress.render import templates  # noqa: PLC0415
+
+    copy = tmp_path / ("whole" if whole else "parts")
+    shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
+    own = copy / "templates" / "pdf"
+    own.mkdir(parents=True)
+    sheet = (templates.PACKAGE_TEMPLATES / "pdf" / "print.css").read_text(encoding="utf-8")
+    (own / "print.css").write_text(sheet + "\n" + css + "\n", encoding="utf-8")
+    if whole:
+        page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+        (own / "book.html.j2").write_text(page.replace("part == loop.index0", "true"), "utf-8")
+    result = build.build(project.load(copy), formats=["pdf"])
+    return result.written["pdf"], result.notes
+
+
+def _outline(pdf: Path) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    with pikepdf.open(pdf) as document:
+        stack = [(0, document.Root.Outlines.get("/First"))]
+        while stack:
+            depth, item = stack.pop()
+            if item is None:
+                continue
+            found.append((depth, str(item.Title)))
+            stack += [(depth, item.get("/Next")), (depth + 1, item.get("/First"))]
+    return found
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_a_stylesheet_gets_the_pages_of_the_book_laid_out_whole(
+    name: str, book: Path, tmp_path: Path
+) -> None:
+    css, laid_out_whole = STYLES[name]
+    parts, notes = _styled(book, tmp_path, css, whole=False)
+    whole, _ = _styled(book, tmp_path, css, whole=True)
+    assert ed.pdf_text(parts, "-layout") == ed.pdf_text(whole, "-layout")
+    assert _outline(parts) == _outline(whole)
+    assert any("laid out whole" in note for note in notes) == laid_out_whole, notes
+
+
+@pytest.mark.parametrize(
+    "change",
+    [("</body>", ""), ("<body>", "<BODY>"), ("</head>", "")],
+    ids=["no </body>", "<BODY>", "no </head>"],
+)
+def test_a_template_the_parts_cannot_be_cut_from_lays_the_book_out_whole(
+    change: tuple[str, str], book: Path, tmp_path: Path
+) -> None:
+    """These were internal errors (ValueError), or a contents with wrong numbers."""
+    from citepress.render import templates  # noqa: PLC0415
+
+    copy = tmp_path / "book"
+    shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
+    own = copy / "templates" / "pdf"
+    own.mkdir(parents=True)
+    page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+    (own / "book.html.j2").write_text(page.replace(*change), encoding="utf-8")
+    result = build.build(project.load(copy), formats=["pdf"])
+    _assert_pages_right(result.written["pdf"])
+
+
+def test_the_last_chapter_ends_where_the_book_laid_out_whole_ends(tmp_path: Path) -> None:
+    """The last part was made to end on a left-hand page: one page more (8, not 7)."""
+    from citepress.render import templates  # noqa: PLC0415
+
+    fixture = Path(__file__).parent / "fixtures" / "english-book"
+    counts = []
+    for whole in (False, True):
+        copy = tmp_path / str(whole)
+        shutil.copytree(fixture, copy)
+        if whole:
+            own = copy / "templates" / "pdf"
+            own.mkdir(parents=True)
+            page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text("utf-8")
+            (own / "book.html.j2").write_text(page.replace("part == loop.index0", "true"), "utf-8")
+        result = build.build(project.load(copy), formats=["pdf"])
+        counts.append(len(_pages(result.written["pdf"])))
+    assert counts[0] == counts[1]
+
+
+def test_a_chapter_that_prints_the_date_gets_this_builds(book: Path, tmp_path: Path) -> None:
+    """Chapters were laid out with a fixed date, which a template may print."""
+    from citepress.render import templates  # noqa: PLC0415
+
+    copy = tmp_path / "book"
+    shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
+    own = copy / "templates" / "pdf"
+    own.mkdir(parents=True)
+    page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+    dated = "{{ m.chapter(chapter, xhtml=false, strings=book.strings) }}"
+    assert dated in page
+    (own / "book.html.j2").write_text(
+        page.replace(dated, dated + '\n<p class="draft">Draft {{ book.modified }}</p>'), "utf-8"
+    )
+    result = build.build(project.load(copy), formats=["pdf"])
+    text = ed.squeeze(ed.pdf_text(result.written["pdf"]))
+    assert text.count("Draft") == 3 and "Draft2000-01-01" not in text

@@ -198,7 +198,7 @@ def _with_pages(
 
     started = time.perf_counter()
     try:
-        done = _lay_out(book, context, worker, printed, use_cache)
+        done = _lay_out(book, context, worker, printed, use_cache, writer.result.notes)
     except WorkerError as exc:
         raise BuildError(str(exc)) from None
     except (OSError, ImportError) as exc:  # WeasyPrint cannot load: Pango or fonts missing
@@ -235,24 +235,33 @@ def _waited(data: bytes | Callable[[], bytes]) -> bytes:
 
 
 def _lay_out(
-    book: Book, context: Context, worker: Worker | None, printed: bool, use_cache: bool
+    book: Book,
+    context: Context,
+    worker: Worker | None,
+    printed: bool,
+    use_cache: bool,
+    notes: list[str],
 ) -> Any:
     """In the worker: the PDF and its page starts (``printed``), or the starts alone.
 
-    A book of several chapters is laid out chapter by chapter, from a cache of parts.
+    A book of several chapters is laid out chapter by chapter, from a cache of parts,
+    unless its stylesheet asks for what parts cannot do (``notes`` then says so).
     """
-    from citepress.publish import chapters  # noqa: PLC0415
+    from citepress.publish import chapters, partcache  # noqa: PLC0415
     from citepress.render import memo  # noqa: PLC0415
     from citepress.render.editions import pdf  # noqa: PLC0415
 
-    parts = chapters.split(book, context)
-    if parts is not None:
-        cache = chapters.PartCache(context.assets, read=use_cache)
-        bounded = worker.bounded() if worker is not None else None  # one limit, all parts
-        merged, starts = chapters.lay_out(parts, bounded, cache, printed)
-        memo.prune(cache.folder)
-        memo.prune(cache.fonts)
-        return (merged, starts) if printed else starts
+    try:
+        parts = chapters.split(book, context)
+        if parts is not None:
+            cache = partcache.PartCache(context.assets, read=use_cache)
+            bounded = worker.bounded() if worker is not None else None  # one limit for all
+            merged, starts = chapters.lay_out(parts, bounded, cache, printed)
+            memo.prune(cache.folder)
+            memo.prune(cache.fonts)
+            return (merged, starts) if printed else starts
+    except chapters.Whole as exc:
+        notes.append(f"the book's PDF was laid out whole, not chapter by chapter: {exc}")
     job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
     return call(worker, "the PDF", job, pdf.prepare(book, context))
 

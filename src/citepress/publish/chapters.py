@@ -8,17 +8,17 @@ user's cache folder under a hash of everything it is made from: its HTML (the
 stylesheet included), the files in the asset folders, and the versions of citepress
 and of the tools. The parts are then merged into the book (render/pdfmerge.py).
 
-A chapter's folios are not part of its layout: it ends on a left-hand page and
-the next begins on a right-hand one, so a chapter that grows shifts the pages of
-the chapters after it by an even number, which changes nothing of theirs but their
-folios, and those are drawn at the merge. The contents' page numbers are laid out
-last, once every chapter's pages are known.
+A chapter's folios are not part of its layout (render/pdfparts.py says how a part is
+laid out as its pages in the book): a chapter that grows shifts the pages of the
+chapters after it, which changes nothing of theirs but their folios, and those are
+drawn at the merge. The contents' page numbers are laid out last, once every
+chapter's pages are known. A stylesheet whose pages the parts cannot reproduce
+(:class:`Whole` says why) gets the book laid out whole, as before.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import html as markup
 import json
 import os
@@ -29,17 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from citepress import __version__
-from citepress.publish import atomic
-from citepress.publish.cache import cache_folder, tool_versions
+from citepress.publish.partcache import PartCache
 from citepress.publish.worker import Worker
-from citepress.render import jlreq, pagemap, pdffonts, pdfmerge, pdfparts
+from citepress.render import jlreq, pagemap, parthtml, pdfmerge, pdfparts
 from citepress.render.editions import pdf
 from citepress.render.editions.base import Context
 from citepress.render.model import Book
-from citepress.sources.files import SourceError, read_bytes
 
-FORMAT = "citepress-part-1"  # what a cached part holds: change it when that changes
 FOLIO_BLOCK = 64  # folios are laid out (and kept) 64 pages a sheet
 # A chapter's own layout does not carry the edition's date: its part is the same
 # from one build to the next (the front matter carries the book's metadata).
@@ -48,6 +44,14 @@ MAX_WORKERS = 4
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'\shref="#([^"]+)"')
 T = TypeVar("T")
+_ACROSS = (
+    (
+        re.compile(r"counter-(?:increment|set)\s*:|counter-reset\s*:(?!\s*page\b)", re.I),
+        "its stylesheet sets CSS counters, which may run across chapters",
+    ),
+    (re.compile(r":nth\(\s*[^)o]*\)", re.I), "its stylesheet chooses pages by their number"),
+    (re.compile(r"<link\b|@import\b", re.I), "its stylesheet is linked or imported"),
+)
 
 
 @dataclass
@@ -59,6 +63,11 @@ class Split:
     borrows: list[list[str]]  # per part (front first): anchors it links to in others
     pdf_id: bytes
     assets: list[Path]
+    next_ins: list[str | None]  # per part (front first): the next chapter's stand-in
+
+
+class Whole(Exception):  # not an error: the book is laid out whole instead
+    """The parts cannot be the book's pages (the reason is the message)."""
 
 
 def processes(chapters: int) -> int:
@@ -71,15 +80,23 @@ def split(book: Book, context: Context) -> Split | None:
 
     A book of one chapter is laid out whole, as it always was; so is a book whose
     PDF template does not render ``part`` alone (a project's own template may not).
+    Raises :class:`Whole` for a stylesheet that may number across chapters.
     """
     if len(book.chapters) < 2:
         return None
     tagged = jlreq.mark(pagemap.tagged(book))  # as pdf.set_html sets it
-    fixed = dataclasses.replace(tagged, modified=FIXED_TIME)
     size = context.settings.page_size
     env = context.env.overlay(loader=_read_once(context.env.loader))
     front = pdf.html(tagged, env, size, part="front")
-    chapters = [pdf.html(fixed, env, size, part=n) for n in range(len(book.chapters))]
+    chapters = [_chapter_html(tagged, env, size, n) for n in range(len(book.chapters))]
+    if not all(parthtml.splittable(text) for text in (front, *chapters)):
+        return None
+    reason = _across_chapters(pdfparts.head_of(front))
+    if reason:
+        raise Whole(reason)
+    next_ins = [parthtml.stand_in(text) for text in chapters]
+    if None in next_ins:
+        return None
     owned = [_ids(text) for text in (front, *chapters)]
     idents = [chapter.ident for chapter in book.chapters]
     if not _each_alone(owned, idents):
@@ -89,7 +106,38 @@ def split(book: Book, context: Context) -> Split | None:
         sorted((_hrefs(text) & everywhere) - own)
         for text, own in zip((front, *chapters), owned, strict=True)
     ]
-    return Split(front, chapters, borrows, pdf.identifier(fixed), context.assets)
+    pdf_id = pdf.identifier(dataclasses.replace(tagged, modified=FIXED_TIME))
+    return Split(front, chapters, borrows, pdf_id, context.assets, [*next_ins, None])
+
+
+def _across_chapters(head: str) -> str:
+    """Why the stylesheet in ``head`` may number across chapters ("" when it does not).
+
+    Read as text, so it errs towards laying out whole: counters that run from one
+    chapter into the next, pages chosen by their number in the document, and a
+    stylesheet the parts cannot read here (linked or imported).
+    """
+    for pattern, reason in _ACROSS:
+        if pattern.search(head):
+            return reason
+    return ""
+
+
+def _chapter_html(book: Book, env: Any, size: str, number: int) -> str:
+    """Chapter ``number``'s part, without the edition's date where the template allows.
+
+    The date goes into the head's metadata, which the merge takes from the front
+    matter: without it, a chapter's part is the same from one build to the next. A
+    template that prints the date in the chapter itself gets it (and a new layout).
+    """
+    fixed = pdf.html(dataclasses.replace(book, modified=FIXED_TIME), env, size, part=number)
+    dated = pdf.html(book, env, size, part=number)
+    return fixed if _body(fixed) == _body(dated) else dated
+
+
+def _body(html: str) -> str:
+    at = parthtml.body_start(html)
+    return html if at is None else html[at:]
 
 
 def _read_once(loader: Any) -> Any:
@@ -138,11 +186,14 @@ def lay_out(
     """Where each of the book's pages starts, and a call that waits for its PDF.
 
     The parts are merged in the worker (when ``printed``) while the build renders the
-    HTML and the EPUB with the page starts.
+    HTML and the EPUB with the page starts. Raises :class:`Whole` when the parts
+    cannot be the book's pages.
     """
     guess = _guess(parts, worker, cache)
     chapters = _chapters(parts, worker, cache)
     front = _front(parts, chapters, worker, cache, guess)
+    every = [front, *chapters]
+    _must_be_whole_pages(every)
     starts: list[pagemap.PageStart] = []
     base = front.pages
     for chapter in chapters:
@@ -150,18 +201,40 @@ def lay_out(
         base += chapter.pages
     if not printed:
         return lambda: b"", starts
-    pieces = [pdfmerge.Piece(p.pdf, p.folios, p.borrowed) for p in (front, *chapters)]
-    numbers = _folio_numbers([front, *chapters])
     # A chapter's head: the stylesheet, without the edition's date (it changes).
-    sheets = _sheets(pdfparts.head_of(parts.chapters[0]), numbers, worker, cache)
+    head = pdfparts.head_of(parts.chapters[0])
+    sheets, looks = _sheets(head, _folio_numbers(every), worker, cache, parts.assets)
+    _must_look_alike(every, looks)
+    pieces = [pdfmerge.Piece(p.pdf, p.folios, p.borrowed, p.levels) for p in every]
     return _submit(worker, "the merge", pdfmerge.merge, pieces, sheets, cache.fonts), starts
+
+
+def _must_be_whole_pages(parts: list[pdfparts.Part]) -> None:
+    """Raise :class:`Whole` if a part says so, or would open on the wrong side."""
+    base = 0
+    for part in parts:
+        if part.problem:
+            raise Whole(part.problem)
+        if base % 2:
+            raise Whole("a part would open on a left-hand page")
+        base += part.pages
+
+
+def _must_look_alike(parts: list[pdfparts.Part], looks: dict[str, str]) -> None:
+    """Raise :class:`Whole` if a part's folio does not look as the sheet's on its side."""
+    for part in parts:
+        for index, has in enumerate(part.folios):
+            if has and looks.get(part.sides[index]) != part.looks[index]:
+                raise Whole("a page's folio differs from the stylesheet's left or right page")
 
 
 def _chapters(parts: Split, worker: Worker | None, cache: PartCache) -> list[pdfparts.Part]:
     """Every chapter laid out: from the cache, else in the worker, side by side."""
     keys = [
-        cache.key("chapter", html, json.dumps(borrow))
-        for html, borrow in zip(parts.chapters, parts.borrows[1:], strict=True)
+        cache.key("chapter", html, json.dumps(borrow), next_in or "")
+        for html, borrow, next_in in zip(
+            parts.chapters, parts.borrows[1:], parts.next_ins[1:], strict=True
+        )
     ]
     pending: dict[int, Callable[[], pdfparts.Part]] = {}
     found: dict[int, pdfparts.Part] = {}
@@ -170,8 +243,8 @@ def _chapters(parts: Split, worker: Worker | None, cache: PartCache) -> list[pdf
         if hit is not None:
             found[number] = hit
             continue
-        borrow = parts.borrows[number + 1]
-        args = (html, parts.pdf_id, parts.assets, borrow, cache.fonts)
+        borrow, next_in = parts.borrows[number + 1], parts.next_ins[number + 1]
+        args = (html, parts.pdf_id, parts.assets, borrow, cache.fonts, next_in)
         pending[number] = _submit(worker, f"chapter {number + 1}", pdfparts.chapter, *args)
     for number, wait in pending.items():
         found[number] = wait()
@@ -196,13 +269,14 @@ def _front(
     pages = guess.pages if guess else 4
     for _ in range(4):
         targets = _targets(parts.borrows[0], chapters, pages)
-        key = cache.key("front", parts.front, json.dumps(targets, sort_keys=True))
+        key = cache.key("front", parts.front, json.dumps(targets, sort_keys=True), _next(parts))
         front = cache.get(key)
         if front is None and guess is not None and guess.targets == targets:
             front = guess.wait()
         elif front is None:
-            args = (parts.front, parts.pdf_id, parts.assets, parts.borrows[0], targets, cache.fonts)
-            front = _submit(worker, "the front matter", pdfparts.front, *args)()
+            front = _submit(
+                worker, "the front matter", pdfparts.front, *_front_args(parts, targets, cache)
+            )()
         cache.put(key, front)
         if front.pages == pages:
             cache.put_json(_guess_key(parts, cache), {"pages": pages, "targets": targets})
@@ -234,12 +308,22 @@ def _guess(parts: Split, worker: Worker | None, cache: PartCache) -> _Guess | No
         targets = {str(name): int(page) for name, page in dict(last["targets"]).items()}
     except (KeyError, TypeError, ValueError):
         return None
-    args = (parts.front, parts.pdf_id, parts.assets, parts.borrows[0], targets, cache.fonts)
+    args = _front_args(parts, targets, cache)
     return _Guess(pages, targets, _submit(worker, "the front matter", pdfparts.front, *args))
 
 
+def _front_args(parts: Split, targets: dict[str, int], cache: PartCache) -> tuple[Any, ...]:
+    borrow = parts.borrows[0]
+    return (parts.front, parts.pdf_id, parts.assets, borrow, targets, cache.fonts, _next(parts))
+
+
+def _next(parts: Split) -> str:
+    """The first chapter's stand-in, which ends the front matter (split made it)."""
+    return parts.next_ins[0] or ""
+
+
 def _guess_key(parts: Split, cache: PartCache) -> str:
-    return cache.key("front-guess", json.dumps(parts.borrows[0]))
+    return cache.key("front-guess", json.dumps(parts.borrows[0]), _next(parts))
 
 
 def _targets(names: list[str], chapters: list[pdfparts.Part], front_pages: int) -> dict[str, int]:
@@ -263,25 +347,35 @@ def _folio_numbers(parts: list[pdfparts.Part]) -> list[int]:
 
 
 def _sheets(
-    head: str, numbers: list[int], worker: Worker | None, cache: PartCache
-) -> list[pdfmerge.Sheet]:
-    """The folio sheets that hold ``numbers``: from the cache, else laid out."""
+    head: str, numbers: list[int], worker: Worker | None, cache: PartCache, assets: list[Path]
+) -> tuple[list[pdfmerge.Sheet], dict[str, str]]:
+    """The folio sheets that hold ``numbers`` (cached, else laid out), and their looks."""
     blocks = sorted({(number - 1) // FOLIO_BLOCK for number in numbers})
-    pending: dict[int, tuple[str, Callable[[], tuple[bytes, list[str]]]]] = {}
+    pending: dict[int, tuple[str, Callable[[], tuple[bytes, list[str], dict[str, str]]]]] = {}
     sheets: dict[int, bytes] = {}
+    looks: dict[str, str] = {}
     for block in blocks:
         first = block * FOLIO_BLOCK + 1
         key = cache.key("folios", head, str(first), str(FOLIO_BLOCK))
-        data = cache.get_bytes(key)
-        if data is not None:
+        data, meta = cache.get_bytes(key), cache.get_json(key)
+        if data is not None and meta is not None and isinstance(meta.get("looks"), dict):
             sheets[block] = data
+            _agree(looks, {str(k): str(v) for k, v in meta["looks"].items()})
         else:
-            args = (head, first, FOLIO_BLOCK, cache.fonts)
+            args = (head, first, FOLIO_BLOCK, cache.fonts, assets)
             pending[block] = (key, _submit(worker, "the folios", pdfparts.folio_sheet, *args))
     for block, (key, wait) in pending.items():
-        sheets[block], fonts = wait()
-        cache.put_bytes(key, sheets[block], {"fonts": fonts})
-    return [pdfmerge.Sheet(block * FOLIO_BLOCK + 1, sheets[block]) for block in blocks]
+        sheets[block], fonts, found = wait()
+        cache.put_bytes(key, sheets[block], {"fonts": fonts, "looks": found})
+        _agree(looks, found)
+    return [pdfmerge.Sheet(block * FOLIO_BLOCK + 1, sheets[block]) for block in blocks], looks
+
+
+def _agree(looks: dict[str, str], found: dict[str, str]) -> None:
+    """Add one sheet's looks to the book's: every sheet's must be the same."""
+    for side, look in found.items():
+        if looks.setdefault(side, look) != look:
+            raise Whole("the folio sheets' pages differ")
 
 
 def _submit(
@@ -292,127 +386,3 @@ def _submit(
         return lambda: function(*args)
     future: Future[T] = worker.run(function, *args)
     return lambda: worker.result(future, f"the PDF ({what})")
-
-
-class PartCache:
-    """Laid-out parts in the user's cache folder, by the hash of what they are made of.
-
-    ``read=False`` (``--no-cache``) lays every part out again, and keeps the new ones.
-    """
-
-    def __init__(self, assets: list[Path], read: bool = True) -> None:
-        self.folder = cache_folder() / "parts"
-        self.fonts = pdffonts.folder()  # the original font files the parts name
-        self._fonts_checked: set[str] = set()
-        self.read = read
-        digest = hashlib.sha256()
-        for value in (FORMAT, __version__, json.dumps(tool_versions(), sort_keys=True)):
-            _feed(digest, value)
-        for folder in assets:
-            for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-                _feed(digest, path.relative_to(folder).as_posix())
-                _feed(digest, _file_digest(folder, path))
-        self._common = digest
-
-    def key(self, *fields: str) -> str:
-        """The hash of ``fields`` with what every part depends on."""
-        digest = self._common.copy()
-        for value in fields:
-            _feed(digest, value)
-        return digest.hexdigest()
-
-    def get(self, key: str) -> pdfparts.Part | None:
-        """The part kept under ``key``, or None (missing, unreadable or changed)."""
-        data = self.get_bytes(key)
-        meta = self._meta(key)
-        if data is None or meta is None:
-            return None
-        try:
-            starts = [pagemap.PageStart(*map(int, start)) for start in meta["starts"]]
-            anchors = {str(k): int(v) for k, v in dict(meta["anchors"]).items()}
-            borrowed = [str(name) for name in meta["borrowed"]]
-            folios = [bool(flag) for flag in meta["folios"]]
-            fonts = [str(digest) for digest in meta["fonts"]]
-            pages = int(meta["pages"])
-            part = pdfparts.Part(data, pages, starts, anchors, borrowed, folios, fonts)
-        except (KeyError, TypeError, ValueError):
-            return None
-        return part if len(part.folios) == part.pages else None
-
-    def put(self, key: str, part: pdfparts.Part) -> None:
-        """Keep ``part`` under ``key`` (a lost entry only costs a layout)."""
-        meta = {
-            "pages": part.pages,
-            "starts": [dataclasses.astuple(start) for start in part.starts],
-            "anchors": part.anchors,
-            "borrowed": part.borrowed,
-            "folios": part.folios,
-            "fonts": part.fonts,
-        }
-        self.put_bytes(key, part.pdf, meta)
-
-    def get_json(self, key: str) -> dict[str, Any] | None:
-        """A small record kept under ``key`` (what the last build found)."""
-        return self._meta(key)
-
-    def put_json(self, key: str, record: dict[str, Any]) -> None:
-        """Keep a small record under ``key``."""
-        self._write(key + ".json", json.dumps(record).encode())
-
-    def get_bytes(self, key: str) -> bytes | None:
-        """The bytes kept under ``key``, when they are what was kept."""
-        meta = self._meta(key)
-        if meta is None:
-            return None
-        try:
-            data = (self.folder / f"{key}.pdf").read_bytes()
-        except OSError:
-            return None
-        if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
-            return None
-        fonts = meta.get("fonts", [])
-        named = [str(digest) for digest in fonts] if isinstance(fonts, list) else None
-        if named is None or pdffonts.missing(self.fonts, named, self._fonts_checked):
-            return None  # the merge could not embed its fonts: laid out again, they are kept
-        return data
-
-    def put_bytes(self, key: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
-        """Keep ``data`` under ``key``, with ``meta`` and its hash."""
-        record = {**(meta or {}), "sha256": hashlib.sha256(data).hexdigest()}
-        # The bytes first: a reader finds the record only once they are whole.
-        if self._write(key + ".pdf", data):
-            self._write(key + ".json", json.dumps(record).encode())
-
-    def _meta(self, key: str) -> dict[str, Any] | None:
-        if not self.read:
-            return None
-        path = self.folder / f"{key}.json"
-        try:
-            meta = json.loads(path.read_bytes())
-            os.utime(path)  # used: the last to go when the cache is pruned
-        except (OSError, ValueError):
-            return None
-        return meta if isinstance(meta, dict) else None
-
-    def _write(self, name: str, data: bytes) -> bool:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic.write_bytes(self.folder / name, data)
-        except OSError:
-            return False
-        return True
-
-
-def _feed(digest: Any, value: str) -> None:
-    encoded = value.encode("utf-8", "surrogateescape")
-    digest.update(f"{len(encoded)}:".encode() + encoded)
-
-
-def _file_digest(folder: Path, path: Path) -> str:
-    """An asset's hash, read through the guard (a link out of the project hashes as refused)."""
-    if not path.is_file():
-        return "-"
-    try:
-        return hashlib.sha256(read_bytes(folder, path)).hexdigest()
-    except SourceError as exc:
-        return f"-{exc.message}"

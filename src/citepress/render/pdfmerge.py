@@ -9,7 +9,7 @@ same object once copied. Then:
   parent tree is renumbered (a page's key is its index in the book, a link's follows
   all the pages), and each page's /StructParents and link's /StructParent with it;
 - named destinations: each part's own, never its stand-ins for other parts' anchors;
-- bookmarks: each part's, one after the other at the top level;
+- bookmarks: one tree of all parts' items, nested again by their levels (pdfoutline);
 - folios: the page number of each page that the stylesheet gives one, drawn from a
   folio sheet laid out by the same stylesheet, as a pagination artifact;
 - the catalog's language, metadata and viewer preferences: the front matter's.
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citepress.render import pdffonts
+from citepress.render import pdffonts, pdfoutline
 
 # Catalog entries taken from the first part (the front matter): the book's own.
 CATALOG = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata")
@@ -40,6 +40,7 @@ class Piece:
     pdf: bytes
     folios: list[bool]  # per page: whether it gets a folio
     borrowed: list[str]  # stand-in anchors: named destinations that are not its own
+    levels: list[int] = field(default_factory=list)  # its bookmarks' levels (pdfoutline)
 
 
 @dataclass
@@ -59,7 +60,7 @@ class _Book:
     nums: list[tuple[int, Any]] = field(default_factory=list)  # page keys
     links: list[tuple[Any, Any]] = field(default_factory=list)  # (annotation, element)
     dests: dict[str, Any] = field(default_factory=dict)
-    outlines: list[Any] = field(default_factory=list)
+    outlines: list[tuple[Any, list[int]]] = field(default_factory=list)  # root, levels
     sources: list[Any] = field(default_factory=list)  # kept open until the book is saved
 
 
@@ -90,7 +91,7 @@ def merge(pieces: list[Piece], sheets: list[Sheet], fonts: Path) -> bytes:
             out.trailer.Info = out.copy_foreign(book.sources[0].docinfo)
     _finish_structure(book, tree)
     _finish_names(book)
-    _finish_outlines(book)
+    pdfoutline.rebuild(out, book.outlines)
     pdffonts.embed(out, fonts)
     data = io.BytesIO()
     out.save(
@@ -135,7 +136,7 @@ def _append(book: _Book, piece: Piece, folios: _Folios) -> Any:
         if name not in borrowed:
             book.dests.setdefault(name, names[i + 1])
     if "/Outlines" in catalog and "/First" in catalog.Outlines:
-        book.outlines.append(catalog.Outlines)
+        book.outlines.append((catalog.Outlines, piece.levels))
     return catalog
 
 
@@ -177,34 +178,6 @@ def _finish_names(book: _Book) -> None:
         flat += [pikepdf.String(name), book.dests[name]]
     dests = book.pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
     book.pdf.Root.Names = pikepdf.Dictionary(Dests=dests)
-
-
-def _finish_outlines(book: _Book) -> None:
-    """The parts' bookmarks one after the other, under one outline root."""
-    import pikepdf  # noqa: PLC0415
-
-    if not book.outlines:
-        return
-    root = book.pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
-    previous = None
-    total = 0
-    for outline in book.outlines:
-        item = outline.First
-        if previous is not None:
-            previous.Next = item
-            item.Prev = previous
-        else:
-            root.First = item
-        while True:
-            item.Parent = root
-            total += 1 + max(0, int(item.get("/Count", 0)))
-            if "/Next" not in item:
-                break
-            item = item.Next
-        previous = item
-    root.Last = previous
-    root.Count = total
-    book.pdf.Root.Outlines = root
 
 
 class _Folios:

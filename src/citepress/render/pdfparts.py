@@ -1,34 +1,48 @@
 """In the PDF worker: one part of a book laid out alone (its front matter, or one chapter).
 
 A book of several chapters is laid out piece by piece (publish/chapters.py): a changed
-chapter is laid out again alone, and chapters are laid out side by side. Each chapter
-opens on a right-hand page and each part is made to end on a left-hand page, so a
-part's layout does not depend on the pages before it, except for its folios (the page
-numbers in the margins). Those are taken off its pages here and drawn later, at the
-page number the part finally has, from a sheet of folios (:func:`folio_sheet`) laid
-out by the same stylesheet (render/pdfmerge.py).
+chapter is laid out again alone, and chapters are laid out side by side. A part is
+laid out so that its pages are the pages it has in the book laid out whole:
+
+- a chapter comes after a page of its own (then cut), so that none of its pages is
+  the document's ``:first``, and it must open on an even page index, as every part
+  does in the book (a stylesheet whose chapters do not break to a right-hand page is
+  laid out whole);
+- after it comes an empty stand-in for the next chapter's opening element, with that
+  element's own classes (render/parthtml.py): the page break it forces, and any blank
+  verso, are the book's; its page is then cut.
+
+Only its folios (the page numbers in the margins) depend on where it falls. Those
+are taken off its pages here and drawn at the merge, at the page number the part
+finally has, from a sheet of folios (:func:`folio_sheet`) laid out by the same
+stylesheet (render/pdfmerge.py). That holds only when the folio is a page number
+and some text, styled and placed as on the sheet's page of the same side: each
+part records how its folios look, and the book is laid out whole when one differs
+(a named page's own folio, ``counter(pages)``, a running head in the same box).
 
 A part links to anchors that other parts hold (the contents to every chapter, a
 cross-reference to another chapter): WeasyPrint would drop such a link, so the part
-gets a stand-in anchor of that name, which the merge replaces by the real one.
+gets a stand-in anchor of that name, which the merge replaces by the real one. A
+chapter whose text asks for another page's number (``target-counter()``) cannot be
+laid out alone: the book is then laid out whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citepress.render import pagemap, pdffonts
+from citepress.render import pagemap, parthtml, pdffonts
 from citepress.render.editions import pdf
 from citepress.render.errors import RenderError
 
-# The element that ends a part on a left-hand page (it is added before </body>), and
-# the anchors the front matter's stand-in pages carry.
-VERSO = "cp-verso"
-VERSO_HTML = f'<div id="{VERSO}" style="break-before: left"></div>'
+# A page before a chapter (cut with the blank page its break may add after it).
+LEAD_HTML = '<div class="cp-lead" style="break-after: page"></div>'
 COUNTERS = ("counter()", "counters()")
 
 
@@ -47,16 +61,34 @@ class Part:
     borrowed: list[str]  # stand-in anchors for links to other parts (see the module)
     folios: list[bool]  # per page: whether the stylesheet gives it a folio
     fonts: list[str] = field(default_factory=list)  # the font files it names (render/pdffonts)
+    sides: list[str] = field(default_factory=list)  # per page: "left" or "right"
+    looks: list[str] = field(default_factory=list)  # per page: how its folios look ("": none)
+    levels: list[int] = field(default_factory=list)  # its bookmarks' levels, in order
+    problem: str = ""  # why the book cannot be laid out in parts ("" when it can)
 
 
-def chapter(html: str, pdf_id: bytes, assets: list[Path], borrow: list[str], store: Path) -> Part:
-    """Lay out one chapter's HTML (the template's ``part``), ending on a left-hand page.
+def chapter(
+    html: str,
+    pdf_id: bytes,
+    assets: list[Path],
+    borrow: list[str],
+    store: Path,
+    next_in: str | None,
+) -> Part:
+    """Lay out one chapter's HTML (the template's ``part``) as its pages in the book.
 
-    Its fonts are kept in ``store``, for the merge to embed once (render/pdffonts).
+    ``next_in``: the next chapter's stand-in (None for the book's last chapter). Its
+    fonts are kept in ``store``, for the merge to embed once (render/pdffonts).
     """
-    document, options = pdf._laid_out(_before_body_end(html, VERSO_HTML), pdf_id, assets)
-    _end_on_verso(document)
-    part = _finish(document, options, borrow, store)
+    laid = parthtml.insert(html, parthtml.body_start(html), LEAD_HTML)
+    if next_in is not None:
+        laid = parthtml.insert(laid, parthtml.body_end(laid), next_in)
+    with _target_lookups() as looked_up:
+        document, options = pdf._laid_out(laid, pdf_id, assets)
+    problem = _cut_lead(document) or _cut_next(document)
+    if looked_up:
+        problem = problem or f"a chapter asks for another page's number ({looked_up[0]})"
+    part = _finish(document, options, borrow, store, problem)
     if "<th" in html:
         part.pdf = unique_ids(part.pdf, hashlib.sha256(html.encode()).hexdigest()[:12] + "-")
     return part
@@ -96,12 +128,14 @@ def front(
     borrow: list[str],
     targets: dict[str, int],
     store: Path,
+    next_in: str,
 ) -> Part:
     """Lay out the title page and contents, whose page numbers point into other parts.
 
     ``targets`` gives the page number of each anchor the contents point to. For
-    ``target-counter()`` to print it, each anchor stands, after the front matter, on a
-    page of its own whose counter is reset to that number; those pages are then cut.
+    ``target-counter()`` to print it, each anchor stands, after the front matter and
+    the first chapter's stand-in (``next_in``), on a page of its own whose counter is
+    reset to that number; those pages are cut with the stand-in's.
     """
     stubs = "".join(
         f'<div id="{name}" style="page: cp-stub-{n}; break-before: page"></div>'
@@ -111,47 +145,53 @@ def front(
         f"@page cp-stub-{n} {{ counter-reset: page {page} }}\n"
         for n, page in enumerate(targets.values())
     )
-    laid = _before_body_end(html, VERSO_HTML + stubs)
-    laid = laid.replace("</head>", f"<style>\n{rules}</style>\n</head>", 1)
+    laid = parthtml.insert(html, parthtml.body_end(html), next_in + stubs)
+    laid = parthtml.insert(laid, parthtml.head_end(laid), f"<style>\n{rules}</style>\n")
     document, options = pdf._laid_out(laid, pdf_id, assets)
-    stub_names = set(targets)
-    kept = [page for page in document.pages if not stub_names & set(page.anchors)]
-    document.pages[:] = kept
-    _end_on_verso(document)
-    return _finish(document, options, borrow, store)
+    return _finish(document, options, borrow, store, _cut_next(document))
 
 
-def folio_sheet(head: str, first: int, count: int, store: Path) -> tuple[bytes, list[str]]:
+def folio_sheet(
+    head: str, first: int, count: int, store: Path, assets: list[Path]
+) -> tuple[bytes, list[str], dict[str, str]]:
     """``count`` pages that carry only their folios, numbered from ``first`` (odd).
 
-    ``head`` is a part's HTML up to its body: the same stylesheet draws these folios
-    as it would the book's. The sheet is not tagged: the merge marks what it takes from
-    it as an artifact (page numbers are pagination, not content).
+    ``head`` is a part's HTML up to its body: the same stylesheet (and fonts, from
+    ``assets``) draws these folios as it would the book's. Two pages come first and are
+    cut, so that the first folio's page is neither ``:first`` nor on the wrong side.
+    Returns the PDF, the font files it names, and how its folios look on each side.
+    The sheet is not tagged: the merge marks what it takes from it as an artifact.
     """
     if first % 2 != 1:
         raise ValueError("a folio sheet starts on a right-hand (odd) page")
-    reset = f"<style>@page :first {{ counter-reset: page {first} }}</style>\n"
-    body = '<div style="break-after: page"></div>' * count
-    laid = head.replace("</head>", reset + "</head>", 1) + f"<body>{body}</body></html>"
-    document = pdf.lay_out(laid, [])
+    reset = f"<style>@page :first {{ counter-reset: page {first - 2} }}</style>\n"
+    body = '<div style="break-after: page"></div>' * (count + 2)
+    laid = parthtml.insert(head, parthtml.head_end(head), reset) + f"<body>{body}</body></html>"
+    document = pdf.lay_out(laid, assets)
+    del document.pages[:2]
+    looks: dict[str, str] = {}
     for page in document.pages:
         box = page._page_box
         box.children = [child for child in box.children if _is_folio(child)]
+        looks.setdefault(box.page_type.side, _look(box, box.children))
     with pdffonts.deferred(store) as fonts:
         data = pdf.pdf_bytes(document)
-    return data, fonts
+    return data, fonts, looks
 
 
 def head_of(html: str) -> str:
     """The HTML up to its ``<body>``: the document's language and stylesheet."""
-    return html[: html.index("<body")]
+    return html[: parthtml.body_tag(html)]
 
 
-def _finish(document: Any, options: dict[str, Any], borrow: list[str], store: Path) -> Part:
+def _finish(
+    document: Any, options: dict[str, Any], borrow: list[str], store: Path, problem: str
+) -> Part:
     """Take the folios off, stand in for borrowed anchors, write the PDF."""
-    folios = [_detach_folios(page) for page in document.pages]
-    for page in document.pages:
-        page.anchors.pop(VERSO, None)
+    sides = [page._page_box.page_type.side for page in document.pages]
+    detached = [_detach_folios(page) for page in document.pages]
+    if any(not _plain_folio(box) for boxes in detached for box in boxes):
+        problem = problem or "a folio holds more than the page number and text"
     own: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
@@ -162,8 +202,22 @@ def _finish(document: Any, options: dict[str, Any], borrow: list[str], store: Pa
         document.pages[0].anchors[name] = (0, 0, 0, 0)
     with pdffonts.deferred(store) as fonts:
         data = pdf.pdf_bytes(document, **options)
-    starts = pagemap.starts(document)
-    return Part(data, len(document.pages), starts, own, borrowed, folios, fonts)
+    return Part(
+        data,
+        len(document.pages),
+        pagemap.starts(document),
+        own,
+        borrowed,
+        [bool(boxes) for boxes in detached],
+        fonts,
+        sides,
+        [
+            _look(page._page_box, boxes) if boxes else ""
+            for page, boxes in zip(document.pages, detached, strict=True)
+        ],
+        [mark[0] for page in document.pages for mark in page.bookmarks],
+        problem,
+    )
 
 
 def _linked(document: Any, name: str) -> bool:
@@ -172,30 +226,89 @@ def _linked(document: Any, name: str) -> bool:
     )
 
 
-def _end_on_verso(document: Any) -> None:
-    """Keep the verso element's page only when it is what ends the part on the left.
-
-    The element asks for a left-hand page. After a part that ends on a right-hand
-    page, it takes the next page, which then stands as the blank verso a book has
-    there (running head and folio as the stylesheet gives any page). After a part that
-    ends on the left, WeasyPrint adds a blank right page and a left one: both go.
-    """
+def _cut_lead(document: Any) -> str:
+    """Cut the lead page (and the blank one a right-hand break adds); "" or the problem."""
     pages = document.pages
-    where = [n for n, page in enumerate(pages) if VERSO in page.anchors]
+    opening = 1
+    while opening < len(pages) and pages[opening]._page_box.page_type.blank:
+        opening += 1
+    del pages[:opening]
+    if opening % 2:
+        return "a chapter does not open on a right-hand page (break-before: right)"
+    return ""
+
+
+def _cut_next(document: Any) -> str:
+    """Cut the next chapter's stand-in's page and all after it; "" or the problem."""
+    pages = document.pages
+    where = [n for n, page in enumerate(pages) if parthtml.NEXT in page.anchors]
     if not where:
-        return
+        return ""  # the book's last chapter: nothing stands after it
     at = where[0]
-    if at >= 1 and pages[at - 1]._page_box.page_type.blank:
-        del pages[at - 1 : at + 1]
+    if at == 0 or _holds_more(pages[at]):
+        return "a chapter does not open on a page of its own"
+    del pages[at:]
+    return ""
 
 
-def _detach_folios(page: Any) -> bool:
-    """Take off the page's margin boxes that print a page counter; say if there were any."""
+def _holds_more(page: Any) -> bool:
+    """Whether the stand-in's page shows anything: text or an image (then it is shared)."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    shown = (boxes.TextBox, boxes.ReplacedBox)
+    return any(isinstance(box, shown) for box in pdf.content_boxes(page))
+
+
+@contextlib.contextmanager
+def _target_lookups() -> Iterator[list[str]]:
+    """Within the block, each ``target-counter()``/``target-text()`` lookup is listed."""
+    from weasyprint.css.targets import TargetCollector  # noqa: PLC0415
+
+    original = TargetCollector.lookup_target
+    seen: list[str] = []
+
+    def lookup(self: Any, anchor_token: Any, *args: Any) -> Any:
+        seen.append(str(anchor_token)[:80])
+        return original(self, anchor_token, *args)
+
+    TargetCollector.lookup_target = lookup
+    try:
+        yield seen
+    finally:
+        TargetCollector.lookup_target = original
+
+
+def _detach_folios(page: Any) -> list[Any]:
+    """Take off the page's margin boxes that print a page counter, and return them."""
     box = page._page_box
-    kept = [child for child in box.children if not _is_folio(child)]
-    found = len(kept) != len(box.children)
-    box.children = kept
+    found = [child for child in box.children if _is_folio(child)]
+    box.children = [child for child in box.children if not _is_folio(child)]
     return found
+
+
+def _plain_folio(box: Any) -> bool:
+    """Whether the margin box prints text and the page number alone (a sheet can draw it)."""
+    return all(
+        item[0] == "string" or (item[0] == "counter()" and item[1][0] == "page")
+        for item in box.style["content"]
+    )
+
+
+def _look(page: Any, boxes: list[Any]) -> str:
+    """How the page's folio boxes look and where they stand.
+
+    Each box's computed style, and the page's size and margins: not the box's own
+    size, which the number's width sets.
+    """
+    from weasyprint.css.properties import INITIAL_VALUES  # noqa: PLC0415
+
+    sides = ("margin_top", "margin_right", "margin_bottom", "margin_left")
+    place = [page.margin_width(), page.margin_height(), *(getattr(page, n) for n in sides)]
+    described = [repr([round(value, 2) for value in place])]
+    for box in sorted(boxes, key=lambda each: str(each.at_keyword)):
+        style = [(name, repr(box.style[name])) for name in sorted(INITIAL_VALUES)]
+        described.append(repr((box.at_keyword, style)))
+    return hashlib.sha256("\n".join(described).encode()).hexdigest()[:24]
 
 
 def _is_folio(box: Any) -> bool:
@@ -208,8 +321,3 @@ def _is_folio(box: Any) -> bool:
     return isinstance(content, tuple | list) and any(
         isinstance(item, tuple) and item[0] in COUNTERS for item in content
     )
-
-
-def _before_body_end(html: str, insert: str) -> str:
-    at = html.rindex("</body>")
-    return html[:at] + insert + html[at:]

@@ -576,3 +576,14 @@ def test_a_chapter_that_prints_the_date_gets_this_builds(book: Path, tmp_path: P
     result = build.build(project.load(copy), formats=["pdf"])
     text = ed.squeeze(ed.pdf_text(result.written["pdf"]))
     assert text.count("Draft") == 3 and "Draft2000-01-01" not in text
+
+
+def test_a_kept_subset_is_read_back_only_whole(built: dict[str, Path]) -> None:
+    store = pdffonts.folder()
+    digest = sorted(path.stem for path in store.glob("*.font"))[0]
+    face = pdffonts._Face(digest, 0, [], set(range(1, 400)))
+    made = pdffonts._subset(face, store)
+    kept = [path for path in store.glob("*.subset") if path.read_bytes()[32:] == made]
+    assert len(kept) == 1 and pdffonts._subset(face, store) == made
+    kept[0].write_bytes(kept[0].read_bytes()[:-1] + b"\0")  # one byte changed
+    assert pdffonts._subset(face, store) == made

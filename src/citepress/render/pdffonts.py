@@ -182,12 +182,25 @@ def embed(pdf: Any, store: Path) -> None:
 
 
 def _type0_fonts(pdf: Any) -> Iterator[Any]:
-    """Every composite font in the PDF (WeasyPrint writes only those for vector fonts)."""
-    import pikepdf  # noqa: PLC0415
+    """Every composite font the pages draw with (or the forms on them), once each.
 
-    for thing in pdf.objects:
-        if isinstance(thing, pikepdf.Dictionary) and thing.get("/Subtype") == "/Type0":
-            yield thing
+    WeasyPrint writes only composite fonts for vector fonts; a page's resources and
+    its forms' (the folios drawn at the merge) name them all.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack = [page.obj.get("/Resources") for page in pdf.pages]
+    while stack:
+        resources = stack.pop()
+        if resources is None:
+            continue
+        for font in resources.get("/Font", {}).values():
+            if font.get("/Subtype") == "/Type0" and font.objgen not in seen:
+                seen.add(font.objgen)
+                yield font
+        for form in resources.get("/XObject", {}).values():
+            if form.get("/Subtype") == "/Form" and form.objgen not in seen:
+                seen.add(form.objgen)
+                stack.append(form.get("/Resources"))
 
 
 def _collect(font: Any, faces: dict[tuple[str, int], _Face]) -> None:
@@ -226,33 +239,43 @@ def _widths(array: Any) -> set[int]:
 
 
 def _subset(face: _Face, store: Path) -> bytes:
-    """The face's original file, subset to ``face.glyphs`` as WeasyPrint subsets."""
+    """The face's original file, subset to ``face.glyphs`` as WeasyPrint subsets.
+
+    Kept in ``store`` by what it is made of, so that a rebuild whose parts draw the
+    same glyphs (most edits) reads it back; read back whole (its hash first) or not.
+    """
+    from weasyprint.pdf.fonts import Font  # noqa: PLC0415
+
+    ffi, harfbuzz = _bindings()
+    glyphs = sorted(face.glyphs or {0})
+    made = hashlib.sha256(ffi.string(harfbuzz.hb_version_string()))
+    made.update(f"{face.digest}:{face.index}:{glyphs}".encode())
+    kept = store / f"{made.hexdigest()}.subset"
+    with contextlib.suppress(OSError):
+        found = kept.read_bytes()
+        if hashlib.sha256(found[32:]).digest() == found[:32]:
+            return found[32:]
     try:
         data = (store / f"{face.digest}.font").read_bytes()
     except OSError:
         raise FontStoreError(f"font {face.digest[:12]} is gone from the cache") from None
     if hashlib.sha256(data).hexdigest() != face.digest:
         raise FontStoreError(f"font {face.digest[:12]} changed in the cache")
-    from weasyprint.pdf.fonts import Font  # noqa: PLC0415
-
     shim = _Shim(data, face.index)
-    Font._harfbuzz_subset(shim, face.glyphs or {0}, False)
-    return bytes(shim.file_content)
+    Font._harfbuzz_subset(shim, set(glyphs), False)
+    program = bytes(shim.file_content)
+    with contextlib.suppress(OSError):
+        from citepress.publish import atomic  # noqa: PLC0415
+
+        atomic.write_bytes(kept, hashlib.sha256(program).digest() + program)
+    return program
 
 
 class _Shim:
     """What ``Font._harfbuzz_subset`` reads of a font: its HarfBuzz face, nothing drawn."""
 
     def __init__(self, data: bytes, index: int) -> None:
-        from weasyprint.text.ffi import ffi, harfbuzz  # noqa: PLC0415
-
-        if not _DECLARED:  # WeasyPrint's bindings lack the two calls that open a file
-            ffi.cdef(
-                "hb_blob_t *hb_blob_create(const char *data, unsigned int length,"
-                " int mode, void *user_data, void *destroy);\n"
-                "hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);"
-            )
-            _DECLARED.append(True)
+        ffi, harfbuzz = _bindings()
         self._buffer = ffi.from_buffer(data)  # the blob reads it: kept alive with the face
         blob = ffi.gc(
             harfbuzz.hb_blob_create(self._buffer, len(data), 1, ffi.NULL, ffi.NULL),
@@ -263,6 +286,21 @@ class _Shim:
         self.file_content = data
         self.missing: dict[int, int] = {}
         self.family = f"font {index}"
+
+
+def _bindings() -> tuple[Any, Any]:
+    """WeasyPrint's cffi bindings of HarfBuzz, with the three calls they lack here."""
+    from weasyprint.text.ffi import ffi, harfbuzz  # noqa: PLC0415
+
+    if not _DECLARED:
+        ffi.cdef(
+            "hb_blob_t *hb_blob_create(const char *data, unsigned int length,"
+            " int mode, void *user_data, void *destroy);\n"
+            "hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);\n"
+            "const char *hb_version_string(void);"
+        )
+        _DECLARED.append(True)
+    return ffi, harfbuzz
 
 
 def _name(value: str) -> Any:

@@ -37,6 +37,9 @@ from citepress.render.editions.base import Context
 from citepress.render.model import Book
 
 FOLIO_BLOCK = 64  # folios are laid out (and kept) 64 pages a sheet
+# A low estimate of a page's HTML (Japanese: ~3,900 bytes; English text: less), for
+# the folio sheets started before the pages are known.
+BYTES_A_PAGE = 5000
 # A chapter's own layout does not carry the edition's date: its part is the same
 # from one build to the next (the front matter carries the book's metadata).
 FIXED_TIME = "2000-01-01T00:00:00Z"
@@ -191,22 +194,26 @@ def lay_out(
     """
     guess = _guess(parts, worker, cache)
     chapters = _chapters(parts, worker, cache)
-    front = _front(parts, chapters, worker, cache, guess)
-    every = [front, *chapters]
+    # A chapter's head: the stylesheet, without the edition's date (it changes).
+    sheets = _Sheets(pdfparts.head_of(parts.chapters[0]), worker, cache, parts.assets)
+    if printed:
+        sheets.start(_expected_pages(parts, cache))
+    laid_out = [wait() for wait in chapters]
+    front = _front(parts, laid_out, worker, cache, guess)
+    every = [front, *laid_out]
     _must_be_whole_pages(every)
+    cache.put_json(_pages_key(parts, cache), {"pages": sum(part.pages for part in every)})
     starts: list[pagemap.PageStart] = []
     base = front.pages
-    for chapter in chapters:
+    for chapter in laid_out:
         starts += [dataclasses.replace(s, page=s.page + base) for s in chapter.starts]
         base += chapter.pages
     if not printed:
         return lambda: b"", starts
-    # A chapter's head: the stylesheet, without the edition's date (it changes).
-    head = pdfparts.head_of(parts.chapters[0])
-    sheets, looks = _sheets(head, _folio_numbers(every), worker, cache, parts.assets)
+    laid, looks = sheets.collect(_folio_numbers(every))
     _must_look_alike(every, looks)
     pieces = [pdfmerge.Piece(p.pdf, p.folios, p.borrowed, p.levels) for p in every]
-    return _submit(worker, "the merge", pdfmerge.merge, pieces, sheets, cache.fonts), starts
+    return _submit(worker, "the merge", pdfmerge.merge, pieces, laid, cache.fonts), starts
 
 
 def _must_be_whole_pages(parts: list[pdfparts.Part]) -> None:
@@ -228,28 +235,49 @@ def _must_look_alike(parts: list[pdfparts.Part], looks: dict[str, str]) -> None:
                 raise Whole("a page's folio differs from the stylesheet's left or right page")
 
 
-def _chapters(parts: Split, worker: Worker | None, cache: PartCache) -> list[pdfparts.Part]:
-    """Every chapter laid out: from the cache, else in the worker, side by side."""
+def _chapters(
+    parts: Split, worker: Worker | None, cache: PartCache
+) -> list[Callable[[], pdfparts.Part]]:
+    """Every chapter, from the cache or started in the worker (side by side).
+
+    Calls that give each chapter: waiting for it the first time, and keeping it.
+    """
     keys = [
         cache.key("chapter", html, json.dumps(borrow), next_in or "")
         for html, borrow, next_in in zip(
             parts.chapters, parts.borrows[1:], parts.next_ins[1:], strict=True
         )
     ]
-    pending: dict[int, Callable[[], pdfparts.Part]] = {}
-    found: dict[int, pdfparts.Part] = {}
+    waits = []
     for number, (html, key) in enumerate(zip(parts.chapters, keys, strict=True)):
         hit = cache.get(key)
         if hit is not None:
-            found[number] = hit
+            waits.append(_given(hit))
             continue
         borrow, next_in = parts.borrows[number + 1], parts.next_ins[number + 1]
         args = (html, parts.pdf_id, parts.assets, borrow, cache.fonts, next_in)
-        pending[number] = _submit(worker, f"chapter {number + 1}", pdfparts.chapter, *args)
-    for number, wait in pending.items():
-        found[number] = wait()
-        cache.put(keys[number], found[number])
-    return [found[number] for number in range(len(parts.chapters))]
+        started = _submit(worker, f"chapter {number + 1}", pdfparts.chapter, *args)
+        waits.append(_kept(started, cache, key))
+    return waits
+
+
+def _given(part: pdfparts.Part) -> Callable[[], pdfparts.Part]:
+    return lambda: part
+
+
+def _kept(
+    started: Callable[[], pdfparts.Part], cache: PartCache, key: str
+) -> Callable[[], pdfparts.Part]:
+    """``started``'s part, kept in the cache when first waited for."""
+    done: list[pdfparts.Part] = []
+
+    def wait() -> pdfparts.Part:
+        if not done:
+            done.append(started())
+            cache.put(key, done[0])
+        return done[0]
+
+    return wait
 
 
 def _front(
@@ -346,29 +374,66 @@ def _folio_numbers(parts: list[pdfparts.Part]) -> list[int]:
     return numbers
 
 
-def _sheets(
-    head: str, numbers: list[int], worker: Worker | None, cache: PartCache, assets: list[Path]
-) -> tuple[list[pdfmerge.Sheet], dict[str, str]]:
-    """The folio sheets that hold ``numbers`` (cached, else laid out), and their looks."""
-    blocks = sorted({(number - 1) // FOLIO_BLOCK for number in numbers})
-    pending: dict[int, tuple[str, Callable[[], tuple[bytes, list[str], dict[str, str]]]]] = {}
-    sheets: dict[int, bytes] = {}
-    looks: dict[str, str] = {}
-    for block in blocks:
+class _Sheets:
+    """The folio sheets, started early and collected once the pages are known.
+
+    Started for the pages the book is expected to have, they lay out beside the last
+    chapters instead of after them.
+    """
+
+    def __init__(
+        self, head: str, worker: Worker | None, cache: PartCache, assets: list[Path]
+    ) -> None:
+        self._head, self._worker, self._cache, self._assets = head, worker, cache, assets
+        self._pending: dict[int, tuple[str, Callable[[], Any]]] = {}
+        self._done: dict[int, tuple[bytes, dict[str, str]]] = {}
+
+    def start(self, pages: int) -> None:
+        """Start the sheets (those not cached) for pages 1 to ``pages``."""
+        for block in range((pages - 1) // FOLIO_BLOCK + 1 if pages > 0 else 0):
+            self._start(block)
+
+    def collect(self, numbers: list[int]) -> tuple[list[pdfmerge.Sheet], dict[str, str]]:
+        """The sheets that hold ``numbers``, and how their folios look on each side."""
+        blocks = sorted({(number - 1) // FOLIO_BLOCK for number in numbers})
+        looks: dict[str, str] = {}
+        for block in blocks:
+            self._start(block)
+            if block in self._pending:
+                key, wait = self._pending.pop(block)
+                data, fonts, found = wait()
+                self._cache.put_bytes(key, data, {"fonts": fonts, "looks": found})
+                self._done[block] = (data, found)
+            _agree(looks, self._done[block][1])
+        first = [block * FOLIO_BLOCK + 1 for block in blocks]
+        return [
+            pdfmerge.Sheet(at, self._done[b][0]) for at, b in zip(first, blocks, strict=True)
+        ], looks
+
+    def _start(self, block: int) -> None:
+        if block in self._pending or block in self._done:
+            return
         first = block * FOLIO_BLOCK + 1
-        key = cache.key("folios", head, str(first), str(FOLIO_BLOCK))
-        data, meta = cache.get_bytes(key), cache.get_json(key)
+        key = self._cache.key("folios", self._head, str(first), str(FOLIO_BLOCK))
+        data, meta = self._cache.get_bytes(key), self._cache.get_json(key)
         if data is not None and meta is not None and isinstance(meta.get("looks"), dict):
-            sheets[block] = data
-            _agree(looks, {str(k): str(v) for k, v in meta["looks"].items()})
-        else:
-            args = (head, first, FOLIO_BLOCK, cache.fonts, assets)
-            pending[block] = (key, _submit(worker, "the folios", pdfparts.folio_sheet, *args))
-    for block, (key, wait) in pending.items():
-        sheets[block], fonts, found = wait()
-        cache.put_bytes(key, sheets[block], {"fonts": fonts, "looks": found})
-        _agree(looks, found)
-    return [pdfmerge.Sheet(block * FOLIO_BLOCK + 1, sheets[block]) for block in blocks], looks
+            self._done[block] = (data, {str(k): str(v) for k, v in meta["looks"].items()})
+            return
+        args = (self._head, first, FOLIO_BLOCK, self._cache.fonts, self._assets)
+        wait = _submit(self._worker, "the folios", pdfparts.folio_sheet, *args)
+        self._pending[block] = (key, wait)
+
+
+def _expected_pages(parts: Split, cache: PartCache) -> int:
+    """The pages the last build of this book had, else a low estimate from its text."""
+    last = cache.get_json(_pages_key(parts, cache))
+    if last is not None and isinstance(last.get("pages"), int):
+        return int(last["pages"])
+    return sum(len(_body(html)) for html in parts.chapters) // BYTES_A_PAGE
+
+
+def _pages_key(parts: Split, cache: PartCache) -> str:
+    return cache.key("book-pages", json.dumps(parts.borrows[0]))
 
 
 def _agree(looks: dict[str, str], found: dict[str, str]) -> None:

@@ -158,3 +158,19 @@ def test_watch_refuses_a_link_out_of_the_project(book: Path, tmp_path: Path) -> 
     )  # fmt: skip
     assert done.returncode == 2
     assert "templates/assets: a link to a place outside the project" in done.stderr
+
+
+def test_a_browser_that_goes_away_mid_answer_is_no_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chromium dropping a 404's answer printed a BrokenPipeError traceback."""
+    from http.server import BaseHTTPRequestHandler  # noqa: PLC0415
+
+    from citepress import live  # noqa: PLC0415
+
+    def gone(self: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(BaseHTTPRequestHandler, "handle", gone)
+    handler = live.Handler.__new__(live.Handler)
+    handler.handle()  # no exception: the connection just ends

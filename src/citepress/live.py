@@ -12,6 +12,7 @@ Ctrl-C leaves the last whole editions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -164,6 +165,15 @@ class Handler(BaseHTTPRequestHandler):
     state: State
     name: str
     files: dict[str, Path]
+
+    def handle(self) -> None:
+        """Answer the connection; a browser that goes away mid-answer is no error.
+
+        Chromium drops a request (a 404 for /favicon.ico) before reading the answer:
+        the standard handler then printed a BrokenPipeError traceback.
+        """
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
 
     def do_GET(self) -> None:
         """One of the three editions, the findings, or the event stream."""

@@ -23,6 +23,7 @@ import contextlib
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -310,6 +311,32 @@ def book_rows(repeat: int, tmp: Path) -> list[str]:
     return rows
 
 
+def live_rows(repeat: int, tmp: Path) -> list[str]:
+    """`citepress serve`: an edit to one chapter, to the reload, the page, the PDF.
+
+    For the chapter (a copy of this project) and for the generated book of 30.
+    """
+    from scripts.livebench import reload_times  # noqa: PLC0415
+
+    chapter = tmp / "live"
+    chapter.mkdir()
+    for name in ("manuscript", "bib"):
+        shutil.copytree(ROOT / name, chapter / name)
+    shutil.copy(ROOT / "pyproject.toml", chapter)
+    book = make_book(30, tmp / "live30")
+    rows = []
+    for label, project, edited, html in (
+        ("the chapter", chapter, chapter / "manuscript" / "chapter-03.md", "/chapter-03.html"),
+        ("the book of 30", book, book / "manuscript" / "chapter-15.md", "/book.html"),
+    ):
+        runs = reload_times(project, edited, html, repeat)
+        for found, what in zip(
+            runs, ("the reload event", "the page served with it", "the PDF rebuilt"), strict=True
+        ):
+            rows.append(row(Timing(f"serve, {label}: an edit, to {what}", found, 0.0)))
+    return rows
+
+
 def machine() -> str:
     """One line on the machine the numbers come from."""
     cpu = "unknown CPU"
@@ -344,6 +371,7 @@ def main() -> None:
         adversarial = adversarial_rows(tmp)
         books = book_rows(ns.book_repeat, tmp)
         long_book = long_book_rows(ns.book_repeat, tmp)
+        live = live_rows(ns.repeat, tmp)
     text = (
         f"Machine: {machine()}. {ns.repeat} runs a row for the chapter, {ns.book_repeat} for "
         f"the books, after one warm-up run; wall time includes interpreter start.\n\n"
@@ -358,7 +386,11 @@ def main() -> None:
         "|---|---|---|---|---|---|---|\n" + "\n".join(books) + "\n\n"
         "The book of 30 chapters laid out whole (before issue #16's parts) and in parts, "
         "side by side, runs alternating:\n\n"
-        f"{header}\n" + "\n".join(long_book) + "\n"
+        f"{header}\n" + "\n".join(long_book) + "\n\n"
+        "`citepress serve`: from a one-sentence edit to a chapter (written as an editor "
+        "writes it) to the reload event, to the HTML served with the edit, and to the "
+        "second event (all three editions rebuilt); peak memory not measured:\n\n"
+        f"{header}\n" + "\n".join(live) + "\n"
     )
     print(text)
     if ns.write:

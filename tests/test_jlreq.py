@@ -231,3 +231,23 @@ def test_number_and_unit_spans_become_tied_letters() -> None:
     assert [child.tag for child in root] == ["em"]
     assert root.text == f"前５{WJ}月と2{WJ}4{WJ}日、"
     assert root[0].tail == f"1{WJ}0{WJ}0{WJ}0{WJ}名。"
+
+
+def test_every_note_label_is_one_line_within_its_box(laid_out: Any) -> None:
+    """（注25） to （注31） broke after 注 in their 3.5 em box (a reader saw it on the
+    last page of notes); the label is one line, and fits."""
+    from weasyprint.formatting_structure import boxes  # noqa: PLC0415
+
+    labels = [
+        box
+        for page in laid_out.pages
+        for box in page._page_box.descendants()
+        if isinstance(box, boxes.InlineBlockBox)
+        and "note-label" in (box.element.get("class") or "").split()
+    ]
+    assert len(labels) == 31
+    for label in labels:
+        lines = [child for child in label.children if isinstance(child, boxes.LineBox)]
+        assert len(lines) == 1, label.element.text
+        text = sum(child.margin_width() for child in lines[0].children)
+        assert text <= label.width + 0.01, label.element.text  # in its box, not over the note

@@ -89,9 +89,13 @@ def split(book: Book, context: Context) -> Split | None:
         return None
     tagged = jlreq.mark(pagemap.tagged(book))  # as pdf.set_html sets it
     size = context.settings.page_size
-    env = context.env.overlay(loader=_read_once(context.env.loader))
+    seen: dict[str, tuple[str, str | None]] = {}
+    env = context.env.overlay(loader=_read_once(context.env.loader, seen))
     front = pdf.html(tagged, env, size, part="front")
     chapters = [_chapter_html(tagged, env, size, n) for n in range(len(book.chapters))]
+    own = _own_template(seen)
+    if own:
+        raise Whole(f"the project has its own {own} (only citepress's own are laid out in parts)")
     if not all(parthtml.splittable(text) for text in (front, *chapters)):
         return None
     reason = _across_chapters(pdfparts.head_of(front))
@@ -143,16 +147,14 @@ def _body(html: str) -> str:
     return html if at is None else html[at:]
 
 
-def _read_once(loader: Any) -> Any:
+def _read_once(loader: Any, seen: dict[str, tuple[str, str | None]]) -> Any:
     """A template loader that reads each file once, for the parts of one build.
 
     The project's loader reads a template afresh at each use (a file changed between
     two builds of ``citepress watch`` is seen); the parts of one build need not
-    compile the same files once a part.
+    compile the same files once a part. ``seen``: each template's source and file.
     """
     from jinja2 import BaseLoader  # noqa: PLC0415
-
-    seen: dict[str, tuple[str, str | None]] = {}
 
     class Once(BaseLoader):
         def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Any]:
@@ -163,6 +165,29 @@ def _read_once(loader: Any) -> Any:
             return source, name, lambda: True
 
     return Once()
+
+
+def _own_template(seen: dict[str, tuple[str, str | None]]) -> str:
+    """The first template the parts were rendered from that is not citepress's own.
+
+    A project's own PDF template or stylesheet may do what the parts cannot reproduce
+    in ways no check here can see (CSS escapes, running elements and strings carried
+    from one chapter into the next, structural selectors, footnote and quote counters):
+    the parts are laid out only from the templates citepress ships, which the tests
+    lay out both ways, page for page. A project file identical to citepress's counts
+    as citepress's.
+    """
+    from citepress.render.templates import PACKAGE_TEMPLATES  # noqa: PLC0415
+
+    package = PACKAGE_TEMPLATES.resolve()
+    for template, (source, name) in sorted(seen.items()):
+        path = Path(name).resolve() if name else None
+        if path is not None and path.is_relative_to(package):
+            continue
+        shipped = package / template
+        if not (shipped.is_file() and shipped.read_text(encoding="utf-8") == source):
+            return template
+    return ""
 
 
 def _each_alone(owned: list[set[str]], idents: list[str]) -> bool:

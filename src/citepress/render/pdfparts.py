@@ -85,7 +85,7 @@ def chapter(
         laid = parthtml.insert(laid, parthtml.body_end(laid), next_in)
     with _target_lookups() as looked_up:
         document, options = pdf._laid_out(laid, pdf_id, assets)
-    problem = _cut_lead(document) or _cut_next(document)
+    problem = _cut_lead(document) or _cut_next(document, next_in is not None)
     if looked_up:
         problem = problem or f"a chapter asks for another page's number ({looked_up[0]})"
     part = _finish(document, options, borrow, store, problem)
@@ -148,7 +148,7 @@ def front(
     laid = parthtml.insert(html, parthtml.body_end(html), next_in + stubs)
     laid = parthtml.insert(laid, parthtml.head_end(laid), f"<style>\n{rules}</style>\n")
     document, options = pdf._laid_out(laid, pdf_id, assets)
-    return _finish(document, options, borrow, store, _cut_next(document))
+    return _finish(document, options, borrow, store, _cut_next(document, True))
 
 
 def folio_sheet(
@@ -238,12 +238,12 @@ def _cut_lead(document: Any) -> str:
     return ""
 
 
-def _cut_next(document: Any) -> str:
+def _cut_next(document: Any, expected: bool) -> str:
     """Cut the next chapter's stand-in's page and all after it; "" or the problem."""
     pages = document.pages
     where = [n for n, page in enumerate(pages) if parthtml.NEXT in page.anchors]
-    if not where:
-        return ""  # the book's last chapter: nothing stands after it
+    if not where:  # the book's last chapter: nothing stands after it
+        return "the next chapter's stand-in made no box (a <style> first?)" if expected else ""
     at = where[0]
     if at == 0 or _holds_more(pages[at]):
         return "a chapter does not open on a page of its own"

@@ -27,6 +27,7 @@ import xml.etree.ElementTree as ET
 
 from markupsafe import Markup, escape
 
+from citepress.render import pagemap
 from citepress.render.model import Book, Fragment
 from citepress.render.pagemap import WORD_JOINER as WORD_JOINER
 
@@ -88,6 +89,9 @@ def _marked(fragment: Fragment, paragraph: bool = False) -> Fragment:
             join_last(element)
     tie_dashes(root)
     unwrap_units(root)
+    own = root.get(pagemap.ATTRIBUTE)
+    if own:  # a unit's letters joined the fragment's loose text: keep them addressed
+        pagemap.wrap_loose_text(root, own)
     halt(root)
     return fragment
 

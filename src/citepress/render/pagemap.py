@@ -76,15 +76,20 @@ def _tag(fragment: Fragment, address: str) -> Fragment:
             walk(child, mine)
 
     walk(element, ())
-    _wrap_loose_text(element, f"{address}:{index[id(element)]}")
+    wrap_loose_text(element, f"{address}:{index[id(element)]}")
     return dataclasses.replace(fragment, element=element)
 
 
-def _wrap_loose_text(root: ET.Element, address: str) -> None:
+def wrap_loose_text(root: ET.Element, address: str) -> None:
     """Put the root's own text and its children's tails in addressed spans.
 
-    The children are rebuilt in one pass (inserting one by one was quadratic).
+    The children are rebuilt in one pass (inserting one by one was quadratic). A
+    span already holding loose text keeps what follows it too (render/jlreq joins a
+    number-and-unit's letters to the text before them).
     """
+    for child in root:
+        if child.get(ATTRIBUTE) == address and not len(child) and child.tail:
+            child.text, child.tail = (child.text or "") + child.tail, None
     children: list[ET.Element] = []
     if root.text and root.text.strip():
         span = ET.Element("span", {ATTRIBUTE: address})

@@ -109,7 +109,7 @@ def test_a_killed_build_leaves_the_previous_editions_and_no_temporary_file(
     before = sources(root)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, start_new_session=True, text=True)
     assert process.stdout is not None
-    _until_an_edition(process.stdout)  # the PDF is not written yet
+    _until_converted(process.stdout)  # the PDF is being laid out: no edition is new yet
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     left = sorted(p.name for p in (root / "build").iterdir())
@@ -125,12 +125,16 @@ def test_a_killed_build_leaves_the_previous_editions_and_no_temporary_file(
     assert sources(root) == before
 
 
-def _until_an_edition(stdout: Any) -> None:
-    """Read the build's progress past its stages (check, convert) to its first edition."""
+def _until_converted(stdout: Any) -> None:
+    """Read the build's progress to its conversion: the PDF is being laid out then.
+
+    (The HTML and EPUB are written once the PDF is in, since a book's merge may fail:
+    their progress lines now come just before the PDF's.)
+    """
     for line in stdout:
-        if line.split()[0] in ("html", "epub"):
+        if line.split()[0] == "convert":
             return
-    raise AssertionError("the build wrote no edition")
+    raise AssertionError("the build did not convert")
 
 
 def test_sigterm_stops_a_build_cleanly(tmp_path: Path) -> None:
@@ -139,7 +143,7 @@ def test_sigterm_stops_a_build_cleanly(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "citepress.cli", "-C", str(root), "build", "--no-cache"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
-    _until_an_edition(process.stdout)
+    _until_converted(process.stdout)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130

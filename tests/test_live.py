@@ -50,7 +50,18 @@ def _start(book: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "citepress.cli", "-C", str(book), *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=_as_at_a_terminal,
     )  # fmt: skip
+
+
+def _as_at_a_terminal() -> None:
+    """Ctrl-C reaches the process as at a terminal.
+
+    A job a shell starts in the background (``make test &``) ignores SIGINT, and so
+    does every process under it: Python then raises no KeyboardInterrupt, and the
+    tests' Ctrl-C stopped nothing (three tests timed out in such a run).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _lines(process: subprocess.Popen[str]) -> Iterator[str]:

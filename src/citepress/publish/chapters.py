@@ -82,8 +82,9 @@ def split(book: Book, context: Context) -> Split | None:
     """The book's parts, or None when it is laid out whole.
 
     A book of one chapter is laid out whole, as it always was; so is a book whose
-    PDF template does not render ``part`` alone (a project's own template may not).
-    Raises :class:`Whole` for a stylesheet that may number across chapters.
+    PDF template does not render ``part`` alone. Raises :class:`Whole` when the
+    project has its own PDF template or stylesheet, or one that may number across
+    chapters.
     """
     if len(book.chapters) < 2:
         return None
@@ -93,9 +94,11 @@ def split(book: Book, context: Context) -> Split | None:
     env = context.env.overlay(loader=_read_once(context.env.loader, seen))
     front = pdf.html(tagged, env, size, part="front")
     chapters = [_chapter_html(tagged, env, size, n) for n in range(len(book.chapters))]
-    own = _own_template(seen)
-    if own:
-        raise Whole(f"the project has its own {own} (only citepress's own are laid out in parts)")
+    own_file = _own_template(seen)
+    if own_file:
+        raise Whole(
+            f"the project has its own {own_file} (only citepress's own are laid out in parts)"
+        )
     if not all(parthtml.splittable(text) for text in (front, *chapters)):
         return None
     reason = _across_chapters(pdfparts.head_of(front))

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from citepress.publish.partcache import PartCache
 from citepress.publish.worker import Worker
-from citepress.render import jlreq, pagemap, parthtml, pdfmerge, pdfparts
+from citepress.render import pagemap, parthtml, pdfmerge, pdfparts
 from citepress.render.editions import pdf
 from citepress.render.editions.base import Context
 from citepress.render.model import Book
@@ -88,7 +88,7 @@ def split(book: Book, context: Context) -> Split | None:
     """
     if len(book.chapters) < 2:
         return None
-    tagged = jlreq.mark(pagemap.tagged(book))  # as pdf.set_html sets it
+    tagged = pdf.set_for_print(book)  # as pdf.set_html sets it
     size = context.settings.page_size
     seen: dict[str, tuple[str, str | None]] = {}
     env = context.env.overlay(loader=_read_once(context.env.loader, seen))

@@ -51,21 +51,25 @@ def html(
 
 
 def set_html(
-    book: Book,
-    env: Environment,
-    page_size: str,
-    press: dict[str, Any] | None = None,
-    part: str | int | None = None,
+    book: Book, env: Environment, page_size: str, press: dict[str, Any] | None = None
 ) -> str:
-    """The HTML of ``book`` set for print, made from a copy of it.
+    """The HTML of ``book`` set for print (see :func:`set_for_print`).
+
+    The PDF, the print-shop PDF and the proof all lay out this, so their pages and
+    lines agree; a book's parts render the same copy (publish/chapters.py).
+    """
+    return html(set_for_print(book), env, page_size, press)
+
+
+def set_for_print(book: Book) -> Book:
+    """A copy of ``book`` as print sets it.
 
     Every manuscript element carries its address (render/pagemap: the layout can say
-    where each page starts) and the text its Japanese marks (render/jlreq). The PDF,
-    the print-shop PDF and the proof all lay out this, so their pages and lines agree.
+    where each page starts) and the text its Japanese marks (render/jlreq).
     """
     from citepress.render import jlreq, pagemap  # noqa: PLC0415
 
-    return html(jlreq.mark(pagemap.tagged(book)), env, page_size, press, part)
+    return jlreq.mark(pagemap.tagged(book))
 
 
 def prepare(book: Book, context: Context) -> tuple[str, bytes, list[Path]]:

@@ -9,14 +9,17 @@ points at no note pandoc made and is left as plain text.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import tinyhtml5
 
+from citepress.render import allowlist, memo, sanitise, treejson
 from citepress.render.model import CHAPTER_ATTRIBUTE, Fragment, Heading, Note
-from citepress.render.sanitise import clean
 from citepress.render.slug import RESERVED_ID
 from citepress.render.strings import fill
 from citepress.render.units import tie
@@ -58,7 +61,7 @@ def parse(html: str, ids: Ids, images: dict[str, ImageFile], strings: dict[str, 
     ``strings`` is the book's catalogue (render/strings.py): what a note's marker,
     label and link back read.
     """
-    body = _parse_fragment(clean(html))
+    body = _clean_tree(html)
     notes_section = _take(body, f"{ids.nonce}footnotes")
     refs = _take(body, f"{ids.nonce}refs")
     notes: list[Note] = []
@@ -94,6 +97,33 @@ def _drop_unknown_images(body: ET.Element, images: dict[str, ImageFile]) -> None
         for child in list(parent):
             if child.tag == "img" and child.get("src", "") not in images:
                 _remove_keeping_tail(parent, child)
+
+
+def _clean_tree(html: str) -> ET.Element:
+    """``html`` sanitised and parsed; kept by the build (render/memo), as pandoc's runs are."""
+    run = memo.key([_parser()], html)
+    kept = memo.get(run)
+    tree = treejson.load(kept) if kept is not None else None
+    if tree is None:
+        tree = _parse_fragment(sanitise.clean(html))
+        dumped = treejson.dump(tree)
+        if dumped is not None:
+            memo.put(run, dumped)
+    return tree
+
+
+@functools.cache
+def _parser() -> str:
+    """What the tree of some HTML depends on: this code, the allowlist's, the parsers'."""
+    from citepress.publish.cache import tool_versions  # noqa: PLC0415 -- no cycle at import
+
+    digest = hashlib.sha256(treejson.FORMAT.encode())
+    for module in (allowlist, sanitise, treejson):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    versions = tool_versions()
+    digest.update(f"{versions.get('nh3')} {versions.get('tinyhtml5')}".encode())
+    return f"--citepress-tree={digest.hexdigest()}"
 
 
 def _parse_fragment(html: str) -> ET.Element:

@@ -63,3 +63,39 @@ def test_pruning_keeps_the_folder_under_its_limit(tmp_path: Path) -> None:
         (tmp_path / f"{n}.json").write_bytes(b"x" * 600_000)
     memo.prune(tmp_path, limit_mb=1)
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def _threads_of(jobs: list[str]) -> dict[str, str]:
+    """Which thread ran each job of memo.each (a pandoc run per job)."""
+    import threading  # noqa: PLC0415
+
+    seen: dict[str, str] = {}
+
+    def job(text: str) -> str:
+        out = pandoc.run(["--to=html"], text)
+        seen[text] = threading.current_thread().name
+        return out
+
+    with memo.using(read=True):
+        found = memo.each(job, [(text,) for text in jobs])
+    assert found == [pandoc.run(["--to=html"], text) for text in jobs]  # in the jobs' order
+    return seen
+
+
+def test_jobs_whose_runs_are_kept_are_read_in_turn_the_rest_side_by_side() -> None:
+    import threading  # noqa: PLC0415
+
+    here = threading.current_thread().name
+    first = _threads_of(["each *a*", "each *b*"])
+    assert here not in first.values()  # nothing kept: pandoc runs in threads
+    second = _threads_of(["each *a*", "each *c*", "each *b*"])
+    assert second["each *a*"] == second["each *b*"] == here
+    assert second["each *c*"] != here
+
+
+def test_a_job_that_fails_fails_each() -> None:
+    def job(text: str) -> str:
+        raise ValueError(text)
+
+    with memo.using(read=True), pytest.raises(ValueError, match="broken"):
+        memo.each(job, [("broken",)])

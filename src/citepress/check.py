@@ -7,10 +7,8 @@ diagnostics like any other: the check keeps going and reports everything at once
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from citepress.dates import timeline
 from citepress.dates.edtf import DateError, DateValue
 from citepress.dates.edtf import parse as parse_date
 from citepress.diagnostics import Code, Diagnostic, apply_severities, make
+from citepress.render import memo
 from citepress.sources import bib as bibliography
 from citepress.sources import images, manuscript
 from citepress.sources.bib import months
@@ -46,9 +45,7 @@ def read(settings: Settings) -> Analysis:
     deadline = time.monotonic() + READ_BUDGET_S
     load = partial(manuscript.load, settings.root, deadline=deadline)
     jobs = [(path, settings.relative(path)) for path in paths]
-    # pandoc runs as a subprocess, so threads read chapters side by side.
-    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
-        results = list(pool.map(lambda job: load(*job), jobs))
+    results = memo.each(load, jobs)  # pandoc runs side by side, kept ones read in turn
     diagnostics: list[Diagnostic] = []
     if not paths:
         where = settings.relative(settings.manuscript_dir)

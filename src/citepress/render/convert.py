@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from citepress.render import (
     csl,
     cslstyle,
     document,
+    memo,
     pandoc,
     pictures,
     strings,
@@ -62,9 +61,8 @@ def book(
             anchors=anchors,
             images=images or {},
         )
-        # pandoc runs as a subprocess, so threads convert chapters side by side.
-        with ThreadPoolExecutor(max_workers=max(1, min(len(docs), os.cpu_count() or 1))) as pool:
-            chapters = list(pool.map(job.chapter, docs, [tree for _, tree in trees]))
+        prepared = [job.prepare(doc, tree) for doc, (_, tree) in zip(docs, trees, strict=True)]
+        chapters = memo.each(job.chapter, list(zip(docs, prepared, strict=True)))
     _place_editors_note(chapters, editors_note(settings.editors_note, bib, printer.strings))
     first = chapters[0] if chapters else None
     title = settings.book.get("title") or (first.title if first else "")
@@ -172,19 +170,28 @@ class Job:
     anchors: dict[str, str]
     images: Images
 
-    def chapter(self, doc: Manuscript, tree: dict[str, Any]) -> Chapter:
-        """Convert one chapter; ids get the chapter's slug as prefix in a book of several."""
-        front = doc.front_matter
-        slug = slug_of(doc.path)
-        # The tree the check read (its metadata replaced by ours: a manuscript cannot
-        # steer pandoc), with numbers and cross-references printed and images named.
+    def prepare(self, doc: Manuscript, tree: dict[str, Any]) -> str:
+        """The tree pandoc renders, as JSON: numbers and cross-references printed, images named.
+
+        The tree is the check's (its metadata replaced by ours: a manuscript cannot
+        steer pandoc). Done in turn, before any chapter is rendered: the numbers know
+        their elements by identity (render/xref.py).
+        """
         rawhtml.neutralise(tree)
         citekeys.resolve(tree, self.aliases, self.sets)
         clear_reserved_ids(tree)
         xref.apply(tree, self.printer)
+        pictures.apply(tree, self.images.get(doc.path, {}))
+        return json.dumps(tree, ensure_ascii=False)
+
+    def chapter(self, doc: Manuscript, text: str) -> Chapter:
+        """Render one chapter's prepared tree; ids get its slug as prefix in a book of several.
+
+        It changes nothing before its pandoc run, so it may be tried twice (memo.each).
+        """
+        front = doc.front_matter
+        slug = slug_of(doc.path)
         mine = self.images.get(doc.path, {})
-        pictures.apply(tree, mine)
-        text = json.dumps(tree, ensure_ascii=False)
         # pandoc's own ids (its notes section, note links) carry a prefix the manuscript
         # cannot know: a hash of the tree itself. Raw HTML written to look like pandoc's
         # notes (<section class="footnotes">…) is then never taken for them.

@@ -17,8 +17,10 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from citepress import __version__
 
@@ -26,6 +28,12 @@ LIMIT_MB = 1024  # per cache folder: the least recently used files go past this
 _LOCK = threading.Lock()
 # (read, write): set by the build for its whole run; the conversion's threads see it.
 _MODE: list[bool] = [False, False]
+_ONLY = threading.local()  # .kept: within ``each``'s first pass, a run not kept stops
+T = TypeVar("T")
+
+
+class NotKept(Exception):  # not an error: ``each`` runs the job again, in its threads
+    """A pandoc run whose result is not kept, asked for where only kept ones may be read."""
 
 
 @contextlib.contextmanager
@@ -39,6 +47,39 @@ def using(read: bool) -> Iterator[None]:
     finally:
         with _LOCK:
             _MODE[:] = saved
+
+
+def each(function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> list[T]:
+    """``function(*job)`` for each job: those whose pandoc runs are kept first, the rest after.
+
+    pandoc runs as a subprocess, so threads run the jobs that need it side by side
+    (a thread per core). Jobs whose runs a build kept have nothing to overlap: in
+    threads they only take turns at the interpreter, so they are done here, in
+    turn, first. A job is tried at most twice; up to its pandoc run it must change
+    nothing (each job that was not kept starts again in a thread).
+    """
+    done: dict[int, T] = {}
+    if _MODE[0]:
+        _ONLY.kept = True
+        try:
+            for index, job in enumerate(jobs):
+                with contextlib.suppress(NotKept):
+                    done[index] = function(*job)
+        finally:
+            _ONLY.kept = False
+    rest = [index for index in range(len(jobs)) if index not in done]
+    if rest:
+        workers = max(1, min(len(rest), os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            ran = pool.map(lambda index: function(*jobs[index]), rest)
+            done.update(zip(rest, ran, strict=True))
+    return [done[index] for index in range(len(jobs))]
+
+
+def must_run() -> None:
+    """Raise :class:`NotKept` in ``each``'s first pass (a pandoc run is about to start)."""
+    if getattr(_ONLY, "kept", False):
+        raise NotKept
 
 
 def key(args: list[str], stdin: str) -> str | None:

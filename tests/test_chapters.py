@@ -589,6 +589,27 @@ def test_a_chapter_that_prints_the_date_gets_this_builds(book: Path, tmp_path: P
     assert text.count("Draft") == 3 and "Draft2000-01-01" not in text
 
 
+def test_our_pdf_template_prints_the_date_in_the_head_only(book: Path) -> None:
+    """Chapters are laid out with a fixed date: only the head, which the merge replaces, has it."""
+    import dataclasses  # noqa: PLC0415
+
+    from citepress import check  # noqa: PLC0415
+    from citepress.render import convert, templates  # noqa: PLC0415
+    from citepress.render.editions import pdf  # noqa: PLC0415
+
+    settings = project.load(book)
+    checked = check.run(settings)
+    made = convert.book(settings, checked.docs, checked.bib, checked.images)
+    env = templates.environment(settings.templates)
+    for number in range(len(made.chapters)):
+        bodies = []
+        for when in ("2000-01-01T00:00:00Z", "2031-12-31T23:59:59Z"):
+            html = pdf.html(dataclasses.replace(made, modified=when), env, "A5", part=number)
+            assert html.count(when) == 2  # dcterms.created and dcterms.modified
+            bodies.append(html[parthtml.body_start(html) :])
+        assert bodies[0] == bodies[1]
+
+
 def test_a_kept_subset_is_read_back_only_whole(built: dict[str, Path]) -> None:
     store = pdffonts.folder()
     digest = sorted(path.stem for path in store.glob("*.font"))[0]

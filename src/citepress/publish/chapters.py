@@ -134,15 +134,13 @@ def _across_chapters(head: str) -> str:
 
 
 def _chapter_html(book: Book, env: Any, size: str, number: int) -> str:
-    """Chapter ``number``'s part, without the edition's date where the template allows.
+    """Chapter ``number``'s part, with a fixed date: the same from one build to the next.
 
-    The date goes into the head's metadata, which the merge takes from the front
-    matter: without it, a chapter's part is the same from one build to the next. A
-    template that prints the date in the chapter itself gets it (and a new layout).
+    Only citepress's own templates are laid out in parts (a project's own raises
+    :class:`Whole`), and they print the date only in the head's metadata, which the
+    merge takes from the front matter (tests/test_chapters.py holds them to that).
     """
-    fixed = pdf.html(dataclasses.replace(book, modified=FIXED_TIME), env, size, part=number)
-    dated = pdf.html(book, env, size, part=number)
-    return fixed if _body(fixed) == _body(dated) else dated
+    return pdf.html(dataclasses.replace(book, modified=FIXED_TIME), env, size, part=number)
 
 
 def _body(html: str) -> str:

@@ -422,9 +422,10 @@ class _Sheets:
     def collect(self, numbers: list[int]) -> tuple[list[pdfmerge.Sheet], dict[str, str]]:
         """The sheets that hold ``numbers``, and how their folios look on each side."""
         blocks = sorted({(number - 1) // FOLIO_BLOCK for number in numbers})
+        for block in blocks:  # all at once: those the estimate missed lay out side by side
+            self._start(block)
         looks: dict[str, str] = {}
         for block in blocks:
-            self._start(block)
             if block in self._pending:
                 key, wait = self._pending.pop(block)
                 data, fonts, found = wait()

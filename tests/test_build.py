@@ -190,6 +190,33 @@ def test_project_templates_override_the_defaults_file_by_file(tmp_path: Path) ->
     assert (root / "build" / "chapter.epub").stat().st_size > 1000  # the default EPUB
 
 
+def test_a_template_is_compiled_once_until_its_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import Environment  # noqa: PLC0415
+
+    from citepress.render import templates  # noqa: PLC0415
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    page = folder / "page.j2"
+    page.write_text("one {{ n }}", encoding="utf-8")
+    compiled: list[str] = []
+    original = Environment.compile
+
+    def counting(self: Environment, source: object, *args: object, **kwargs: object) -> object:
+        compiled.append(str(args[0] if args else kwargs.get("name")))
+        return original(self, source, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    env = templates.environment(folder)
+    assert [templates.render(env, "page.j2", n=n) for n in (1, 2, 3)] == ["one 1", "one 2", "one 3"]
+    assert compiled.count("page.j2") == 1
+    page.write_text("two and more {{ n }}", encoding="utf-8")
+    assert templates.render(env, "page.j2", n=4) == "two and more 4"
+    assert compiled.count("page.j2") == 2
+
+
 def test_a_template_error_names_the_file_and_line(tmp_path: Path) -> None:
     root = small_project(tmp_path / "p")
     (root / "templates" / "html").mkdir(parents=True)

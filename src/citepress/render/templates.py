@@ -111,13 +111,25 @@ def _loader(folder: Path) -> BaseLoader:
             path = folder / template
             if not path.is_file() and not path.is_symlink():
                 raise TemplateNotFound(template)
+            stamp = _stamp(path)
             try:
                 text = read_text(folder, path)
             except SourceError as exc:
                 raise TemplateError(f"{path}: {exc.message}") from None
-            return text, str(path), lambda: False
+            # Compiled once while the file is unchanged: compiling at every use was
+            # most of what the EPUB cost (a template a chapter, each compiled anew).
+            return text, str(path), lambda: stamp is not None and _stamp(path) == stamp
 
     return Confined()
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells a changed template file: its time, size and inode (None: unreadable)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size, found.st_ino
 
 
 def locate(project_templates: Path, name: str) -> tuple[Path, Path]:

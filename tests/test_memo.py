@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -99,3 +100,101 @@ def test_a_job_that_fails_fails_each() -> None:
 
     with memo.using(read=True), pytest.raises(ValueError, match="broken"):
         memo.each(job, [("broken",)])
+
+
+def test_a_build_remembers_a_value_only_for_the_same_parts_and_when_told() -> None:
+    made: list[str] = []
+
+    def compute(value: str, keep: bool = True) -> tuple[str, bool]:
+        made.append(value)
+        return value, keep
+
+    assert memo.recall(("t", "a"), (), lambda: compute("a")) == "a"  # outside a build
+    assert memo.recall(("t", "a"), (), lambda: compute("a")) == "a"
+    assert made == ["a", "a"]
+    with memo.using(read=True):
+        assert memo.recall(("t", "b"), (), lambda: compute("b")) == "b"
+        assert memo.recall(("t", "b"), (), lambda: compute("other")) == "b"  # remembered
+        assert memo.recall(("t", "b"), ("other",), lambda: compute("c")) == "c"  # other parts
+        assert memo.recall(("t", "d"), (), lambda: compute("d", keep=False)) == "d"
+        assert memo.recall(("t", "d"), (), lambda: compute("e")) == "e"  # d was not kept
+        assert memo.recall(("t", "b"), (), lambda: compute("g")) == "g"  # the slot holds c
+    with memo.using(read=False):  # --no-cache
+        assert memo.recall(("t", "b"), (), lambda: compute("f")) == "f"
+    assert made == ["a", "a", "b", "c", "d", "e", "g", "f"]
+
+
+def test_what_a_build_remembers_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memo, "RECALL_LIMIT", 3)
+    with memo.using(read=True):
+        for n in range(10):
+            memo.recall(("bounded", str(n)), (), lambda n=n: (n, True))  # type: ignore[misc]
+    assert len(memo._RECALLED) <= 3
+
+
+def test_builds_in_one_process_read_only_the_changed_chapter_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `citepress serve` builds: the HTML the same as a fresh build's, the rest remembered."""
+    from scripts.make_book import make_book  # noqa: PLC0415
+
+    from citepress import config  # noqa: PLC0415
+    from citepress.dates import timeline  # noqa: PLC0415
+    from citepress.publish import build  # noqa: PLC0415
+    from citepress.sources import manuscript  # noqa: PLC0415
+    from citepress.sources.bib import read  # noqa: PLC0415
+
+    root = make_book(3, tmp_path / "book")
+    settings = config.load(root)
+    calls: list[str] = []
+    for module, name in ((manuscript, "parse"), (timeline, "build"), (read, "_parse_any")):
+        original = getattr(module, name)
+
+        def spy(*args: object, _original: object = original, _name: str = name) -> object:
+            found = _original(*args)  # type: ignore[operator]
+            calls.append(_name)  # done (not stopped by memo.each's first pass)
+            return found
+
+        monkeypatch.setattr(module, name, spy)
+
+    def html() -> str:
+        done = build.build(settings, ["html"], tmp_path / "out", force=True, page_numbers=False)
+        return done.written["html"].read_text(encoding="utf-8")
+
+    html()
+    assert calls.count("parse") == 3 and calls.count("_parse_any") == 1
+    calls.clear()
+    chapter = root / "manuscript" / "chapter-02.md"
+    chapter.write_text(chapter.read_text("utf-8").replace("。", "。追記", 1), "utf-8")
+    again = html()
+    assert calls == ["parse", "build"]  # the changed chapter, read and dated
+    assert "追記" in again
+    with memo.using(read=False):  # nothing remembered is used: the same page
+        fresh = build.build(
+            settings, ["html"], tmp_path / "fresh", use_cache=False, page_numbers=False
+        )
+    fresh_html = fresh.written["html"].read_text(encoding="utf-8")
+    undated = [re.sub(r'modified" content="[^"]*"', "", page) for page in (again, fresh_html)]
+    assert undated[0] == undated[1]
+
+
+def test_a_chapter_read_short_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chapter cut short (out of time, too deep) is not remembered: the next build retries."""
+    from citepress.sources import manuscript  # noqa: PLC0415
+
+    (tmp_path / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
+    original, calls = manuscript.parse, []
+
+    def short(text: str, display: str, deadline: float | None = None) -> object:
+        calls.append(display)
+        doc, diags = original(text, display, deadline)
+        doc.complete = display != "short.md"
+        return doc, diags
+
+    monkeypatch.setattr(manuscript, "parse", short)
+    with memo.using(read=True):
+        for display in ("short.md", "short.md", "whole.md", "whole.md"):
+            manuscript.load(tmp_path, tmp_path / "a.md", display)
+    assert calls == ["short.md", "short.md", "whole.md"]

@@ -7,6 +7,7 @@ diagnostics like any other: the check keeps going and reports everything at once
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from functools import partial
@@ -77,11 +78,21 @@ def analyse(project: Analysis) -> None:
     """What the checks share: entry dates, the edition's date, each chapter's timeline."""
     project.entry_dates = _entry_dates(project)
     project.edition = _edition(project)
+    events = project.settings.events
+    named = json.dumps(events, sort_keys=True)
     for doc in project.docs:
-        sentences, sections = timeline.build(doc, project.settings.events)
+        slot, parts = ("timeline", doc.path), (doc.source, named)
+        sentences, sections = memo.recall(slot, parts, partial(_dated, doc, events))
         project.sentences[doc.path] = sentences
         project.sections[doc.path] = sections
     project.diagnostics += _styles(project)
+
+
+def _dated(
+    doc: manuscript.Manuscript, events: dict[str, str]
+) -> tuple[tuple[list[timeline.Sentence], list[timeline.Section]], bool]:
+    """A chapter's sentences and sections with their dates (always kept: memo.recall)."""
+    return timeline.build(doc, events), True
 
 
 def _styles(project: Analysis) -> list[Diagnostic]:

@@ -38,7 +38,7 @@ def book(
 ) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
     lang = styles.book_language(settings, docs)
-    items = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang, settings.annotations)
+    items = _items(bib, lang, settings.annotations)
     trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
     printer = xref.Printer(
         strings.catalogue(settings.templates, lang),
@@ -78,6 +78,16 @@ def book(
         publisher=settings.book.get("publisher", ""),
         date=settings.book.get("date", ""),
     )
+
+
+def _items(bib: Bibliography, lang: str, annotations: bool) -> list[dict[str, Any]]:
+    """The CSL JSON items citeproc reads; remembered by a build for the same files."""
+
+    def made() -> tuple[list[dict[str, Any]], bool]:
+        found = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang, annotations)
+        return found, bool(bib.digest)
+
+    return memo.recall(("csl-items",), (bib.digest, lang, str(annotations)), made)
 
 
 def _place_editors_note(chapters: list[Chapter], paragraphs: list[str]) -> None:

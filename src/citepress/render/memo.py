@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,6 +31,9 @@ _LOCK = threading.Lock()
 _MODE: list[bool] = [False, False]
 _ONLY = threading.local()  # .kept: within ``each``'s first pass, a run not kept stops
 T = TypeVar("T")
+RECALL_LIMIT = 4096  # slots remembered in one process (a few books' chapters)
+_RECALLED: OrderedDict[str, tuple[str, Any]] = OrderedDict()  # slot -> (parts, value)
+_RECALL_LOCK = threading.Lock()
 
 
 class NotKept(Exception):  # not an error: ``each`` runs the job again, in its threads
@@ -74,6 +78,43 @@ def each(function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> list[T]
             ran = pool.map(lambda index: function(*jobs[index]), rest)
             done.update(zip(rest, ran, strict=True))
     return [done[index] for index in range(len(jobs))]
+
+
+def recall(slot: Sequence[str], parts: Sequence[str], compute: Callable[[], tuple[T, bool]]) -> T:
+    """``compute()``'s value, remembered in this process within builds while ``parts`` hold.
+
+    ``citepress serve`` and ``watch`` build again and again in one process: what
+    reading an unchanged chapter or bibliography costs in Python (pandoc's tree to
+    facts, the dates in its sentences) is then paid once. ``slot`` names what the
+    value is of (a chapter's file), and ``parts`` everything it is computed from:
+    a slot holds one value, the last, so an author's thousandth edit of a chapter
+    leaves one reading of it in memory, not a thousand. ``compute`` also says
+    whether its value may be remembered (not a failure another try could mend).
+    Values are shared from one build to the next: no caller changes them.
+    """
+    if not _MODE[0]:
+        return compute()[0]
+    named, digest = _digest(slot), _digest(parts)
+    with _RECALL_LOCK:
+        found = _RECALLED.get(named)
+        if found is not None and found[0] == digest:
+            _RECALLED.move_to_end(named)
+            return found[1]  # type: ignore[no-any-return]
+    value, keep = compute()
+    with _RECALL_LOCK:
+        _RECALLED.pop(named, None)
+        if keep:
+            _RECALLED[named] = (digest, value)
+            while len(_RECALLED) > RECALL_LIMIT:
+                _RECALLED.popitem(last=False)
+    return value
+
+
+def _digest(parts: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        _feed(digest, part.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def must_run() -> None:

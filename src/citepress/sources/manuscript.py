@@ -126,7 +126,13 @@ def load(
     except SourceError as exc:
         code = Code.MD_ENCODING if exc.kind == "encoding" else Code.IO_UNREADABLE
         return None, [make(code, exc.message, display, exc.line, exc.column)]
-    return parse(text, display, deadline)
+    from citepress.render import memo  # noqa: PLC0415 -- only the build's memory
+
+    def read() -> tuple[tuple[Manuscript, list[Diagnostic]], bool]:
+        found = parse(text, display, deadline)
+        return found, found[0].complete  # a chapter cut short (time, depth) is read again
+
+    return memo.recall(("manuscript", display), (text,), read)
 
 
 # pandoc's markdown reader takes exponential time on square brackets nested in one

@@ -46,6 +46,9 @@ class Bibliography:
     # Files that could not be read at all (display names): their keys are unknown,
     # so a citation of one is not worth an error of its own.
     failed: list[str] = field(default_factory=list)
+    # What it was read from (each file's name and text): a build's memory of what it
+    # made of these entries (render/convert.py) is keyed by it. "" when not known.
+    digest: str = ""
 
     def by_key(self) -> dict[str, Entry]:
         """Entries by key; the first of duplicates wins."""

@@ -10,11 +10,14 @@ diagnostic.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citepress.diagnostics import Code, Diagnostic, make
+from citepress.render import memo
 from citepress.sources.bib import csljson, integrity
 from citepress.sources.bib.model import Bibliography, Entry
 from citepress.sources.bib.positions import Places
@@ -39,6 +42,7 @@ logging.getLogger("bibtexparser").propagate = False
 def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[Diagnostic]]:
     """Read every (path, display name), confined to the project ``root``, into one bibliography."""
     bib, diags = Bibliography(), []
+    read_from = hashlib.sha256()
     for path, display in paths:
         try:
             text = read_text(root, path, allow="\f")
@@ -46,11 +50,17 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
             bib.failed.append(display)
             diags.append(_unreadable(exc, display))
             continue
-        entries, found = _parse_any(path, text, display)
+        for part in (path.suffix.lower(), display, text):
+            value = part.encode("utf-8", "surrogateescape")
+            read_from.update(f"{len(value)}:".encode() + value)
+        slot, parts = ("bibliography", display), (path.suffix.lower(), text)
+        entries, found = memo.recall(slot, parts, partial(_parsed, path, text, display))
         bib.commented.update(integrity.commented_keys(text, display))
         bib.entries += entries
         diags += found
     bib.entries, found = integrity.duplicate_keys(bib.entries)
+    if not bib.failed:
+        bib.digest = read_from.hexdigest()
     return bib, diags + found
 
 
@@ -58,6 +68,13 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
 BIBTEX = (".bib", ".bibtex", ".biblatex")
 CSL_JSON = (".json",)
 CSL_YAML = (".yaml", ".yml")
+
+
+def _parsed(
+    path: Path, text: str, display: str
+) -> tuple[tuple[list[Entry], list[Diagnostic]], bool]:
+    """One file's entries and findings (always kept: memo.recall)."""
+    return _parse_any(path, text, display), True
 
 
 def _parse_any(path: Path, text: str, display: str) -> tuple[list[Entry], list[Diagnostic]]:

@@ -198,3 +198,38 @@ def test_a_chapter_read_short_is_read_again(
         for display in ("short.md", "short.md", "whole.md", "whole.md"):
             manuscript.load(tmp_path, tmp_path / "a.md", display)
     assert calls == ["short.md", "short.md", "whole.md"]
+
+
+def test_a_bibliography_listed_twice_still_reports_its_duplicates(tmp_path: Path) -> None:
+    from citepress.sources import bib  # noqa: PLC0415
+
+    (tmp_path / "refs.bib").write_text("@book{a, title={T}, year={2001}}\n", encoding="utf-8")
+    twice = [(tmp_path / "refs.bib", "refs.bib")] * 2
+    found = []
+    for read in (False, True):
+        with memo.using(read=read):
+            loaded, diags = bib.load(tmp_path, twice)
+        found.append((len(loaded.entries), [d.code.value for d in diags]))
+    assert found[0] == found[1] == (1, ["bib.duplicate-key"])
+
+
+def test_a_chapter_read_short_is_dated_again_when_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scripts.make_book import make_book  # noqa: PLC0415
+
+    from citepress import check, config  # noqa: PLC0415
+
+    settings = config.load(make_book(2, tmp_path / "book"))
+    original = pandoc.markdown_to_json
+
+    def fails(body: str, timeout: float = 10) -> str:
+        raise pandoc.PandocError("pandoc took longer than 1 s and was stopped")
+
+    with memo.using(read=True):
+        monkeypatch.setattr(pandoc, "markdown_to_json", fails)
+        short = check.run(settings)
+        monkeypatch.setattr(pandoc, "markdown_to_json", original)
+        whole = check.run(settings)
+    assert all(not sentences for sentences in short.sentences.values())
+    assert all(sentences for sentences in whole.sentences.values())

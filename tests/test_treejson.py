@@ -90,3 +90,7 @@ def test_a_kept_tree_that_is_not_one_is_parsed_again() -> None:
         memo.put(run, json.dumps([treejson.FORMAT, [["div", {}, None, None, 5]]]))
         tree = document._clean_tree(HTML)
     assert _same(tree, document._parse_fragment(sanitise.clean(HTML)))
+
+
+def test_json_nested_past_the_reader_reads_as_none() -> None:
+    assert treejson.load("[" * 200_000 + "]" * 200_000) is None

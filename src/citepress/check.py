@@ -91,8 +91,12 @@ def analyse(project: Analysis) -> None:
 def _dated(
     doc: manuscript.Manuscript, events: dict[str, str]
 ) -> tuple[tuple[list[timeline.Sentence], list[timeline.Section]], bool]:
-    """A chapter's sentences and sections with their dates (always kept: memo.recall)."""
-    return timeline.build(doc, events), True
+    """A chapter's sentences and sections with their dates; kept when it was read whole.
+
+    A chapter cut short (out of time) has no blocks: its empty timeline must not
+    stand for the whole reading the next build makes of the same text.
+    """
+    return timeline.build(doc, events), doc.complete
 
 
 def _styles(project: Analysis) -> list[Diagnostic]:

@@ -151,9 +151,9 @@ def _body(html: str) -> str:
 def _read_once(loader: Any, seen: dict[str, tuple[str, str | None]]) -> Any:
     """A template loader that reads each file once, for the parts of one build.
 
-    The project's loader reads a template afresh at each use (a file changed between
-    two builds of ``citepress watch`` is seen); the parts of one build need not
-    compile the same files once a part. ``seen``: each template's source and file.
+    The overlay environment it serves compiles each template once; ``seen`` records
+    each template's source and file, to tell citepress's own templates from a
+    project's (:func:`_own_template`).
     """
     from jinja2 import BaseLoader  # noqa: PLC0415
 

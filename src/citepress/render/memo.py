@@ -64,13 +64,13 @@ def each(function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> list[T]
     """
     done: dict[int, T] = {}
     if _MODE[0]:
-        _ONLY.kept = True
+        outer, _ONLY.kept = getattr(_ONLY, "kept", False), True
         try:
             for index, job in enumerate(jobs):
                 with contextlib.suppress(NotKept):
                     done[index] = function(*job)
         finally:
-            _ONLY.kept = False
+            _ONLY.kept = outer
     rest = [index for index in range(len(jobs)) if index not in done]
     if rest:
         workers = max(1, min(len(rest), os.cpu_count() or 1))
@@ -108,6 +108,12 @@ def recall(slot: Sequence[str], parts: Sequence[str], compute: Callable[[], tupl
             while len(_RECALLED) > RECALL_LIMIT:
                 _RECALLED.popitem(last=False)
     return value
+
+
+def forget() -> None:
+    """Drop every value :func:`recall` remembers (tests start each from nothing)."""
+    with _RECALL_LOCK:
+        _RECALLED.clear()
 
 
 def _digest(parts: Sequence[str]) -> str:

@@ -5,6 +5,11 @@ rebuild spends converting a chapter whose pandoc run it kept: the tree is kept t
 JSON, not pickle, so that reading a cache file can never run code; and read without
 recursion, so that no depth of nesting can overflow the stack. Anything that is not
 a well-formed tree reads as None (the chapter is then parsed again).
+
+A kept tree was sanitised before it was kept, and is not sanitised again: the cache
+folder is the user's own (publish/cache.py's cache_folder, never in the project),
+trusted as the PDF parts kept beside it are. Nothing a pull request holds is read
+from it.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ def load(text: str) -> ET.Element | None:
     """The tree ``dump`` wrote, or None when ``text`` is not one."""
     try:
         kind, rows = json.loads(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: [[[[... past the reader
         return None
     if kind != FORMAT or not isinstance(rows, list) or not rows:
         return None

@@ -83,11 +83,14 @@ def duplicate_keys(entries: list[Entry]) -> tuple[list[Entry], list[Diagnostic]]
     across files the later one is dropped the same way. Keys that differ only in
     case collide in biber and pandoc: both stay, and the later is reported.
     """
-    seen: dict[str, Entry] = {}
+    seen: dict[str, int] = {}
     kept, diags = [], []
-    for entry in entries:
-        first = seen.setdefault(entry.key.lower(), entry)
-        if first is not entry:
+    for index, entry in enumerate(entries):
+        # By position: a file listed twice gives the same Entry objects twice when a
+        # build remembers its reading (memo.recall), and each is still a duplicate.
+        at = seen.setdefault(entry.key.lower(), index)
+        first = entries[at]
+        if at != index:
             diags.append(_duplicate(entry, first))
             if first.key == entry.key:
                 continue

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from citepress.render import memo, pandoc
+from citepress.render import memo, pandoc, pandocbatch
 
 
 def _no_pandoc(*args: object, **kwargs: object) -> None:
@@ -66,42 +67,6 @@ def test_pruning_keeps_the_folder_under_its_limit(tmp_path: Path) -> None:
     assert len(list(tmp_path.iterdir())) == 1
 
 
-def _threads_of(jobs: list[str]) -> dict[str, str]:
-    """Which thread ran each job of memo.each (a pandoc run per job)."""
-    import threading  # noqa: PLC0415
-
-    seen: dict[str, str] = {}
-
-    def job(text: str) -> str:
-        out = pandoc.run(["--to=html"], text)
-        seen[text] = threading.current_thread().name
-        return out
-
-    with memo.using(read=True):
-        found = memo.each(job, [(text,) for text in jobs])
-    assert found == [pandoc.run(["--to=html"], text) for text in jobs]  # in the jobs' order
-    return seen
-
-
-def test_jobs_whose_runs_are_kept_are_read_in_turn_the_rest_side_by_side() -> None:
-    import threading  # noqa: PLC0415
-
-    here = threading.current_thread().name
-    first = _threads_of(["each *a*", "each *b*"])
-    assert here not in first.values()  # nothing kept: pandoc runs in threads
-    second = _threads_of(["each *a*", "each *c*", "each *b*"])
-    assert second["each *a*"] == second["each *b*"] == here
-    assert second["each *c*"] != here
-
-
-def test_a_job_that_fails_fails_each() -> None:
-    def job(text: str) -> str:
-        raise ValueError(text)
-
-    with memo.using(read=True), pytest.raises(ValueError, match="broken"):
-        memo.each(job, [("broken",)])
-
-
 def test_a_build_remembers_a_value_only_for_the_same_parts_and_when_told() -> None:
     made: list[str] = []
 
@@ -147,12 +112,12 @@ def test_builds_in_one_process_read_only_the_changed_chapter_again(
     root = make_book(3, tmp_path / "book")
     settings = config.load(root)
     calls: list[str] = []
-    for module, name in ((manuscript, "parse"), (timeline, "build"), (read, "_parse_any")):
+    for module, name in ((manuscript, "_finish"), (timeline, "build"), (read, "_parse_any")):
         original = getattr(module, name)
 
         def spy(*args: object, _original: object = original, _name: str = name) -> object:
             found = _original(*args)  # type: ignore[operator]
-            calls.append(_name)  # done (not stopped by memo.each's first pass)
+            calls.append(_name)
             return found
 
         monkeypatch.setattr(module, name, spy)
@@ -162,12 +127,12 @@ def test_builds_in_one_process_read_only_the_changed_chapter_again(
         return done.written["html"].read_text(encoding="utf-8")
 
     html()
-    assert calls.count("parse") == 3 and calls.count("_parse_any") == 1
+    assert calls.count("_finish") == 3 and calls.count("_parse_any") == 1
     calls.clear()
     chapter = root / "manuscript" / "chapter-02.md"
     chapter.write_text(chapter.read_text("utf-8").replace("。", "。追記", 1), "utf-8")
     again = html()
-    assert calls == ["parse", "build"]  # the changed chapter, read and dated
+    assert calls == ["_finish", "build"]  # the changed chapter, read and dated
     assert "追記" in again
     with memo.using(read=False):  # nothing remembered is used: the same page
         fresh = build.build(
@@ -185,15 +150,15 @@ def test_a_chapter_read_short_is_read_again(
     from citepress.sources import manuscript  # noqa: PLC0415
 
     (tmp_path / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
-    original, calls = manuscript.parse, []
+    original, calls = manuscript._finish, []
 
-    def short(text: str, display: str, deadline: float | None = None) -> object:
-        calls.append(display)
-        doc, diags = original(text, display, deadline)
-        doc.complete = display != "short.md"
+    def short(started: Any, raw: Any) -> Any:
+        calls.append(started.doc.path)
+        doc, diags = original(started, raw)
+        doc.complete = doc.path != "short.md"
         return doc, diags
 
-    monkeypatch.setattr(manuscript, "parse", short)
+    monkeypatch.setattr(manuscript, "_finish", short)
     with memo.using(read=True):
         for display in ("short.md", "short.md", "whole.md", "whole.md"):
             manuscript.load(tmp_path, tmp_path / "a.md", display)
@@ -221,15 +186,15 @@ def test_a_chapter_read_short_is_dated_again_when_read_whole(
     from citepress import check, config  # noqa: PLC0415
 
     settings = config.load(make_book(2, tmp_path / "book"))
-    original = pandoc.markdown_to_json
+    original = pandocbatch.run_all
 
-    def fails(body: str, timeout: float = 10) -> str:
-        raise pandoc.PandocError("pandoc took longer than 1 s and was stopped")
+    def fails(jobs: list[Any], deadline: float | None = None) -> list[Any]:
+        return [pandoc.PandocError("pandoc took longer than 1 s and was stopped") for _ in jobs]
 
     with memo.using(read=True):
-        monkeypatch.setattr(pandoc, "markdown_to_json", fails)
+        monkeypatch.setattr(pandocbatch, "run_all", fails)
         short = check.run(settings)
-        monkeypatch.setattr(pandoc, "markdown_to_json", original)
+        monkeypatch.setattr(pandocbatch, "run_all", original)
         whole = check.run(settings)
     assert all(not sentences for sentences in short.sentences.values())
     assert all(sentences for sentences in whole.sentences.values())

@@ -16,7 +16,7 @@ import pytest
 from citepress import check
 from citepress import config as project
 from citepress.diagnostics import Code
-from citepress.render import convert, pandoc
+from citepress.render import convert, pandocbatch
 from citepress.sources import manuscript
 from tests.runcli import cli
 
@@ -169,13 +169,13 @@ def test_the_editions_render_the_tree_the_check_read(
     settings = project.load(root)
     checked = check.run(settings)
     seen: list[str] = []
-    original = pandoc.json_to_html
+    original = pandocbatch.html_job
 
-    def spy(tree: str, *args: Any, **kwargs: Any) -> str:
+    def spy(tree: str, *args: Any, **kwargs: Any) -> Any:
         seen.append(tree)
         return original(tree, *args, **kwargs)
 
-    monkeypatch.setattr(pandoc, "json_to_html", spy)
+    monkeypatch.setattr(pandocbatch, "html_job", spy)
     convert.book(settings, checked.docs, checked.bib)
     assert seen == [checked.docs[0].tree_json()]
 

@@ -161,6 +161,21 @@ def test_pandoc_cannot_fetch_a_url(tmp_path: Path) -> None:
     assert hits == ["/parent.csl"]
 
 
+@needs_namespaces
+def test_pandoc_in_a_batch_cannot_fetch_a_url(tmp_path: Path) -> None:
+    from citepress.render import pandocbatch  # noqa: PLC0415
+
+    hits: list[str] = []
+    references = tmp_path / "references.json"
+    references.write_text('[{"id": "a", "type": "book", "title": "T"}]', encoding="utf-8")
+    tree = pandoc.markdown_to_json("[@a]\n")
+    with RecordingServer(hits) as port:
+        style = dependent_style(tmp_path, f"http://127.0.0.1:{port}/parent.csl")
+        job = pandocbatch.html_job(tree, style, references, "", False, "")
+        found = pandocbatch.run_all([job])
+    assert hits == [] and isinstance(found[0], pandoc.PandocError)
+
+
 def test_pandocs_error_is_cut_to_two_lines_and_500_characters(tmp_path: Path) -> None:
     # A parent style that is no XML: pandoc's error quotes all of it, over many lines.
     parent = tmp_path / "parent.txt"

@@ -44,9 +44,8 @@ def read(settings: Settings) -> Analysis:
     # One budget for reading every chapter: a thousand pathological chapters must not
     # hold a CI job for hours (each is also bounded by pandoc.read_timeout).
     deadline = time.monotonic() + READ_BUDGET_S
-    load = partial(manuscript.load, settings.root, deadline=deadline)
     jobs = [(path, settings.relative(path)) for path in paths]
-    results = memo.each(load, jobs)  # pandoc runs side by side, kept ones read in turn
+    results = manuscript.load_all(settings.root, jobs, deadline)
     diagnostics: list[Diagnostic] = []
     if not paths:
         where = settings.relative(settings.manuscript_dir)

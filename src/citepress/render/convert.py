@@ -18,6 +18,7 @@ from citepress.render import (
     document,
     memo,
     pandoc,
+    pandocbatch,
     pictures,
     strings,
     styles,
@@ -62,7 +63,12 @@ def book(
             images=images or {},
         )
         prepared = [job.prepare(doc, tree) for doc, (_, tree) in zip(docs, trees, strict=True)]
-        chapters = memo.each(job.chapter, list(zip(docs, prepared, strict=True)))
+        runs = [job.pandoc_job(doc, text) for doc, text in zip(docs, prepared, strict=True)]
+        htmls = pandocbatch.run_all(runs)  # a pandoc process per core for them all
+        chapters = [
+            job.chapter(doc, text, html)
+            for doc, text, html in zip(docs, prepared, htmls, strict=True)
+        ]
     _place_editors_note(chapters, editors_note(settings.editors_note, bib, printer.strings))
     first = chapters[0] if chapters else None
     title = settings.book.get("title") or (first.title if first else "")
@@ -194,24 +200,23 @@ class Job:
         pictures.apply(tree, self.images.get(doc.path, {}))
         return json.dumps(tree, ensure_ascii=False)
 
-    def chapter(self, doc: Manuscript, text: str) -> Chapter:
-        """Render one chapter's prepared tree; ids get its slug as prefix in a book of several.
+    def pandoc_job(self, doc: Manuscript, text: str) -> pandocbatch.Job:
+        """The pandoc run that renders a prepared tree as HTML, its citations by citeproc."""
+        cited = self.styles[doc.path]
+        lang = str(doc.front_matter.get("lang") or "")
+        lang = lang if BCP47.match(lang) else ""
+        return pandocbatch.html_job(
+            text, cited.path, self.references, _nonce(text), cited.bibliography, lang
+        )
 
-        It changes nothing before its pandoc run, so it may be tried twice (memo.each).
-        """
+    def chapter(self, doc: Manuscript, text: str, html: str | Exception) -> Chapter:
+        """The chapter from pandoc's HTML; ids get its slug as prefix in a book of several."""
+        if isinstance(html, Exception):
+            raise html
         front = doc.front_matter
         slug = slug_of(doc.path)
         mine = self.images.get(doc.path, {})
-        # pandoc's own ids (its notes section, note links) carry a prefix the manuscript
-        # cannot know: a hash of the tree itself. Raw HTML written to look like pandoc's
-        # notes (<section class="footnotes">…) is then never taken for them.
-        nonce = f"p{hashlib.sha256(text.encode()).hexdigest()[:16]}-"
-        cited = self.styles[doc.path]
-        lang = str(front.get("lang") or "")
-        lang = lang if BCP47.match(lang) else ""
-        html = pandoc.json_to_html(
-            text, cited.path, self.references, nonce, cited.bibliography, lang
-        )
+        nonce = _nonce(text)
         parsed = document.parse(
             html,
             document.Ids(
@@ -223,7 +228,7 @@ class Job:
             {image.name: image for image in mine.values()},
             self.printer.strings,
         )
-        counted = doc.notes if cited.note else doc.footnotes
+        counted = doc.notes if self.styles[doc.path].note else doc.footnotes
         if doc.complete and len(parsed.notes) != counted:
             # The check counted these notes; an edition must hold every one.
             raise RenderError(
@@ -242,6 +247,15 @@ class Job:
             notes=parsed.notes,
             bibliography=parsed.bibliography,
         )
+
+
+def _nonce(text: str) -> str:
+    """The id prefix pandoc gets: its own ids (the notes section, note links) carry it.
+
+    A hash of the tree itself, which the manuscript cannot know: raw HTML written to
+    look like pandoc's notes (<section class="footnotes">…) is never taken for them.
+    """
+    return f"p{hashlib.sha256(text.encode()).hexdigest()[:16]}-"
 
 
 def identifier(title: str, author: str) -> str:

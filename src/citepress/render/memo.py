@@ -19,7 +19,6 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,15 +28,10 @@ LIMIT_MB = 1024  # per cache folder: the least recently used files go past this
 _LOCK = threading.Lock()
 # (read, write): set by the build for its whole run; the conversion's threads see it.
 _MODE: list[bool] = [False, False]
-_ONLY = threading.local()  # .kept: within ``each``'s first pass, a run not kept stops
 T = TypeVar("T")
 RECALL_LIMIT = 4096  # slots remembered in one process (a few books' chapters)
 _RECALLED: OrderedDict[str, tuple[str, Any]] = OrderedDict()  # slot -> (parts, value)
 _RECALL_LOCK = threading.Lock()
-
-
-class NotKept(Exception):  # not an error: ``each`` runs the job again, in its threads
-    """A pandoc run whose result is not kept, asked for where only kept ones may be read."""
 
 
 @contextlib.contextmanager
@@ -53,33 +47,6 @@ def using(read: bool) -> Iterator[None]:
             _MODE[:] = saved
 
 
-def each(function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> list[T]:
-    """``function(*job)`` for each job: those whose pandoc runs are kept first, the rest after.
-
-    pandoc runs as a subprocess, so threads run the jobs that need it side by side
-    (a thread per core). Jobs whose runs a build kept have nothing to overlap: in
-    threads they only take turns at the interpreter, so they are done here, in
-    turn, first. A job is tried at most twice; up to its pandoc run it must change
-    nothing (each job that was not kept starts again in a thread).
-    """
-    done: dict[int, T] = {}
-    if _MODE[0]:
-        outer, _ONLY.kept = getattr(_ONLY, "kept", False), True
-        try:
-            for index, job in enumerate(jobs):
-                with contextlib.suppress(NotKept):
-                    done[index] = function(*job)
-        finally:
-            _ONLY.kept = outer
-    rest = [index for index in range(len(jobs)) if index not in done]
-    if rest:
-        workers = max(1, min(len(rest), os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            ran = pool.map(lambda index: function(*jobs[index]), rest)
-            done.update(zip(rest, ran, strict=True))
-    return [done[index] for index in range(len(jobs))]
-
-
 def recall(slot: Sequence[str], parts: Sequence[str], compute: Callable[[], tuple[T, bool]]) -> T:
     """``compute()``'s value, remembered in this process within builds while ``parts`` hold.
 
@@ -92,28 +59,49 @@ def recall(slot: Sequence[str], parts: Sequence[str], compute: Callable[[], tupl
     whether its value may be remembered (not a failure another try could mend).
     Values are shared from one build to the next: no caller changes them.
     """
-    if not _MODE[0]:
-        return compute()[0]
-    named, digest = _digest(slot), _digest(parts)
-    with _RECALL_LOCK:
-        found = _RECALLED.get(named)
-        if found is not None and found[0] == digest:
-            _RECALLED.move_to_end(named)
-            return found[1]  # type: ignore[no-any-return]
+    kept = recalled(slot, parts)
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
     value, keep = compute()
-    with _RECALL_LOCK:
-        _RECALLED.pop(named, None)
-        if keep:
-            _RECALLED[named] = (digest, value)
-            while len(_RECALLED) > RECALL_LIMIT:
-                _RECALLED.popitem(last=False)
+    if keep:
+        remember(slot, parts, value)
+    else:
+        forget(slot)
     return value
 
 
-def forget() -> None:
-    """Drop every value :func:`recall` remembers (tests start each from nothing)."""
+def recalled(slot: Sequence[str], parts: Sequence[str]) -> Any:
+    """The value :func:`remember` gave ``slot`` for the same ``parts``, else None."""
+    if not _MODE[0]:
+        return None
+    named, digest = _digest(slot), _digest(parts)
     with _RECALL_LOCK:
-        _RECALLED.clear()
+        found = _RECALLED.get(named)
+        if found is None or found[0] != digest:
+            return None
+        _RECALLED.move_to_end(named)
+        return found[1]
+
+
+def remember(slot: Sequence[str], parts: Sequence[str], value: Any) -> None:
+    """Remember ``value`` (never None) for ``slot``, computed from ``parts``, within builds."""
+    if not _MODE[0]:
+        return
+    named = _digest(slot)
+    with _RECALL_LOCK:
+        _RECALLED.pop(named, None)
+        _RECALLED[named] = (_digest(parts), value)
+        while len(_RECALLED) > RECALL_LIMIT:
+            _RECALLED.popitem(last=False)
+
+
+def forget(slot: Sequence[str] | None = None) -> None:
+    """Drop what ``slot`` holds, or every value remembered (tests start from nothing)."""
+    with _RECALL_LOCK:
+        if slot is None:
+            _RECALLED.clear()
+        else:
+            _RECALLED.pop(_digest(slot), None)
 
 
 def _digest(parts: Sequence[str]) -> str:
@@ -121,12 +109,6 @@ def _digest(parts: Sequence[str]) -> str:
     for part in parts:
         _feed(digest, part.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
-
-
-def must_run() -> None:
-    """Raise :class:`NotKept` in ``each``'s first pass (a pandoc run is about to start)."""
-    if getattr(_ONLY, "kept", False):
-        raise NotKept
 
 
 def key(args: list[str], stdin: str) -> str | None:

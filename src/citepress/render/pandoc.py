@@ -15,6 +15,7 @@ import importlib.util
 import json
 import subprocess
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ TIMEOUT_S = 60
 MEMORY = "1024m"
 # raw_tex would only matter for LaTeX output; the other extensions are pandoc's defaults.
 MARKDOWN = "markdown-raw_tex"
+MARKDOWN_ARGS = [f"--from={MARKDOWN}", "--to=json"]
 
 
 # The pandoc processes running now (chapters convert in threads), for stop_all().
@@ -65,26 +67,14 @@ def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S) -> str:
     kept = memo.get(run_key)
     if kept is not None:  # a build has run this very conversion before
         return kept
-    memo.must_run()
-    command = sandbox.command([binary(), "+RTS", f"-M{MEMORY}", "-RTS", "--sandbox", *args])
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=sandbox.scrubbed_env(),
-    )
-    with _LOCK:
-        _RUNNING.add(process)
-    try:
-        stdout, stderr = process.communicate(stdin.encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        raise PandocError(f"pandoc took longer than {timeout:g} s and was stopped") from None
-    finally:
-        with _LOCK:
-            _RUNNING.discard(process)
+    process = start(["--sandbox", *args])
+    with running(process):
+        try:
+            stdout, stderr = process.communicate(stdin.encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise PandocError(f"pandoc took longer than {timeout:g} s and was stopped") from None
     if process.returncode != 0:
         # pandoc's errors can quote what it read (a whole file, secrets included):
         # the first 2 lines, at most 500 characters, say what went wrong; no more.
@@ -94,6 +84,30 @@ def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S) -> str:
     output = stdout.decode("utf-8")
     memo.put(run_key, output)
     return output
+
+
+def start(args: list[str], stderr: int = subprocess.PIPE) -> subprocess.Popen[bytes]:
+    """Start pandoc with ``args`` through the launcher: no network, no secrets, ``+RTS -M``."""
+    command = sandbox.command([binary(), "+RTS", f"-M{MEMORY}", "-RTS", *args])
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=sandbox.scrubbed_env(),
+    )
+
+
+@contextlib.contextmanager
+def running(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Within the block, :func:`stop_all` stops ``process`` too."""
+    with _LOCK:
+        _RUNNING.add(process)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _RUNNING.discard(process)
 
 
 def stop_all() -> None:
@@ -107,7 +121,7 @@ def stop_all() -> None:
 
 def markdown_to_json(body: str, timeout: float = TIMEOUT_S) -> str:
     """Pandoc's reading of a chapter body: its JSON AST, the one tree check and editions share."""
-    return run([f"--from={MARKDOWN}", "--to=json"], body, timeout)
+    return run(MARKDOWN_ARGS, body, timeout)
 
 
 def read_timeout(size: int) -> float:
@@ -135,6 +149,13 @@ def json_to_html(
     places （注N） after the sentence's 。, and that is the author's. Math is written
     as MathML; the bibliography (``#refs``) is written only when ``bibliography``.
     """
+    return run(html_args(csl, references, id_prefix, bibliography, lang), tree)
+
+
+def html_args(
+    csl: Path, references: Path, id_prefix: str = "", bibliography: bool = False, lang: str = ""
+) -> list[str]:
+    """The options pandoc gets for :func:`json_to_html` (render/pandocbatch.py runs the same)."""
     args = [
         "--from=json",
         "--to=html5",
@@ -151,7 +172,7 @@ def json_to_html(
         args.append(f"--id-prefix={id_prefix}")
     if lang:  # citeproc's locale: the chapter's language (checked: BCP 47 or refused)
         args.append(f"--metadata=lang:{lang}")
-    return run(args, tree)
+    return args
 
 
 def bibtex_to_csl(bibtex: str) -> list[dict[str, Any]]:

@@ -121,18 +121,40 @@ def load(
     root: Path, path: Path, display: str, deadline: float | None = None
 ) -> tuple[Manuscript | None, list[Diagnostic]]:
     """Read and parse one chapter (confined to ``root``); problems come back as diagnostics."""
-    try:
-        text = read_text(root, path)
-    except SourceError as exc:
-        code = Code.MD_ENCODING if exc.kind == "encoding" else Code.IO_UNREADABLE
-        return None, [make(code, exc.message, display, exc.line, exc.column)]
-    from citepress.render import memo  # noqa: PLC0415 -- only the build's memory
+    return load_all(root, [(path, display)], deadline)[0]
 
-    def read() -> tuple[tuple[Manuscript, list[Diagnostic]], bool]:
-        found = parse(text, display, deadline)
-        return found, found[0].complete  # a chapter cut short (time, depth) is read again
 
-    return memo.recall(("manuscript", display), (text,), read)
+def load_all(
+    root: Path, jobs: list[tuple[Path, str]], deadline: float | None = None
+) -> list[tuple[Manuscript | None, list[Diagnostic]]]:
+    """Read and parse each (path, display name), confined to ``root``, in order.
+
+    pandoc reads the bodies a build has neither kept nor remembered all at once, a
+    process per core (render/pandocbatch.py); ``deadline`` bounds them all.
+    """
+    from citepress.render import memo, pandocbatch  # noqa: PLC0415 -- only the binary's runner
+
+    results: list[tuple[Manuscript | None, list[Diagnostic]]] = []
+    pending: list[tuple[int, _Pending]] = []
+    for path, display in jobs:
+        try:
+            text = read_text(root, path)
+        except SourceError as exc:
+            code = Code.MD_ENCODING if exc.kind == "encoding" else Code.IO_UNREADABLE
+            results.append((None, [make(code, exc.message, display, exc.line, exc.column)]))
+            continue
+        kept = memo.recalled(("manuscript", display), (text,))
+        started = kept if kept is not None else _start(text, display, deadline)
+        if isinstance(started, _Pending):
+            pending.append((len(results), started))
+        results.append(started if not isinstance(started, _Pending) else (started.doc, []))
+    reads = [pandocbatch.read_job(started.body, started.timeout) for _, started in pending]
+    for (index, started), raw in zip(pending, pandocbatch.run_all(reads, deadline), strict=True):
+        found = _finish(started, raw)
+        if found[0].complete:  # a chapter cut short (time, depth) is read again
+            memo.remember(("manuscript", found[0].path), (found[0].source,), found)
+        results[index] = found
+    return results
 
 
 # pandoc's markdown reader takes exponential time on square brackets nested in one
@@ -221,11 +243,37 @@ def parse(
 
     ``deadline`` (a ``time.monotonic()`` value) bounds the whole check's reading.
     """
+    from citepress.render import pandoc  # noqa: PLC0415 -- only the binary's runner
+
+    started = _start(text, display, deadline)
+    if not isinstance(started, _Pending):
+        return started
+    try:
+        raw: str | Exception = pandoc.markdown_to_json(started.body, started.timeout)
+    except pandoc.PandocError as exc:
+        raw = exc
+    return _finish(started, raw)
+
+
+@dataclass
+class _Pending:
+    """A chapter whose front matter is read and whose body pandoc has yet to read."""
+
+    doc: Manuscript
+    diags: list[Diagnostic]
+    body: str
+    timeout: float
+
+
+def _start(
+    text: str, display: str, deadline: float | None
+) -> _Pending | tuple[Manuscript, list[Diagnostic]]:
+    """The front matter read and the body made ready for pandoc; or the chapter, unread."""
+    from citepress.render import pandoc  # noqa: PLC0415 -- only the binary's runner
+
     front, body_start, diags = front_matter(text, display)
     doc = Manuscript(display, text, front, body_start, Locator(text))
     body = "\n" * text.count("\n", 0, body_start) + text[body_start:]
-    from citepress.render import pandoc  # noqa: PLC0415 -- only the binary's runner
-
     guard = _bracket_guard(doc)
     if guard is not None:
         doc.complete = False
@@ -234,17 +282,29 @@ def parse(
     if deadline is not None:
         timeout = min(timeout, deadline - time.monotonic())
     if timeout <= 0:
+        return _unread(doc, diags)
+    return _Pending(doc, diags, body, timeout)
+
+
+def _unread(doc: Manuscript, diags: list[Diagnostic]) -> tuple[Manuscript, list[Diagnostic]]:
+    doc.complete = False
+    message = "not read: the check spent its time budget on the chapters before it"
+    return doc, [*diags, make(Code.IO_UNREADABLE, message, doc.path)]
+
+
+def _finish(started: _Pending, raw: str | Exception) -> tuple[Manuscript, list[Diagnostic]]:
+    """The chapter from pandoc's reading of its body (or pandoc's failure)."""
+    from citepress.render import pandocbatch  # noqa: PLC0415 -- only the binary's runner
+
+    doc, diags = started.doc, started.diags
+    if isinstance(raw, pandocbatch.BudgetSpent):
+        return _unread(doc, diags)
+    if isinstance(raw, Exception):
         doc.complete = False
-        message = "not read: the check spent its time budget on the chapters before it"
-        return doc, [*diags, make(Code.IO_UNREADABLE, message, display)]
-    try:
-        raw = pandoc.markdown_to_json(body, timeout)
-    except pandoc.PandocError as exc:
-        doc.complete = False
-        message = f"pandoc could not read it: {exc}"
-        if "longer than" in str(exc):
+        message = f"pandoc could not read it: {raw}"
+        if "longer than" in str(raw):
             message += " (look for unclosed or nested [brackets]: jgm/pandoc#1735)"
-        return doc, [*diags, make(Code.IO_UNREADABLE, message, display)]
+        return doc, [*diags, make(Code.IO_UNREADABLE, message, doc.path)]
     try:
         doc.tree = json.loads(raw)
     except RecursionError:  # deeper than Python's JSON reader goes: far past MAX_NESTING

@@ -1,0 +1,110 @@
+"""pandoc runs in batches (render/pandocbatch.py): the same output as one run each, as bounded."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scripts.make_book import make_book
+
+from citepress import check
+from citepress import config as project
+from citepress.render import convert, memo, pandoc, pandocbatch
+from tests.conftest import ROOT
+
+SLOW = "[" * 20 + "a\n"  # pandoc's reader is exponential on unclosed brackets (#1735)
+ENGLISH = """# Methods {#sec-m}
+
+Text with *emphasis*, `code`, $E = mc^2$ and a note.[^1] See @sec-m.
+
+$$\\int_0^1 x\\,dx$$
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+<span class="raw">raw</span> and <script>alert(1)</script>
+
+```python
+print("hi")
+```
+
+[^1]: A note with a [link](https://example.org).
+"""
+
+
+def _texts(root: Path) -> list[str]:
+    return [path.read_text("utf-8") for path in project.load(root).manuscripts()]
+
+
+def test_reading_in_a_batch_gives_each_runs_own_output(tmp_path: Path) -> None:
+    bodies = [*_texts(ROOT), *_texts(make_book(3, tmp_path / "book")), ENGLISH]
+    batch = pandocbatch.run_all([pandocbatch.read_job(body) for body in bodies])
+    assert batch == [pandoc.markdown_to_json(body) for body in bodies]
+
+
+def test_rendering_in_a_batch_gives_each_runs_own_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every chapter of the seed and of a generated book: citeproc, notes, prefixes, all."""
+    compared: list[tuple[list[Any], list[Any]]] = []
+    original = pandocbatch.run_all
+
+    def both(jobs: list[pandocbatch.Job], deadline: float | None = None) -> list[Any]:
+        found = original(jobs, deadline)
+        compared.append((found, [pandoc.run(job.args, job.stdin) for job in jobs]))
+        return found
+
+    monkeypatch.setattr(pandocbatch, "run_all", both)
+    (tmp_path / "english" / "manuscript").mkdir(parents=True)
+    (tmp_path / "english" / "manuscript" / "a.md").write_text(ENGLISH, "utf-8")
+    (tmp_path / "english" / "pyproject.toml").write_text("[tool.citepress]\n", "utf-8")
+    for root in (ROOT, make_book(3, tmp_path / "book"), tmp_path / "english"):
+        settings = project.load(root)
+        checked = check.run(settings)
+        convert.book(settings, checked.docs, checked.bib, checked.images)
+    assert [len(batch) for batch, _ in compared] == [1, 1, 3, 3, 1, 1]  # read, then render
+    for batch, alone in compared:
+        assert batch == alone
+
+
+def test_a_job_past_its_time_stops_alone_and_the_rest_are_done() -> None:
+    jobs = [
+        pandocbatch.read_job("one\n"),
+        pandocbatch.read_job(SLOW, timeout=1.0),
+        pandocbatch.read_job("three\n"),
+        pandocbatch.read_job("four\n"),
+    ]
+    began = time.monotonic()
+    found = pandocbatch.run_all(jobs)
+    assert time.monotonic() - began < 20  # not the ~40 s the slow one needs
+    assert isinstance(found[1], pandoc.PandocError) and "longer than 1 s" in str(found[1])
+    assert found[0] == pandoc.markdown_to_json("one\n")
+    assert found[2:] == [pandoc.markdown_to_json(text) for text in ("three\n", "four\n")]
+
+
+def test_jobs_past_the_deadline_are_not_started() -> None:
+    jobs = [pandocbatch.read_job(SLOW, timeout=30.0) for _ in range(4)]
+    found = pandocbatch.run_all(jobs, deadline=time.monotonic() + 1.0)
+    assert all(isinstance(result, pandoc.PandocError) for result in found)
+    assert any(isinstance(result, pandocbatch.BudgetSpent) for result in found)
+
+
+def test_a_failed_job_reads_as_its_own_run_fails() -> None:
+    broken = pandocbatch.Job(["--from=json", "--to=html5"], "{not json", {"op": "html"})
+    fine = pandocbatch.read_job("fine\n")
+    found = pandocbatch.run_all([broken, fine])
+    with pytest.raises(pandoc.PandocError) as alone:
+        pandoc.run(broken.args, broken.stdin)
+    assert isinstance(found[0], pandoc.PandocError) and str(found[0]) == str(alone.value)
+    assert found[1] == pandoc.markdown_to_json("fine\n")
+
+
+def test_a_build_keeps_each_run_under_the_key_of_one_run() -> None:
+    body = "kept in a batch\n"
+    with memo.using(read=True):
+        pandocbatch.run_all([pandocbatch.read_job(body)])
+        kept = memo.get(memo.key(pandoc.MARKDOWN_ARGS, body))
+    assert kept == pandoc.markdown_to_json(body)

@@ -225,7 +225,15 @@ def lay_out(
     if printed:
         sheets.start(_expected_pages(parts, cache))
     laid_out = [wait() for wait in chapters]
-    front = _front(parts, laid_out, worker, cache, guess)
+    body = sum(part.pages for part in laid_out) + (guess.pages if guess else 2)
+
+    # The sheets are queued just after the front matter, to lay out beside it (an
+    # estimate on the low side: a sheet too many would hold up the merge).
+    def queue_sheets() -> None:
+        if printed:
+            sheets.start(body)
+
+    front = _front(parts, laid_out, worker, cache, guess, queue_sheets)
     every = [front, *laid_out]
     _must_be_whole_pages(every)
     cache.put_json(_pages_key(parts, cache), {"pages": sum(part.pages for part in every)})
@@ -312,6 +320,7 @@ def _front(
     worker: Worker | None,
     cache: PartCache,
     guess: _Guess | None = None,
+    then: Callable[[], None] = lambda: None,
 ) -> pdfparts.Part:
     """The front matter, with the contents' page numbers of the chapters as laid out.
 
@@ -319,6 +328,7 @@ def _front(
     was given the numbers for is the length it has (once, but for a contents that
     grows a page when its numbers grow a digit). ``guess`` was laid out beside the
     chapters with the last build's numbers: it is taken when they are still right.
+    ``then`` is called once its first layout is queued, before it is waited for.
     """
     pages = guess.pages if guess else 4
     for _ in range(4):
@@ -328,15 +338,21 @@ def _front(
         if front is None and guess is not None and guess.targets == targets:
             front = guess.wait()
         elif front is None:
-            front = _submit(
-                worker, "the front matter", pdfparts.front, *_front_args(parts, targets, cache)
-            )()
+            args = _front_args(parts, targets, cache)
+            wait = _submit(worker, "the front matter", pdfparts.front, *args)
+            then()
+            front = wait()
+        then = _nothing
         cache.put(key, front)
         if front.pages == pages:
             cache.put_json(_guess_key(parts, cache), {"pages": pages, "targets": targets})
             return front
         pages = front.pages
     raise pdfparts.PartError("the front matter's length does not settle")
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass

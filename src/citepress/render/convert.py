@@ -6,6 +6,7 @@ import hashlib
 import json
 import tempfile
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,36 +40,10 @@ def book(
 ) -> Book:
     """Convert the checked manuscripts into the document model of every edition."""
     lang = styles.book_language(settings, docs)
-    items = _items(bib, lang, settings.annotations)
-    trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
-    printer = xref.Printer(
-        strings.catalogue(settings.templates, lang),
-        xref.number(trees),
-        settings.number_sections,
-    )
-    anchors = _anchors(docs)
-    with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
-        cited = _styles(settings, docs, lang, Path(tmp))
-        references = Path(tmp) / "references.json"
-        references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-        keys = bib.by_key()
-        job = Job(
-            aliases=inherit.aliases(keys),
-            sets=inherit.sets(keys),
-            styles=cited,
-            references=references,
-            prefix=len(docs) > 1,
-            printer=printer,
-            anchors=anchors,
-            images=images or {},
-        )
-        prepared = [job.prepare(doc, tree) for doc, (_, tree) in zip(docs, trees, strict=True)]
-        runs = [job.pandoc_job(doc, text) for doc, text in zip(docs, prepared, strict=True)]
-        htmls = pandocbatch.run_all(runs)  # a pandoc process per core for them all
-        chapters = [
-            job.chapter(doc, text, html)
-            for doc, text, html in zip(docs, prepared, htmls, strict=True)
-        ]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # pandoc reads the bibliography (a process of its own) while the trees are made.
+        items = pool.submit(_items, bib, lang, settings.annotations)
+        chapters, printer = _chapters(settings, docs, bib, images or {}, lang, items)
     _place_editors_note(chapters, editors_note(settings.editors_note, bib, printer.strings))
     first = chapters[0] if chapters else None
     title = settings.book.get("title") or (first.title if first else "")
@@ -84,6 +59,47 @@ def book(
         publisher=settings.book.get("publisher", ""),
         date=settings.book.get("date", ""),
     )
+
+
+def _chapters(
+    settings: Settings,
+    docs: list[Manuscript],
+    bib: Bibliography,
+    images: Images,
+    lang: str,
+    items: Future[list[dict[str, Any]]],
+) -> tuple[list[Chapter], xref.Printer]:
+    """Every chapter rendered, a pandoc process per core for them all; and the numbers."""
+    trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
+    printer = xref.Printer(
+        strings.catalogue(settings.templates, lang),
+        xref.number(trees),
+        settings.number_sections,
+    )
+    anchors = _anchors(docs)
+    with tempfile.TemporaryDirectory(prefix="citepress-") as tmp:
+        cited = _styles(settings, docs, lang, Path(tmp))
+        references = Path(tmp) / "references.json"
+        keys = bib.by_key()
+        job = Job(
+            aliases=inherit.aliases(keys),
+            sets=inherit.sets(keys),
+            styles=cited,
+            references=references,
+            prefix=len(docs) > 1,
+            printer=printer,
+            anchors=anchors,
+            images=images,
+        )
+        prepared = [job.prepare(doc, tree) for doc, (_, tree) in zip(docs, trees, strict=True)]
+        references.write_text(json.dumps(items.result(), ensure_ascii=False), encoding="utf-8")
+        runs = [job.pandoc_job(doc, text) for doc, text in zip(docs, prepared, strict=True)]
+        htmls = pandocbatch.run_all(runs)
+        chapters = [
+            job.chapter(doc, text, html)
+            for doc, text, html in zip(docs, prepared, htmls, strict=True)
+        ]
+    return chapters, printer
 
 
 def _items(bib: Bibliography, lang: str, annotations: bool) -> list[dict[str, Any]]:

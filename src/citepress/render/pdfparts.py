@@ -173,7 +173,8 @@ def folio_sheet(
     for page in document.pages:
         box = page._page_box
         box.children = [child for child in box.children if _is_folio(child)]
-        looks.setdefault(box.page_type.side, _look(box, box.children))
+        if box.page_type.side not in looks:  # a side's first page speaks for the side
+            looks[box.page_type.side] = _look(box, box.children)
     with pdffonts.deferred(store) as fonts:
         data = pdf.pdf_bytes(document)
     return data, fonts, looks

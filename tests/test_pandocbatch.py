@@ -32,6 +32,26 @@ print("hi")
 ```
 
 [^1]: A note with a [link](https://example.org).
+
++-----------+----------------------+
+| Grid      | table                |
++===========+======================+
+| sized by  | the reader's columns |
++-----------+----------------------+
+
+-------------------------------------------------------------
+ Multiline   table
+----------- -------------------------------------------------
+ sized       by the columns too
+
+-------------------------------------------------------------
+
+| a pipe table with a row long enough to be sized | b           |
+|-------------------------------------------------|-------------|
+| 1                                               | 2           |
+
+<div>raw html ending in a blank line</div>
+
 """
 
 
@@ -108,3 +128,34 @@ def test_a_build_keeps_each_run_under_the_key_of_one_run() -> None:
         pandocbatch.run_all([pandocbatch.read_job(body)])
         kept = memo.get(memo.key(pandoc.MARKDOWN_ARGS, body))
     assert kept == pandoc.markdown_to_json(body)
+
+
+def test_past_the_deadline_a_job_is_not_started_nor_said_to_be_slow() -> None:
+    slow = [pandocbatch.read_job(SLOW, timeout=30.0) for _ in range(4)]
+    jobs = [*slow, *(pandocbatch.read_job("fine\n") for _ in range(4))]  # each after a slow one
+    found = pandocbatch.run_all(jobs, deadline=time.monotonic() + 1.0)
+    assert all(isinstance(result, pandoc.PandocError) for result in found)
+    assert not [result for result in found if " 0 s" in str(result)]
+    assert all(isinstance(result, pandocbatch.BudgetSpent) for result in found[4:])
+
+
+def test_a_failed_job_is_not_run_again_past_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+
+    def alone(*args: object) -> str:
+        ran.append("alone")
+        return ""
+
+    monkeypatch.setattr(pandoc, "run", alone)
+    broken = pandocbatch.Job(["--from=json", "--to=html5"], "{not json", {"op": "html"})
+    found = pandocbatch.run_all([broken], deadline=time.monotonic() - 1)
+    assert ran == [] and isinstance(found[0], pandocbatch.BudgetSpent)
+
+
+def test_without_pandoc_every_job_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(*args: object, **kwargs: object) -> object:
+        raise pandoc.PandocError("pandoc not found: no such file")
+
+    monkeypatch.setattr(pandoc, "start", missing)
+    found = pandocbatch.run_all([pandocbatch.read_job("a\n"), pandocbatch.read_job("b\n")])
+    assert [str(result) for result in found] == ["pandoc not found: no such file"] * 2

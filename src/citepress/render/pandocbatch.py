@@ -6,16 +6,19 @@ starting pandoc, twice a chapter. Here the runs a build has not kept (render/mem
 go to one ``pandoc lua`` process per core, which reads a list of jobs on standard
 input and writes each result as a line as soon as it has it. Each job gives the same
 output as :func:`citepress.render.pandoc.run` with the same options (tests hold the
-two to that, byte for byte) and is kept under the same key.
+two to that, byte for byte: the reader gets the command line's 72 columns, which
+size tables, and the output one final newline, as the command line writes it) and
+is kept under the same key.
 
 The walls are those of a single run: the launcher (no network, no secrets), ``+RTS
 -M``, and no file the job does not name: ``pandoc.read`` is given an empty file
 system (its ``read_env``), and only citeproc reads files, the style and references
 we wrote. Time is bounded per job, as before: the process is stopped when a job
 takes longer than its own limit, that job fails with pandoc's timeout message, and
-the jobs after it go to a new process. A job that fails otherwise (or a process
-that dies) runs again alone through :func:`pandoc.run`, so its error reads as it
-always did.
+the jobs after it go to a new process; past the caller's deadline no job starts.
+A job that fails otherwise (or a process that dies) runs again alone through
+:func:`pandoc.run`, within the same limits, so its error reads as it always did.
+Interrupted (Ctrl-C), the runs' processes are killed and no new one starts.
 """
 
 from __future__ import annotations
@@ -38,8 +41,13 @@ from citepress.render import memo, pandoc
 # Reads the jobs (a JSON list) from standard input; writes one JSON line per job.
 SCRIPT = r"""
 local jobs = pandoc.json.decode(io.read("a"), false)
+local reading = {columns = 72}  -- the command line's default: it sizes tables
+local function ended(text)
+  if text:sub(-1) == "\n" then return text end
+  return text .. "\n"
+end
 local function html(job)
-  local doc = pandoc.read(job.text, "json", nil, {})
+  local doc = pandoc.read(job.text, "json", reading, {})
   doc.meta["csl"] = job.csl
   doc.meta["bibliography"] = job.references
   doc.meta["notes-after-punctuation"] = false
@@ -47,12 +55,12 @@ local function html(job)
   doc.meta["suppress-bibliography"] = not job.bibliography
   if job.lang ~= "" then doc.meta["lang"] = job.lang end
   doc = pandoc.utils.citeproc(doc)
-  return pandoc.write(doc, "html5", {
+  return ended(pandoc.write(doc, "html5", {
     wrap_text = "wrap-none", html_math_method = "mathml", identifier_prefix = job.prefix,
-  }) .. "\n"
+  }))
 end
 local function read(job)
-  return pandoc.write(pandoc.read(job.text, job.format, nil, {}), "json") .. "\n"
+  return ended(pandoc.write(pandoc.read(job.text, job.format, reading, {}), "json"))
 end
 for _, job in ipairs(jobs) do
   local ok, out = pcall(job.op == "html" and html or read, job)
@@ -76,37 +84,52 @@ class Job:
     timeout: float = pandoc.TIMEOUT_S
 
 
+Result = str | pandoc.PandocError
+
+
 @dataclass
-class _Batch:
-    """The jobs one process runs, in order, and what it found so far."""
+class _Runs:
+    """What the batches of one call share: the deadline, the stop, what each job gave."""
 
-    jobs: list[tuple[int, Job]]
-    found: dict[int, str | pandoc.PandocError] = field(default_factory=dict)
+    deadline: float | None
+    stop: threading.Event = field(default_factory=threading.Event)
+    found: dict[int, Result] = field(default_factory=dict)
+
+    def left(self, limit: float) -> float:
+        """``limit``, or less: the time to the deadline (0 once it has passed)."""
+        if self.deadline is None:
+            return limit
+        return min(limit, max(0.0, self.deadline - time.monotonic()))
 
 
-def run_all(jobs: Sequence[Job], deadline: float | None = None) -> list[str | pandoc.PandocError]:
+def run_all(jobs: Sequence[Job], deadline: float | None = None) -> list[Result]:
     """Each job's output (or error), in order: kept ones from the memo, the rest in batches.
 
-    ``deadline`` (a ``time.monotonic()`` value) bounds them all: a job not started by
-    then fails with :class:`BudgetSpent`, one running then is stopped.
+    ``deadline`` (a ``time.monotonic()`` value) bounds them all: a job running then
+    is stopped, one not started by then fails with :class:`BudgetSpent`.
     """
-    found: dict[int, str | pandoc.PandocError] = {}
+    runs = _Runs(deadline)
     keys = [memo.key(job.args, job.stdin) for job in jobs]
     for index, key in enumerate(keys):
         kept = memo.get(key)
         if kept is not None:
-            found[index] = kept
-    missing = [(index, job) for index, job in enumerate(jobs) if index not in found]
+            runs.found[index] = kept
+    missing = [(index, job) for index, job in enumerate(jobs) if index not in runs.found]
     processes = max(1, min(len(missing), os.cpu_count() or 1))
-    batches = [_Batch(missing[n::processes]) for n in range(processes)] if missing else []
-    with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
-        for batch in pool.map(lambda batch: _run(batch, deadline), batches):
-            found.update(batch.found)
-    for index, key in enumerate(keys):
-        result = found[index]
-        if isinstance(result, str) and index in dict(missing):
-            memo.put(key, result)
-    return [found[index] for index in range(len(jobs))]
+    pool = ThreadPoolExecutor(max_workers=processes)
+    try:
+        list(pool.map(lambda n: _run(missing[n::processes], runs), range(processes)))
+    except BaseException:  # interrupted: no process of ours goes on, none starts
+        runs.stop.set()
+        pandoc.stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    for index, _ in missing:
+        result = runs.found[index]
+        if isinstance(result, str):
+            memo.put(keys[index], result)
+    return [runs.found[index] for index in range(len(jobs))]
 
 
 def read_job(body: str, timeout: float = pandoc.TIMEOUT_S) -> Job:
@@ -132,42 +155,47 @@ def html_job(
     return Job(args, tree, script)
 
 
-def _run(batch: _Batch, deadline: float | None) -> _Batch:
-    """Run the batch's jobs, a process at a time, until each has its result."""
-    todo = list(batch.jobs)
+def _run(todo: list[tuple[int, Job]], runs: _Runs) -> None:
+    """Run ``todo`` in order, a process at a time, until each job has its result."""
     while todo:
-        done = _process(todo, deadline, batch.found)
-        todo = todo[done:]
-    return batch
+        todo = todo[_process(todo, runs) :]
 
 
-def _process(
-    todo: list[tuple[int, Job]], deadline: float | None, found: dict[int, str | pandoc.PandocError]
-) -> int:
+def _process(todo: list[tuple[int, Job]], runs: _Runs) -> int:
     """One process for ``todo``: how many jobs it settled (at least one)."""
-    if deadline is not None and time.monotonic() >= deadline:
+    if runs.stop.is_set() or runs.left(1.0) <= 0:
+        return _spent(todo, runs)
+    payload = json.dumps([job.script for _, job in todo], ensure_ascii=False).encode()
+    try:
+        process = pandoc.start(["lua", "-e", SCRIPT], stderr=subprocess.DEVNULL)
+    except (pandoc.PandocError, OSError) as exc:  # pandoc not found: every job says so
         for index, _ in todo:
-            found[index] = BudgetSpent("the time budget was spent on the jobs before it")
+            runs.found[index] = pandoc.PandocError(str(exc))
         return len(todo)
-    process = pandoc.start(["lua", "-e", SCRIPT], stderr=subprocess.DEVNULL)
     lines: queue.Queue[bytes] = queue.Queue()
     with pandoc.running(process):
-        payload = json.dumps([job.script for _, job in todo], ensure_ascii=False).encode()
         threading.Thread(target=_feed, args=(process, payload, lines), daemon=True).start()
         try:
-            return _collect(todo, deadline, lines, found)
+            return _collect(todo, runs, lines)
         finally:
             process.kill()
             process.wait()
 
 
+def _spent(todo: list[tuple[int, Job]], runs: _Runs) -> int:
+    for index, _ in todo:
+        runs.found[index] = BudgetSpent("the time budget was spent on the jobs before it")
+    return len(todo)
+
+
 def _feed(process: subprocess.Popen[bytes], payload: bytes, lines: queue.Queue[bytes]) -> None:
     """Write the jobs, then pass each line of output on (an empty one at the end)."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
         assert process.stdin is not None and process.stdout is not None
         _write(process.stdin, payload)
-        for line in process.stdout:
-            lines.put(line)
+        with process.stdout as output:
+            for line in output:
+                lines.put(line)
     lines.put(b"")
 
 
@@ -178,46 +206,46 @@ def _write(stream: IO[bytes], payload: bytes) -> None:
         stream.close()
 
 
-def _collect(
-    todo: list[tuple[int, Job]],
-    deadline: float | None,
-    lines: queue.Queue[bytes],
-    found: dict[int, str | pandoc.PandocError],
-) -> int:
+def _collect(todo: list[tuple[int, Job]], runs: _Runs, lines: queue.Queue[bytes]) -> int:
     """Take each job's line as it comes, within its own time; how many were settled."""
     for done, (index, job) in enumerate(todo):
-        wait = job.timeout
-        if deadline is not None:
-            wait = min(wait, max(0.0, deadline - time.monotonic()))
+        wait = runs.left(job.timeout)
         try:
-            line = lines.get(timeout=wait)
+            line = lines.get(timeout=wait) if wait > 0 else lines.get_nowait()
         except queue.Empty:
-            found[index] = pandoc.PandocError(f"pandoc took longer than {wait:g} s and was stopped")
+            if wait <= 0:  # the deadline passed before this job was waited for
+                return done + _spent(todo[done:], runs)
+            runs.found[index] = pandoc.PandocError(
+                f"pandoc took longer than {wait:g} s and was stopped"
+            )
             return done + 1
         result = _result(line)
-        if result is None:  # the process died or wrote nonsense: this job alone, as ever
-            found[index] = _alone(job)
+        if isinstance(result, str):
+            runs.found[index] = result
+            continue
+        runs.found[index] = _alone(job, runs)  # it failed: alone, its error as ever
+        if result is None:  # no answer at all: the process is gone
             return done + 1
-        found[index] = result if isinstance(result, str) else _alone(job)
     return len(todo)
 
 
-def _result(line: bytes) -> str | pandoc.PandocError | None:
-    """A job's output, a failure (to run again alone), or None for no answer at all."""
+def _result(line: bytes) -> str | bool | None:
+    """A job's output; False when it failed; None for no answer (a dead process)."""
     try:
         answer = json.loads(line)
     except ValueError:
         return None
     if isinstance(answer, dict) and isinstance(answer.get("out"), str):
         return str(answer["out"])
-    if isinstance(answer, dict) and "error" in answer:
-        return pandoc.PandocError(str(answer["error"])[:500])
-    return None
+    return False if isinstance(answer, dict) and "error" in answer else None
 
 
-def _alone(job: Job) -> str | pandoc.PandocError:
-    """The job run by itself, as before batches: its own output or pandoc's own error."""
+def _alone(job: Job, runs: _Runs) -> Result:
+    """The job run by itself, within the time left: its own output or pandoc's own error."""
+    wait = runs.left(job.timeout)
+    if runs.stop.is_set() or wait <= 0:
+        return BudgetSpent("the time budget was spent on the jobs before it")
     try:
-        return pandoc.run(job.args, job.stdin, job.timeout)
+        return pandoc.run(job.args, job.stdin, wait)
     except pandoc.PandocError as exc:
         return exc

@@ -159,3 +159,14 @@ def test_without_pandoc_every_job_says_so(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(pandoc, "start", missing)
     found = pandocbatch.run_all([pandocbatch.read_job("a\n"), pandocbatch.read_job("b\n")])
     assert [str(result) for result in found] == ["pandoc not found: no such file"] * 2
+
+
+def test_a_pandoc_that_cannot_run_batches_runs_each_job_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pandocbatch, "SCRIPT", "error('no batches here')")
+    monkeypatch.setattr(pandocbatch, "_BATCHES", [True])
+    texts = [f"job {n}\n" for n in range(5)]
+    found = pandocbatch.run_all([pandocbatch.read_job(text) for text in texts])
+    assert found == [pandoc.markdown_to_json(text) for text in texts]
+    assert pandocbatch._BATCHES == [False]

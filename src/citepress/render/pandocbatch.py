@@ -70,6 +70,12 @@ end
 """
 
 
+# False once a batch process answered nothing while its first job ran well alone: a
+# pandoc without ``pandoc lua`` or its json module (older than 3.1.1, where pypandoc
+# finds the system's). Each job then runs alone, as before batches.
+_BATCHES = [True]
+
+
 class BudgetSpent(pandoc.PandocError):
     """The job was not started: the caller's time budget was spent on the jobs before it."""
 
@@ -165,6 +171,9 @@ def _process(todo: list[tuple[int, Job]], runs: _Runs) -> int:
     """One process for ``todo``: how many jobs it settled (at least one)."""
     if runs.stop.is_set() or runs.left(1.0) <= 0:
         return _spent(todo, runs)
+    if not _BATCHES[0]:
+        runs.found[todo[0][0]] = _alone(todo[0][1], runs)
+        return 1
     payload = json.dumps([job.script for _, job in todo], ensure_ascii=False).encode()
     try:
         process = pandoc.start(["lua", "-e", SCRIPT], stderr=subprocess.DEVNULL)
@@ -225,6 +234,8 @@ def _collect(todo: list[tuple[int, Job]], runs: _Runs, lines: queue.Queue[bytes]
             continue
         runs.found[index] = _alone(job, runs)  # it failed: alone, its error as ever
         if result is None:  # no answer at all: the process is gone
+            if done == 0 and isinstance(runs.found[index], str):
+                _BATCHES[0] = False  # this pandoc cannot run batches: alone from now on
             return done + 1
     return len(todo)
 

@@ -89,11 +89,16 @@ def split(book: Book, context: Context) -> Split | None:
     if len(book.chapters) < 2:
         return None
     tagged = pdf.set_for_print(book)  # as pdf.set_html sets it
+    # Chapters get a fixed date, so a part is the same from one build to the next:
+    # only citepress's own templates are laid out in parts (a project's own raises
+    # Whole), and they print the date only in the head's metadata, which the merge
+    # takes from the front matter (tests/test_chapters.py holds them to that).
+    fixed = dataclasses.replace(tagged, modified=FIXED_TIME)
     size = context.settings.page_size
     seen: dict[str, tuple[str, str | None]] = {}
     env = context.env.overlay(loader=_read_once(context.env.loader, seen))
     front = pdf.html(tagged, env, size, part="front")
-    chapters = [_chapter_html(tagged, env, size, n) for n in range(len(book.chapters))]
+    chapters = [pdf.html(fixed, env, size, part=n) for n in range(len(book.chapters))]
     own_file = _own_template(seen)
     if own_file:
         raise Whole(
@@ -116,7 +121,7 @@ def split(book: Book, context: Context) -> Split | None:
         sorted((_hrefs(text) & everywhere) - own)
         for text, own in zip((front, *chapters), owned, strict=True)
     ]
-    pdf_id = pdf.identifier(dataclasses.replace(tagged, modified=FIXED_TIME))
+    pdf_id = pdf.identifier(fixed)
     return Split(front, chapters, borrows, pdf_id, context.assets, [*next_ins, None])
 
 
@@ -131,16 +136,6 @@ def _across_chapters(head: str) -> str:
         if pattern.search(head):
             return reason
     return ""
-
-
-def _chapter_html(book: Book, env: Any, size: str, number: int) -> str:
-    """Chapter ``number``'s part, with a fixed date: the same from one build to the next.
-
-    Only citepress's own templates are laid out in parts (a project's own raises
-    :class:`Whole`), and they print the date only in the head's metadata, which the
-    merge takes from the front matter (tests/test_chapters.py holds them to that).
-    """
-    return pdf.html(dataclasses.replace(book, modified=FIXED_TIME), env, size, part=number)
 
 
 def _body(html: str) -> str:
@@ -314,13 +309,17 @@ def _kept(
     return wait
 
 
+def _nothing() -> None:
+    return None
+
+
 def _front(
     parts: Split,
     chapters: list[pdfparts.Part],
     worker: Worker | None,
     cache: PartCache,
     guess: _Guess | None = None,
-    then: Callable[[], None] = lambda: None,
+    then: Callable[[], None] = _nothing,
 ) -> pdfparts.Part:
     """The front matter, with the contents' page numbers of the chapters as laid out.
 
@@ -349,10 +348,6 @@ def _front(
             return front
         pages = front.pages
     raise pdfparts.PartError("the front matter's length does not settle")
-
-
-def _nothing() -> None:
-    return None
 
 
 @dataclass

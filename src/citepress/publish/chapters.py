@@ -453,9 +453,10 @@ class _Sheets:
             return
         first = block * FOLIO_BLOCK + 1
         key = self._cache.key("folios", self._head, str(first), str(FOLIO_BLOCK))
-        data, meta = self._cache.get_bytes(key), self._cache.get_json(key)
-        if data is not None and meta is not None and isinstance(meta.get("looks"), dict):
-            self._done[block] = (data, {str(k): str(v) for k, v in meta["looks"].items()})
+        kept = self._cache.get_kept(key)
+        if kept is not None and isinstance(kept[1].get("looks"), dict):
+            looks = kept[1]["looks"]
+            self._done[block] = (kept[0], {str(k): str(v) for k, v in looks.items()})
             return
         args = (self._head, first, FOLIO_BLOCK, self._cache.fonts, self._assets)
         wait = _submit(self._worker, "the folios", pdfparts.folio_sheet, *args)

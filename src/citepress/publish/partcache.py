@@ -54,10 +54,10 @@ class PartCache:
 
     def get(self, key: str) -> pdfparts.Part | None:
         """The part kept under ``key``, or None (missing, unreadable or changed)."""
-        data = self.get_bytes(key)
-        meta = self._meta(key)
-        if data is None or meta is None:
+        kept = self.get_kept(key)
+        if kept is None:
             return None
+        data, meta = kept
         try:
             part = pdfparts.Part(
                 data,
@@ -95,8 +95,8 @@ class PartCache:
         """Keep a small record under ``key``."""
         self._write(key + ".json", json.dumps(record).encode())
 
-    def get_bytes(self, key: str) -> bytes | None:
-        """The bytes kept under ``key``, when they are what was kept."""
+    def get_kept(self, key: str) -> tuple[bytes, dict[str, Any]] | None:
+        """The bytes kept under ``key`` and their record (one read), when they are whole."""
         meta = self._meta(key)
         if meta is None:
             return None
@@ -110,7 +110,7 @@ class PartCache:
         named = [str(digest) for digest in fonts] if isinstance(fonts, list) else None
         if named is None or pdffonts.missing(self.fonts, named, self._fonts_checked):
             return None  # the merge could not embed its fonts: laid out again, they are kept
-        return data
+        return data, meta
 
     def put_bytes(self, key: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
         """Keep ``data`` under ``key``, with ``meta`` and its hash."""

@@ -74,10 +74,10 @@ def recalled(slot: Sequence[str], parts: Sequence[str]) -> Any:
     """The value :func:`remember` gave ``slot`` for the same ``parts``, else None."""
     if not _MODE[0]:
         return None
-    named, digest = _digest(slot), _digest(parts)
+    named, hashed = digest(slot), digest(parts)
     with _RECALL_LOCK:
         found = _RECALLED.get(named)
-        if found is None or found[0] != digest:
+        if found is None or found[0] != hashed:
             return None
         _RECALLED.move_to_end(named)
         return found[1]
@@ -87,10 +87,10 @@ def remember(slot: Sequence[str], parts: Sequence[str], value: Any) -> None:
     """Remember ``value`` (never None) for ``slot``, computed from ``parts``, within builds."""
     if not _MODE[0]:
         return
-    named = _digest(slot)
+    named = digest(slot)
     with _RECALL_LOCK:
         _RECALLED.pop(named, None)
-        _RECALLED[named] = (_digest(parts), value)
+        _RECALLED[named] = (digest(parts), value)
         while len(_RECALLED) > RECALL_LIMIT:
             _RECALLED.popitem(last=False)
 
@@ -101,14 +101,15 @@ def forget(slot: Sequence[str] | None = None) -> None:
         if slot is None:
             _RECALLED.clear()
         else:
-            _RECALLED.pop(_digest(slot), None)
+            _RECALLED.pop(digest(slot), None)
 
 
-def _digest(parts: Sequence[str]) -> str:
-    digest = hashlib.sha256()
+def digest(parts: Sequence[str]) -> str:
+    """The SHA-256 of ``parts``, each prefixed with its length (no two lists hash alike)."""
+    found = hashlib.sha256()
     for part in parts:
-        _feed(digest, part.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+        _feed(found, part.encode("utf-8", "surrogateescape"))
+    return found.hexdigest()
 
 
 def key(args: list[str], stdin: str) -> str | None:
@@ -121,13 +122,13 @@ def key(args: list[str], stdin: str) -> str | None:
         return None
     from citepress.publish.cache import tool_versions  # noqa: PLC0415 -- no cycle at import
 
-    digest = hashlib.sha256()
+    found = hashlib.sha256()
     versions = tool_versions()
     for value in (__version__, versions.get("pypandoc_binary", ""), stdin):
-        _feed(digest, value.encode("utf-8", "surrogateescape"))
+        _feed(found, value.encode("utf-8", "surrogateescape"))
     for arg in args:
-        _feed(digest, _counted(arg))
-    return digest.hexdigest()
+        _feed(found, _counted(arg))
+    return found.hexdigest()
 
 
 def get(run: str | None) -> str | None:

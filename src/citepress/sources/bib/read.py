@@ -10,7 +10,6 @@ diagnostic.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from functools import partial
 from pathlib import Path
@@ -42,7 +41,7 @@ logging.getLogger("bibtexparser").propagate = False
 def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[Diagnostic]]:
     """Read every (path, display name), confined to the project ``root``, into one bibliography."""
     bib, diags = Bibliography(), []
-    read_from = hashlib.sha256()
+    read_from: list[str] = []
     for path, display in paths:
         try:
             text = read_text(root, path, allow="\f")
@@ -50,9 +49,7 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
             bib.failed.append(display)
             diags.append(_unreadable(exc, display))
             continue
-        for part in (path.suffix.lower(), display, text):
-            value = part.encode("utf-8", "surrogateescape")
-            read_from.update(f"{len(value)}:".encode() + value)
+        read_from += (path.suffix.lower(), display, text)
         slot, parts = ("bibliography", display), (path.suffix.lower(), text)
         entries, found = memo.recall(slot, parts, partial(_parsed, path, text, display))
         bib.commented.update(integrity.commented_keys(text, display))
@@ -60,7 +57,7 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
         diags += found
     bib.entries, found = integrity.duplicate_keys(bib.entries)
     if not bib.failed:
-        bib.digest = read_from.hexdigest()
+        bib.digest = memo.digest(read_from)
     return bib, diags + found
 
 

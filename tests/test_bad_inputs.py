@@ -249,6 +249,15 @@ PIECES = st.sampled_from(
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=40).map("".join)
 
 
+def test_a_heading_with_no_text_is_no_crash(tmp_path: Path) -> None:
+    """Found by the random projects below: a line break set over ``---`` is an empty heading."""
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "manuscript" / "chapter.md").write_text(DEFAULT_MD + "\n\\\n---\n", "utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.citepress]\n", encoding="utf-8")
+    result = check.run(project.load(tmp_path))
+    assert all(diagnostic.code in list(Code) for diagnostic in result.diagnostics)
+
+
 @pytest.mark.timeout(120)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chapter=TEXT, bib=TEXT)

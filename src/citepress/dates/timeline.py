@@ -99,8 +99,8 @@ def _section(ident: str, period: str | None, offset: int) -> Section:
 
 
 def _spans(text: str, heading: bool, ends: re.Pattern[str]) -> list[tuple[int, int]]:
-    if heading:
-        return [(0, len(text))]
+    if heading:  # a heading is one sentence; one with no text (``\\`` over ``---``), none
+        return [(0, len(text))] if text.strip() else []
     spans, start = [], 0
     for match in ends.finditer(text):
         spans.append((start, match.end()))

@@ -14,8 +14,9 @@ ToUnicode map, whichever subset is embedded. A font that WeasyPrint alters beyon
 subsetting (a variable font it instantiates, a colour font it strips, a font with
 glyphs it had to invent for missing characters) is embedded by WeasyPrint as before.
 
-Here and in :mod:`citepress.render.weasyext` alone, citepress touches WeasyPrint's
-internals (``Font.clean``, ``Font._harfbuzz_subset``); the version is pinned there.
+Here, in :mod:`citepress.render.sharedfonts` and in :mod:`citepress.render.weasyext`
+alone, citepress touches WeasyPrint's internals (``Font.clean``,
+``Font._harfbuzz_subset``, ``get_hb_object_data``); the version is pinned there.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from citepress.render import sharedfonts
 from citepress.render.errors import RenderError
 
 MARK = b"citepress-font:"  # after the font file's first four bytes (its type)
@@ -76,7 +78,8 @@ def deferred(store: Path) -> Iterator[list[str]]:
 
     Font.clean = clean
     try:
-        yield named
+        with sharedfonts.reading():
+            yield named
     finally:
         Font.clean = original
 
@@ -137,7 +140,7 @@ def _keep(font: Any, store: Path) -> str | None:
     from citepress.publish import atomic  # noqa: PLC0415
 
     data = bytes(font.file_content)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sharedfonts.digest(font)
     path = store / f"{digest}.font"
     try:
         if digest in _KEPT and path.is_file():

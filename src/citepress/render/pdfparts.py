@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citepress.render import pagemap, parthtml, pdffonts
+from citepress.render import pagemap, parthtml, pdffonts, sharedfonts
 from citepress.render.editions import pdf
 from citepress.render.errors import RenderError
 
@@ -84,7 +84,7 @@ def chapter(
     if next_in is not None:
         laid = parthtml.insert(laid, parthtml.body_end(laid), next_in)
     with _target_lookups() as looked_up:
-        document, options = pdf._laid_out(laid, pdf_id, assets)
+        document, options = pdf._laid_out(laid, pdf_id, assets, sharedfonts.configuration())
     problem = _cut_lead(document) or _cut_next(document, next_in is not None)
     if looked_up:
         problem = problem or f"a chapter asks for another page's number ({looked_up[0]})"
@@ -147,7 +147,7 @@ def front(
     )
     laid = parthtml.insert(html, parthtml.body_end(html), next_in + stubs)
     laid = parthtml.insert(laid, parthtml.head_end(laid), f"<style>\n{rules}</style>\n")
-    document, options = pdf._laid_out(laid, pdf_id, assets)
+    document, options = pdf._laid_out(laid, pdf_id, assets, sharedfonts.configuration())
     return _finish(document, options, borrow, store, _cut_next(document, True))
 
 
@@ -167,7 +167,7 @@ def folio_sheet(
     reset = f"<style>@page :first {{ counter-reset: page {first - 2} }}</style>\n"
     body = '<div style="break-after: page"></div>' * (count + 2)
     laid = parthtml.insert(head, parthtml.head_end(head), reset) + f"<body>{body}</body></html>"
-    document = pdf.lay_out(laid, assets)
+    document = pdf.lay_out(laid, assets, sharedfonts.configuration())
     del document.pages[:2]
     looks: dict[str, str] = {}
     for page in document.pages:

@@ -109,10 +109,12 @@ def write(document_html: str, pdf_id: bytes, assets: list[Path]) -> bytes:
     return pdf_bytes(document, **options)
 
 
-def _laid_out(document_html: str, pdf_id: bytes, assets: list[Path]) -> tuple[Any, dict[str, Any]]:
+def _laid_out(
+    document_html: str, pdf_id: bytes, assets: list[Path], font_config: Any = None
+) -> tuple[Any, dict[str, Any]]:
     """The edition's layout, and the options it was laid out with (write with the same)."""
     options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": pdf_id}
-    return lay_out(document_html, assets, **options), options
+    return lay_out(document_html, assets, font_config, **options), options
 
 
 def content_boxes(page: Any) -> Iterator[Any]:
@@ -141,11 +143,12 @@ def pdf_bytes(document: Any, **options: Any) -> bytes:
         raise RefusedResource(str(exc)) from None
 
 
-def lay_out(document_html: str, assets: list[Path], **options: Any) -> Any:
+def lay_out(document_html: str, assets: list[Path], font_config: Any = None, **options: Any) -> Any:
     """WeasyPrint's laid-out document of ``document_html``, loading only allowed files.
 
     ``options`` are WeasyPrint's; pass the same to ``write_pdf`` (some, such as the
-    PDF variant, shape the layout's tagging as well as the file).
+    PDF variant, shape the layout's tagging as well as the file). ``font_config``:
+    WeasyPrint's font configuration to lay out with (None: a new one).
     """
     import weasyprint  # noqa: PLC0415 -- heavy; only builds need it
 
@@ -160,7 +163,7 @@ def lay_out(document_html: str, assets: list[Path], **options: Any) -> Any:
         url_fetcher=fetcher(assets),
     )
     try:
-        return document.render(**options)
+        return document.render(font_config=font_config, **options)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise RefusedResource(str(exc)) from None
 

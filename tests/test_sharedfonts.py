@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +20,9 @@ PDF_ID = b"0" * 32
 
 @pytest.fixture(autouse=True)
 def _fresh() -> Iterator[None]:
-    sharedfonts._SHARED.clear()
-    sharedfonts._FACES.clear()
+    sharedfonts.release()
     yield
-    sharedfonts._SHARED.clear()
-    sharedfonts._FACES.clear()
+    sharedfonts.release()
 
 
 def _written(html: str, store: Path, font_config: Any, assets: list[Path] | None = None) -> bytes:
@@ -32,67 +31,115 @@ def _written(html: str, store: Path, font_config: Any, assets: list[Path] | None
         return pdf.pdf_bytes(document, **options)
 
 
-def test_parts_laid_out_in_one_process_copy_each_face_once(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Each part copied and hashed every face's file (~66 MB of Noto CJK) anew."""
+def _copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The faces whose whole file WeasyPrint copies out of HarfBuzz, as they are copied."""
     from weasyprint.pdf import fonts  # noqa: PLC0415
 
     copied: list[int] = []
     original = fonts.get_hb_object_data
 
     def counted(hb_object: Any, *args: Any) -> Any:
-        if not args:
+        if not any(args):
             copied.append(sharedfonts._address(hb_object))
         return original(hb_object, *args)
 
     monkeypatch.setattr(fonts, "get_hb_object_data", counted)
-    for text in ("第一章の本文。", "第二章の本文、もう少し長い。", "Chapter three."):
+    return copied
+
+
+def _own_font(tmp_path: Path) -> Path:
+    """An asset folder holding a font of the project's own (any TrueType installed)."""
+    found = sorted(Path("/usr/share/fonts").rglob("*.ttf"))
+    if not found:
+        pytest.skip("no TrueType font is installed")
+    assets = tmp_path / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "own.ttf").write_bytes(found[0].read_bytes())
+    return assets
+
+
+def test_parts_laid_out_in_one_process_copy_each_face_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each part copied and hashed every face's file (~66 MB of Noto CJK) anew."""
+    copied = _copies(monkeypatch)
+    _written(PAGE.format("第一章の本文。"), tmp_path, sharedfonts.configuration())
+    faces = len(copied)
+    for text in ("第二章の本文、もう少し長い。", "第三章。"):
         _written(PAGE.format(text), tmp_path, sharedfonts.configuration())
-    assert copied and len(copied) == len(set(copied))
+    assert faces and len(copied) == faces  # the later parts drew with the same faces
+    assert not sharedfonts.configuration().strut_layouts  # emptied for each part
+
+
+def test_weasyprints_own_subsets_are_not_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A font with a glyph WeasyPrint had to invent is subset by it, a new face each time:
+    kept, those filled the memo and pushed the book's faces out."""
+    page = PAGE.format("本文\U000f0000")  # a private-use character no font has
+    _written(page, tmp_path, sharedfonts.configuration())
+    kept = len(sharedfonts._FACES)
+    for _ in range(2):
+        _written(page, tmp_path, sharedfonts.configuration())
+    assert kept and len(sharedfonts._FACES) == kept
 
 
 def test_a_part_laid_out_after_others_is_the_part_laid_out_alone(tmp_path: Path) -> None:
     shared = sharedfonts.configuration()
     _written(PAGE.format("前の章。" * 40), tmp_path, shared)
     html = PAGE.format("この章の本文は、前の章のあとに組まれる。" * 30)
-    assert _written(html, tmp_path, shared) == _written(html, tmp_path, None)
+    assert _written(html, tmp_path, sharedfonts.configuration()) == _written(html, tmp_path, None)
 
 
-def test_a_document_that_adds_a_font_is_the_last_to_share_its_configuration(
-    tmp_path: Path,
-) -> None:
-    """Its fonts must not become another document's fallback."""
-    found = sorted(Path("/usr/share/fonts").rglob("*.ttf"))
-    if not found:
-        pytest.skip("no TrueType font is installed")
-    assets = tmp_path / "assets"
-    assets.mkdir()
-    (assets / "own.ttf").write_bytes(found[0].read_bytes())
+def test_a_documents_own_font_is_never_another_documents_fallback(tmp_path: Path) -> None:
+    assets = _own_font(tmp_path)
     first = sharedfonts.configuration()
     assert sharedfonts.configuration() is first
     own = "<style>@font-face { font-family: own; src: url(own.ttf) }</style>"
     _written(own + PAGE.format("自前のフォント。"), tmp_path, first, [assets])
     assert first.added
     assert sharedfonts.configuration() is not first
-    assert not sharedfonts._FACES  # the faces of the old configuration are let go
+    asks = '<html lang="en"><body><p style="font-family: own, serif">Own?</p></body></html>'
+    assert _written(asks, tmp_path, sharedfonts.configuration()) == _written(asks, tmp_path, None)
 
 
-def test_a_forked_process_makes_its_own_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_forked_process_makes_its_own_configuration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """And leaves the parent's @font-face files alone (WeasyPrint deletes its folder)."""
+    assets = _own_font(tmp_path)
     first = sharedfonts.configuration()
+    own = "<style>@font-face { font-family: own; src: url(own.ttf) }</style>"
+    _written(own + PAGE.format("自前。"), tmp_path, first, [assets])
+    folder = first._folder
+    assert folder is not None and folder.is_dir()
+    sharedfonts._SHARED["config"].added = False  # as if it had stayed shareable
     monkeypatch.setattr("os.getpid", lambda: -1)
     assert sharedfonts.configuration() is not first
+    del first
+    gc.collect()  # the documents laid out with it held it too
+    assert folder.is_dir()
 
 
-def test_a_font_whose_bytes_are_not_the_kept_copy_is_hashed_itself(tmp_path: Path) -> None:
+def test_a_face_is_hashed_once_and_other_bytes_are_hashed_themselves(tmp_path: Path) -> None:
     _written(PAGE.format("本文。"), tmp_path, sharedfonts.configuration())
     kept = next(iter(sharedfonts._FACES.values()))
-    assert kept.digest == hashlib.sha256(kept.data).hexdigest()  # hashed while written
+    font = SimpleNamespace(hb_face=kept.held, file_content=kept.data)
+    assert sharedfonts.digest(font) == _sha(kept.data) == kept.digest
     other = b"OTTO another font's bytes"
-    font = SimpleNamespace(hb_face=kept.held, file_content=other)
-    assert sharedfonts.digest(font) == font_hash(other)
-    assert sharedfonts.digest(SimpleNamespace(file_content=other)) == font_hash(other)
+    assert sharedfonts.digest(SimpleNamespace(hb_face=kept.held, file_content=other)) == _sha(other)
+    assert sharedfonts.digest(SimpleNamespace(file_content=other)) == _sha(other)
 
 
-def font_hash(data: bytes) -> str:
+def test_weasyprint_is_itself_again_after_the_block_fails() -> None:
+    from weasyprint.pdf import fonts  # noqa: PLC0415
+
+    original, making = fonts.get_hb_object_data, fonts.Font.__init__
+    with pytest.raises(RuntimeError), sharedfonts.reading():
+        assert fonts.get_hb_object_data is not original
+        raise RuntimeError
+    assert fonts.get_hb_object_data is original and fonts.Font.__init__ is making
+
+
+def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -248,7 +248,7 @@ def _lay_out(
     unless its stylesheet asks for what parts cannot do (``notes`` then says so).
     """
     from citepress.publish import chapters, partcache  # noqa: PLC0415
-    from citepress.render import memo  # noqa: PLC0415
+    from citepress.render import memo, sharedfonts  # noqa: PLC0415
     from citepress.render.editions import pdf  # noqa: PLC0415
 
     try:
@@ -256,7 +256,10 @@ def _lay_out(
         if parts is not None:
             cache = partcache.PartCache(context.assets, read=use_cache)
             bounded = worker.bounded() if worker is not None else None  # one limit for all
-            merged, starts = chapters.lay_out(parts, bounded, cache, printed)
+            try:
+                merged, starts = chapters.lay_out(parts, bounded, cache, printed)
+            finally:  # parts laid out here (no fork): the next build reads the fonts anew
+                sharedfonts.release()
             memo.prune(cache.folder)
             memo.prune(cache.fonts)
             return (merged, starts) if printed else starts

@@ -7,15 +7,19 @@ Noto CJK faces of a Japanese book), which render/pdffonts.py then hashes. For a 
 of 30 chapters, its contents and its folio sheets, that is some 40 times the same
 work, ~0.1 s each.
 
-So the parts a worker process lays out (render/pdfparts.py) share one font
-configuration (:func:`configuration`), and, while the shared faces live, each face's
-file is copied and hashed once (:func:`reading`, :func:`digest`).
+So the parts a process lays out (render/pdfparts.py) share one font configuration
+(:func:`configuration`), and, while the shared faces live, each face's file is copied
+and hashed once (:func:`reading`, :func:`digest`). A build lets go of it at its end
+(:func:`release`): a process that lays out parts itself (no fork) rebuilds again
+from fontconfig's list as it is then.
 
-What a document may change of a configuration is the fonts its ``@font-face`` rules
-add (citepress's own templates have none; only they are laid out in parts): a
-configuration that has had one added is not shared again, so no document ever sees
-another's fonts. A face is known by its address only while this module holds a
-reference to it, so that no other face can take that address.
+A document adds to a configuration the fonts of its ``@font-face`` rules (citepress's
+own templates have none; only they are laid out in parts): a configuration that has
+had one added is not shared again, so no document ever sees another's fonts. It also
+fills two caches: the font features, keyed by their whole text, and the struts of
+line heights, keyed without the root font size or the page size a ``calc()`` may
+read; those are emptied for each part. A face is known by its address only while
+this module holds a reference to it, so that no other face can take that address.
 """
 
 from __future__ import annotations
@@ -50,11 +54,21 @@ def configuration() -> Any:
     process forked from one that had made it (fontconfig and Pango do not cross a fork).
     """
     current = _SHARED.get("config")
-    if current is None or current.added or _SHARED.get("pid") != os.getpid():
+    if current is not None and _SHARED.get("pid") != os.getpid():
+        current._folder = None  # the parent's @font-face files: not this process's to delete
+        current = None
+    if current is None or current.added:
         _FACES.clear()  # their faces belong to the configuration that goes
         current = _new_configuration()
         _SHARED.update(config=current, pid=os.getpid())
+    current.strut_layouts.clear()  # keyed without what a calc() line height may read
     return current
+
+
+def release() -> None:
+    """Let go of this process's configuration and the faces it keeps."""
+    _FACES.clear()
+    _SHARED.clear()
 
 
 def _new_configuration() -> Any:
@@ -74,21 +88,33 @@ def _new_configuration() -> Any:
 
 @contextlib.contextmanager
 def reading() -> Iterator[None]:
-    """Within the block, WeasyPrint copies a shared face's file once per process."""
+    """Within the block, WeasyPrint copies a shared face's file once per process.
+
+    Only the copy a ``Font`` makes of its face: WeasyPrint's own subsets (of a font it
+    alters, render/pdffonts.py) are new faces, read once and never again.
+    """
     from weasyprint.pdf import fonts  # noqa: PLC0415
 
-    original = fonts.get_hb_object_data
+    original, making = fonts.get_hb_object_data, fonts.Font.__init__
+    made: list[bool] = []  # non-empty while a Font is being made
 
     def face_data(hb_object: Any, ot_color: Any = None, glyph: Any = None) -> Any:
-        if ot_color is not None or glyph is not None:  # a colour glyph, not the face
+        if ot_color is not None or glyph is not None or not made:  # not a Font's face
             return original(hb_object, ot_color, glyph)
         return _face(hb_object, original)
 
-    fonts.get_hb_object_data = face_data
+    def make(font: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(True)
+        try:
+            making(font, *args, **kwargs)
+        finally:
+            made.pop()
+
+    fonts.get_hb_object_data, fonts.Font.__init__ = face_data, make
     try:
         yield
     finally:
-        fonts.get_hb_object_data = original
+        fonts.get_hb_object_data, fonts.Font.__init__ = original, making
 
 
 def _address(hb_face: Any) -> int:
@@ -109,7 +135,7 @@ def _face(hb_face: Any, read: Any) -> Any:
     if data is None:
         return data
     if len(_FACES) >= FACES_KEPT:
-        _FACES.clear()
+        del _FACES[next(iter(_FACES))]  # the oldest
     held = ffi.gc(harfbuzz.hb_face_reference(hb_face), harfbuzz.hb_face_destroy)
     _FACES[address] = _Face(held, data)
     return data

@@ -355,7 +355,7 @@ def main() -> None:
     """Run everything, print the tables, optionally write them into the README."""
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--repeat", type=int, default=7)
-    args.add_argument("--book-repeat", type=int, default=3)
+    args.add_argument("--book-repeat", type=int, default=5)
     args.add_argument("--write", action="store_true")
     ns = args.parse_args()
     header = (

@@ -80,6 +80,9 @@ class BudgetSpent(pandoc.PandocError):
     """The job was not started: the caller's time budget was spent on the jobs before it."""
 
 
+SPENT = "the time budget was spent on the jobs before it"  # BudgetSpent's message
+
+
 @dataclass(frozen=True)
 class Job:
     """One pandoc run: its options and input as ``pandoc.run`` takes them, and for the script."""
@@ -193,7 +196,7 @@ def _process(todo: list[tuple[int, Job]], runs: _Runs) -> int:
 
 def _spent(todo: list[tuple[int, Job]], runs: _Runs) -> int:
     for index, _ in todo:
-        runs.found[index] = BudgetSpent("the time budget was spent on the jobs before it")
+        runs.found[index] = BudgetSpent(SPENT)
     return len(todo)
 
 
@@ -255,7 +258,7 @@ def _alone(job: Job, runs: _Runs) -> Result:
     """The job run by itself, within the time left: its own output or pandoc's own error."""
     wait = runs.left(job.timeout)
     if runs.stop.is_set() or wait <= 0:
-        return BudgetSpent("the time budget was spent on the jobs before it")
+        return BudgetSpent(SPENT)
     try:
         return pandoc.run(job.args, job.stdin, wait)
     except pandoc.PandocError as exc:

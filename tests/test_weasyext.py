@@ -190,13 +190,14 @@ def test_page_references_are_built_once_per_page_count() -> None:
     [
         ("weasyprint-70.0-inter-character-justification.patch", "weasyprint"),
         ("pydyf-0.13.0-page-references.patch", "pydyf"),
+        ("tinyhtml5-2.1.0-chars-until-cache.patch", "tinyhtml5"),  # render/html5fix.py
     ],
 )
 def test_the_upstream_patches_apply_to_the_pinned_packages(
     patch: str, package: str, tmp_path: Path
 ) -> None:
-    """patches/ holds the same change as WeasyPrint's and pydyf's own code: it must still
-    apply to the versions weasyext.py is pinned to."""
+    """patches/ holds the same change as WeasyPrint's, pydyf's and tinyhtml5's own code:
+    it must still apply to the versions weasyext.py and html5fix.py are pinned to."""
     import importlib  # noqa: PLC0415
     import shutil  # noqa: PLC0415
     import subprocess  # noqa: PLC0415

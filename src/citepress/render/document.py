@@ -18,7 +18,7 @@ from pathlib import Path
 
 import tinyhtml5
 
-from citepress.render import allowlist, memo, sanitise, treejson
+from citepress.render import allowlist, html5fix, memo, sanitise, treejson
 from citepress.render.model import CHAPTER_ATTRIBUTE, Fragment, Heading, Note
 from citepress.render.slug import RESERVED_ID
 from citepress.render.strings import fill
@@ -127,6 +127,7 @@ def _parser() -> str:
 
 
 def _parse_fragment(html: str) -> ET.Element:
+    html5fix.apply()
     document = tinyhtml5.parse(
         f"<!DOCTYPE html><html><body>{html}</body></html>", namespace_html_elements=False
     )

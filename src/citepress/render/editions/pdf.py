@@ -152,10 +152,11 @@ def lay_out(document_html: str, assets: list[Path], font_config: Any = None, **o
     """
     import weasyprint  # noqa: PLC0415 -- heavy; only builds need it
 
-    from citepress.render import weasyext  # noqa: PLC0415
+    from citepress.render import html5fix, weasyext  # noqa: PLC0415
     from citepress.render.mathsvg import replace_in_document  # noqa: PLC0415
 
     weasyext.apply()
+    html5fix.apply()  # WeasyPrint (and the math) parse the HTML with tinyhtml5
 
     document = weasyprint.HTML(
         string=replace_in_document(document_html),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
 import tinyhtml5
 from tinyhtml5 import inputstream
+from tinyhtml5.constants import ascii_letters, space_characters
 
 from citepress.render import document, html5fix
 from citepress.render.editions import pdf
@@ -61,7 +62,33 @@ def test_each_regex_is_made_once(pristine: None, monkeypatch: pytest.MonkeyPatch
     assert 0 < first == len(inputstream.characters_until_regex) < 20
     _tree(HTML)
     assert len(made) == first  # the second parse finds every regex kept
-    assert not any(isinstance(key[0], re.Pattern) for key in made)  # keyed by characters
+    kept = set(inputstream.characters_until_regex)
+    assert kept == set(made) and not any(isinstance(key[0], re.Pattern) for key in kept)
+
+
+def test_the_bug_it_mends(pristine: None) -> None:
+    """tinyhtml5 2.1.0 as it comes keeps each regex under the regex: no lookup can hit."""
+    _tree(HTML)
+    kept = inputstream.characters_until_regex
+    assert kept and all(isinstance(key[0], re.Pattern) for key in kept)
+
+
+@pytest.mark.parametrize(
+    ("characters", "opposite"),
+    [
+        (ascii_letters, True),
+        (space_characters, True),
+        (("&", "<", "\u0000"), False),
+        (">", False),
+        ("\u3042", False),  # beyond Latin-1: escaped as tinyhtml5 escapes it, \x3042
+    ],
+)
+def test_each_regex_is_the_one_tinyhtml5_builds(
+    pristine: None, characters: Collection[str], opposite: bool
+) -> None:
+    inputstream.HTMLUnicodeInputStream("x").chars_until(characters, opposite)
+    (stock,) = inputstream.characters_until_regex.values()  # under itself, as it comes
+    assert html5fix.Regexes()[(characters, opposite)].pattern == stock.pattern
 
 
 def test_apply_keeps_the_cache_it_gave(pristine: None) -> None:

@@ -80,7 +80,11 @@ def test_a_20_mb_bibliography_is_checked_in_full(tmp_path: Path) -> None:
     code, output = badinputs.run(root, ["check"])
     lines = output.splitlines()
     assert code == 0
-    assert lines[0] == "bib/refs.bib:6:1: warning: entry 'key0' is never cited [ref.unused]"
+    # 160,000 unused entries are one line of the text report (JSON keeps each).
+    assert lines[0] == (
+        "bib/refs.bib:6:1: warning: 160000 × ref.unused (an entry is never cited): key0, "
+        "key1, key2, key3, key4, key5, key6, key7 and 159992 more; lines 6-960000 [ref.unused]"
+    )
     assert lines[-1] == "0 errors, 160000 warnings"
 
 
@@ -92,7 +96,7 @@ def test_a_10_mb_manuscript_is_checked_in_full(tmp_path: Path) -> None:
     root = _default_project(tmp_path / "p", chapter, DEFAULT_BIB)
     code, output = badinputs.run(root, ["check"])
     assert code == 0, output[-500:]
-    assert output.endswith(" warnings\n") and output.splitlines()[-1].startswith("0 errors, ")
+    assert output.splitlines()[-1].startswith("0 errors, ")
 
 
 def test_a_killed_build_leaves_the_previous_editions_and_no_temporary_file(

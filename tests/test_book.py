@@ -118,8 +118,8 @@ def test_the_check_reports_per_chapter(book: Path) -> None:
     done = cli(book, "check")
     assert done.returncode == 0
     assert done.stdout.endswith(
-        "manuscript/chapter-01.md: 31 notes; 0 errors, 1 warning\n"
-        "manuscript/chapter-02.md: 31 notes; 0 errors, 1 warning\n"
+        "manuscript/chapter-01.md: 31 notes; 0 errors, 0 warnings, 1 query\n"
+        "manuscript/chapter-02.md: 31 notes; 0 errors, 0 warnings, 1 query\n"
     )
 
 

@@ -51,7 +51,7 @@ PATTERNS = _patterns()
 def test_the_sweep_finds_the_patterns() -> None:
     names = {name for name, _ in PATTERNS}
     assert "citepress.sources.align.CITE" in names
-    assert "citepress.dates.timeline._SENTENCE_END" in names
+    assert "citepress.dates.roles._CLAUSE_EN" in names
     assert len(PATTERNS) > 15
 
 

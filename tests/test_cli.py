@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from importlib.resources import files
@@ -26,7 +27,22 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_clean_chapter_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["-C", str(ROOT), "check"], capsys)
     assert code == 0
-    assert out.splitlines()[-1] == "0 errors, 32 warnings"
+    # The 「１月初旬」 slip is a query: it fails nothing unless the project asks.
+    assert out.splitlines()[-1] == "0 errors, 31 warnings, 1 query"
+
+
+def test_the_strict_setting_fails_on_queries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """strict = true in the settings does what --strict does: the query fails the check."""
+    for name in ("manuscript", "bib"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    settings = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    settings = settings.replace("[tool.citepress]\n", "[tool.citepress]\nstrict = true\n", 1)
+    (tmp_path / "pyproject.toml").write_text(settings, encoding="utf-8")
+    code, out, _ = run(["-C", str(tmp_path), "check"], capsys)
+    assert code == 1
+    assert out.splitlines()[-1] == "32 errors, 0 warnings"
 
 
 def test_strict_turns_warnings_into_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,7 +97,7 @@ def test_severity_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_json(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(["-C", str(ROOT), "check", "--format", "json"], capsys)
     data = json.loads(out)
-    assert (data["errors"], data["warnings"]) == (0, 32)
+    assert (data["errors"], data["warnings"], data["queries"]) == (0, 31, 1)
     assert data["diagnostics"][0]["code"] == "bib.incomplete"
 
 

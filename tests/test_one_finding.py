@@ -37,8 +37,9 @@ def test_merged_finding_takes_the_most_severe_setting_of_its_codes() -> None:
     second = make(Code.REF_UNUSED, "b", "ch.md", 3, 4)
     (merged,) = apply_severities([first, second], {Code.REF_UNUSED: "error"})
     assert merged.severity == "error"
-    assert merged.codes == (Code.DATE_BACKWARDS, Code.REF_UNUSED)
-    assert merged.message == "a; b"
+    # The most severe by default comes first (a warning before a query).
+    assert merged.codes == (Code.REF_UNUSED, Code.DATE_BACKWARDS)
+    assert merged.message == "b; a"
 
 
 def test_findings_elsewhere_or_of_one_code_stay_apart() -> None:

@@ -17,16 +17,24 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _code_rows() -> dict[str, tuple[str, str]]:
-    rows = re.findall(r"^\| `([a-z]+\.[a-z-]+)` \| (error|warning|note) \| (.+?) \|", README, re.M)
-    return {code: (severity, meaning) for code, severity, meaning in rows}
+def _code_rows() -> dict[str, tuple[str, str, str]]:
+    rows = re.findall(
+        r"^\| `([a-z]+\.[a-z-]+)` \| (error|warning|query|note) \| (.+?) \| (.+?) \|",
+        README,
+        re.M,
+    )
+    return {
+        code: (severity, meaning.replace("\\|", "|"), why.replace("\\|", "|"))
+        for code, severity, meaning, why in rows
+    }
 
 
 def test_the_readme_code_table_is_the_registry() -> None:
+    """Each code's default severity, meaning and the reason for its severity."""
     rows = _code_rows()
     assert sorted(rows) == sorted(str(code) for code in Code)
     for code in Code:
-        assert rows[code] == (code.severity, code.summary), code
+        assert rows[code] == (code.severity, code.summary, code.why), code
 
 
 def test_every_check_is_a_function_of_the_analysis() -> None:

@@ -29,12 +29,17 @@ READ_BUDGET_S = 300
 
 
 def run(settings: Settings, strict: bool = False) -> Analysis:
-    """Check the project; diagnostics come back sorted with the project's severities."""
+    """Check the project; diagnostics come back sorted with the project's severities.
+
+    ``strict`` (``--strict``, or the ``strict`` setting) makes warnings and queries errors.
+    """
     project = read(settings)
     analyse(project)
     for check in CHECKS:
         project.diagnostics += check(project)
-    project.diagnostics = apply_severities(project.diagnostics, settings.severity, strict)
+    project.diagnostics = apply_severities(
+        project.diagnostics, settings.severity, strict or settings.strict
+    )
     return project
 
 
@@ -149,14 +154,14 @@ def _legacy(fields: dict[str, str]) -> str:
 
 
 def _edition(project: Analysis) -> dt.date:
-    """The edition's date: the latest front-matter ``date``, else today.
+    """The edition's date: the book's ``date`` or the latest front-matter one, else today.
 
     Not SOURCE_DATE_EPOCH: that is the build's timestamp for reproducible output
     (often a commit's time, or 0), not the date the book speaks from.
     """
     dates = []
-    for doc in project.docs:
-        raw = doc.front_matter.get("date")
+    book = project.settings.book.get("date")
+    for raw in [book, *(doc.front_matter.get("date") for doc in project.docs)]:
         if raw is not None:
             try:
                 dates.append(parse_date(str(raw)).upper)

@@ -43,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
         default="text",
         help="output format (default: text)",
     )
-    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--strict", action="store_true", help="treat warnings and queries as errors")
     check.add_argument(
         "-o",
         "--output",

@@ -66,6 +66,8 @@ class Settings:
     # when an entry declares fields missing).
     editors_note: str | bool | None = None
     chapters: tuple[Path, ...] | None = None
+    # Warnings and queries fail the check and the build, as with --strict.
+    strict: bool = False
 
     @property
     def templates(self) -> Path:
@@ -343,6 +345,7 @@ SCHEMA: tuple[Option, ...] = (
     Option("number-sections", _boolean, False, "number_sections"),
     Option("bibliography-section", _auto_boolean, "auto", "bibliography_section"),
     Option("editors-note", _editors_note, "auto", "editors_note"),
+    Option("strict", _boolean, False, "strict"),
 )
 PDF_SCHEMA: tuple[Option, ...] = (
     Option("page-size", _page_size, "A5", "page_size"),

@@ -1,8 +1,18 @@
 """Diagnostics are data: a frozen record, one registry of stable codes, severities.
 
 Every code is a member of :class:`Code` (as MyST-Parser's ``MystWarnings``), with
-its default severity and a one-line summary; emitting a code that is not a member
-is a type error. The README's table of codes is tested against this registry.
+its default severity, a one-line summary and why it has that severity; emitting a
+code that is not a member is a type error. The README's table of codes is tested
+against this registry.
+
+Severities say how certain a finding is. An ``error`` is certainly wrong (an
+unresolved key, an impossible date, a note an edition would lose) and fails the
+check. A ``warning`` is a fault an edition shows but survives. A ``query`` is a
+judgement, the question an editor would put to the author (a source dated before
+the event its sentence names, a slip in the story's chronology): it goes to the
+proof's query list and to CI as a notice, and fails nothing unless the project asks
+(``strict``, ``--strict``, or the code's severity set to ``error``). A ``note`` is
+information.
 """
 
 from __future__ import annotations
@@ -12,21 +22,33 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
-Severity = Literal["error", "warning", "note"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+Severity = Literal["error", "warning", "query", "note"]
+# From the most to the least severe: a merged finding takes the first of its codes'.
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "query", "note")
+
+# Why a code has its default severity, unless the code says more.
+_WHY: dict[Severity, str] = {
+    "error": "certain: the sources are wrong as written, or an edition would lose or break "
+    "what they say",
+    "warning": "a fault the editions survive, which an editor should still fix",
+    "query": "a judgement, not a certainty: the editor asks, the author decides",
+    "note": "information: nothing is wrong",
+}
 
 
 class Code(StrEnum):
-    """A stable diagnostic code: its name, default severity and what it means."""
+    """A stable diagnostic code: its name, default severity, what it means, and why."""
 
     severity: Severity
     summary: str
+    why: str
 
-    def __new__(cls, name: str, severity: Severity, summary: str) -> Code:  # noqa: D102
+    def __new__(cls, name: str, severity: Severity, summary: str, why: str = "") -> Code:  # noqa: D102
         member = str.__new__(cls, name)
         member._value_ = name
         member.severity = severity
         member.summary = summary
+        member.why = why or _WHY[severity]
         return member
 
     REF_UNDEFINED = (
@@ -43,7 +65,8 @@ class Code(StrEnum):
     REF_HIDDEN = (
         "ref.hidden",
         "error",
-        "a citation pandoc prints no note for: in image alt text, or inside another citation",
+        "a citation no edition prints: in image alt text, or, in a note style, inside "
+        "another citation",
     )
     BIB_SYNTAX = "bib.syntax", "error", "a block bibtexparser could not parse"
     BIB_ENCODING = (
@@ -100,8 +123,35 @@ class Code(StrEnum):
     )
     DATE_BEFORE_EVENT = (
         "date.before-event",
-        "error",
-        "a cited source is dated before the latest date its sentence states",
+        "query",
+        "a cited source is dated before the time its clause gives for what the source reports",
+        'a judgement: the source may support the claim, not the date ("by 2020", a '
+        "later reprint), and a sentence can name a date the source does not report",
+    )
+    DATE_WORK_MISMATCH = (
+        "date.work-mismatch",
+        "query",
+        "the text says when the cited work first appeared, and the entry's `origdate` "
+        "(or `date`) is earlier",
+        "a judgement: the sentence may speak of another work than the one cited",
+    )
+    DATE_ONLINE_FIRST = (
+        "date.online-first",
+        "note",
+        "`urldate` is before the entry's `date`: read online before it appeared in print",
+        "normal for online-first publication; worth a look only when it was not",
+    )
+    DATE_EVENT_AFTER = (
+        "date.event-after",
+        "query",
+        "an entry's `eventdate` (the conference, the hearing) is after its `date`",
+        "a judgement: proceedings printed before their event are rare, not impossible",
+    )
+    DATE_NO_YEAR = (
+        "date.no-year",
+        "note",
+        "`year` or `date` is a word such as `forthcoming` or `in press`, not a date",
+        "biber accepts it and only cannot sort by it; `pubstate` is the field for it",
     )
     DATE_SOURCE_MISMATCH = (
         "date.source-mismatch",
@@ -109,17 +159,23 @@ class Code(StrEnum):
         "the text dates a source (ニューヨーク・タイムズ（2001年10月25日）) "
         "and its entry disagrees",
     )
-    DATE_FUTURE = "date.future", "error", "a source dated after the edition's date"
+    DATE_FUTURE = (
+        "date.future",
+        "error",
+        "a source dated after the edition's date, and not `forthcoming`, `inpress` or "
+        "`submitted` in its `pubstate`",
+    )
     DATE_BACKWARDS = (
         "date.backwards",
-        "warning",
+        "query",
         "a month-day date read with the story's year lands more than 90 days before "
         "the date just told",
     )
     DATE_OUTSIDE_SECTION = (
         "date.outside-section",
-        "warning",
+        "query",
         "a date outside the `period` its section heading declares",
+        "a judgement: a section may look back or ahead of the period it declares",
     )
     MD_FRONT_MATTER = (
         "md.front-matter",
@@ -214,6 +270,9 @@ class Diagnostic:
     # Other codes that describe the same problem at the same place, merged into this
     # one finding (one problem, one finding): its message carries all their facts.
     also: tuple[Code, ...] = ()
+    # What the finding is about, when many findings of one code differ only in it
+    # (an entry's key): the text report names them in one line.
+    subject: str = ""
 
     @property
     def codes(self) -> tuple[Code, ...]:
@@ -225,9 +284,11 @@ class Diagnostic:
         return (self.path, self.line, self.column, self.code)
 
 
-def make(code: Code, message: str, path: str, line: int = 0, column: int = 0) -> Diagnostic:
+def make(
+    code: Code, message: str, path: str, line: int = 0, column: int = 0, subject: str = ""
+) -> Diagnostic:
     """Create a diagnostic with the default severity of ``code``."""
-    return Diagnostic(code, code.severity, message, path, line, column)
+    return Diagnostic(code, code.severity, message, path, line, column, subject=subject)
 
 
 def apply_severities(
@@ -235,7 +296,7 @@ def apply_severities(
     overrides: Mapping[Code, Severity],
     strict: bool = False,
 ) -> list[Diagnostic]:
-    """Apply per-code severity settings, then ``strict`` (warnings become errors)."""
+    """Apply per-code severity settings, then ``strict`` (warnings and queries become errors)."""
     result = []
     for diag in merge_same_place(diagnostics):
         # A merged finding is as severe as the most severe of its codes.
@@ -246,7 +307,7 @@ def apply_severities(
             ),
             key=SEVERITIES.index,
         )
-        if strict and severity == "warning":
+        if strict and severity in ("warning", "query"):
             severity = "error"
         result.append(replace(diag, severity=severity))
     return sorted(result, key=Diagnostic.sort_key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -24,11 +25,27 @@ BACKWARDS_TOLERANCE = dt.timedelta(days=90)
 OTHER_DATES = ("urldate", "origdate", "eventdate")
 
 
+# biblatex's publication states that let a source be dated after the edition.
+PENDING = frozenset({"forthcoming", "inpress", "in press", "submitted", "prepublished"})
+# Words written in ``year`` or ``date`` for a work not out yet: biber prints them and
+# only cannot sort by them (Biber warns), so they are no date error.
+PENDING_WORDS = re.compile(
+    r"(?i)^\s*(?:forthcoming|in\s*press|submitted|to appear|n\.?\s*d\.?)\s*$"
+)
+
+
 def entry_dates(project: Analysis) -> Iterator[Diagnostic]:
-    """Every entry's dates are valid EDTF; ``date`` agrees with year/month/day; urldate fits."""
+    """Every entry's dates are valid EDTF; ``date`` agrees with year/month/day; others fit."""
     for entry in project.bib.entries:
         yield from _entry_date(entry)
         yield from _other_dates(entry, project.entry_dates.get(entry.key), project.edition)
+
+
+def pending(entry: Entry) -> bool:
+    """The entry is not published yet: ``pubstate`` says so, or its year is a word for it."""
+    state = entry.fields.get("pubstate", "").strip().lower()
+    raw = entry.fields.get("date") or entry.fields.get("year") or ""
+    return state in PENDING or bool(PENDING_WORDS.match(raw))
 
 
 def _other_dates(entry: Entry, published: DateValue | None, edition: dt.date) -> list[Diagnostic]:
@@ -43,24 +60,47 @@ def _other_dates(entry: Entry, published: DateValue | None, edition: dt.date) ->
         except DateError as exc:
             diags.append(make(Code.DATE_INVALID, f"{name} of {entry.key!r}: {exc}", *where))
             continue
-        if name != "urldate":
-            continue
-        if value.lower > edition:
-            message = f"{entry.key!r} was accessed on {value}, after the edition's date {edition}"
-            diags.append(make(Code.DATE_FUTURE, message, *where))
-        elif published is not None and value.upper < published.lower:
+        if name == "urldate":
+            diags += _accessed(entry, value, published, edition, where)
+        elif name == "eventdate" and published is not None and value.lower > published.upper:
             message = (
-                f"urldate = {value} of {entry.key!r} is before its date {published}: "
-                "it cannot have been accessed before it appeared"
+                f"eventdate = {value} of {entry.key!r} is after its date {published}: "
+                "proceedings are seldom out before their event; is one of them a slip?"
             )
-            diags.append(make(Code.DATE_INVALID, message, *where))
+            diags.append(make(Code.DATE_EVENT_AFTER, message, *where, subject=entry.key))
     return diags
+
+
+def _accessed(
+    entry: Entry,
+    value: DateValue,
+    published: DateValue | None,
+    edition: dt.date,
+    where: tuple[str, int, int],
+) -> list[Diagnostic]:
+    """``urldate``: not after the edition; before ``date`` is online-first, and normal."""
+    if value.lower > edition:
+        message = f"{entry.key!r} was accessed on {value}, after the edition's date {edition}"
+        return [make(Code.DATE_FUTURE, message, *where)]
+    if published is not None and value.upper < published.lower:
+        message = (
+            f"urldate = {value} of {entry.key!r} is before its date {published}: "
+            "read online before it appeared in print (online-first)"
+        )
+        return [make(Code.DATE_ONLINE_FIRST, message, *where, subject=entry.key)]
+    return []
 
 
 def _entry_date(entry: Entry) -> list[Diagnostic]:
     raw = entry.fields.get("date")
     if raw is None:
         return _legacy_only(entry)
+    if PENDING_WORDS.match(raw):
+        message = (
+            f"date = {raw!r} of {entry.key!r} is not a date: it prints as written and "
+            "cannot be sorted by; pubstate = {forthcoming} says the same in biblatex"
+        )
+        return [make(Code.DATE_NO_YEAR, message, entry.path, *entry.where("date"))]
     if before_common_era(raw) is not None:  # valid EDTF; no legacy fields to compare
         return []
     try:
@@ -83,6 +123,12 @@ def _legacy_only(entry: Entry) -> list[Diagnostic]:
     year = entry.fields.get("year")
     if year is None:
         return []
+    if PENDING_WORDS.match(year):
+        message = (
+            f"year = {year!r} of {entry.key!r} is not a date: it prints as written and "
+            "cannot be sorted by; pubstate = {forthcoming} says the same in biblatex"
+        )
+        return [make(Code.DATE_NO_YEAR, message, entry.path, *entry.where("year"))]
     month = months.number(entry.fields.get("month") or "")
     day = entry.fields.get("day")
     text = year + (f"-{month:02d}" if month else "")
@@ -128,11 +174,11 @@ def _legacy_mismatch(entry: Entry, value: DateValue) -> list[Diagnostic]:
 
 
 def future(project: Analysis) -> Iterator[Diagnostic]:
-    """No source may be dated after the edition (or today)."""
+    """No source may be dated after the edition (or today), unless it is forthcoming."""
     values, edition = project.entry_dates, project.edition
     for entry in project.bib.entries:
         value = values.get(entry.key)
-        if value is not None and value.lower > edition:
+        if value is not None and value.lower > edition and not pending(entry):
             yield make(
                 Code.DATE_FUTURE,
                 f"{entry.key!r} is dated {value}, after the edition's date {edition.isoformat()}",
@@ -271,9 +317,9 @@ def _sources(
 ) -> Iterator[Diagnostic]:
     entries = bib.by_key()
     for sentence in sentences:
-        latest = sentence.latest_event()
         for cite in sentence.citations:
             value = values.get(cite.key)
+            latest = sentence.latest_event(cite.offset)
             if value is None or latest is None or latest.value is None:
                 continue
             if value.upper < latest.value.lower:
@@ -281,13 +327,49 @@ def _sources(
                 yield make(
                     Code.DATE_BEFORE_EVENT,
                     f"{cite.key!r} is dated {value}, before "
-                    f"「{latest.surface}」 ({latest.value}) stated in the sentence "
-                    "that cites it",
+                    f"「{latest.surface}」 ({latest.value}), given beside it as the time of "
+                    "what it reports: is the source, or the date, the one meant?",
                     doc.path,
                     line,
                     column,
                 )
+        yield from _first_published(doc, sentence, entries, values)
     yield from _text_dated_sources(doc, sentences, entries, values)
+
+
+def _first_published(
+    doc: Manuscript, sentence: Sentence, entries: dict[str, Entry], values: dict[str, DateValue]
+) -> Iterator[Diagnostic]:
+    """The text says "first published in 2008"; a cited entry first appeared before it."""
+    firsts = [d for d in sentence.dates if d.role == "first" and d.value is not None]
+    for found in firsts:
+        assert found.value is not None
+        for cite in sentence.citations:
+            entry = entries.get(cite.key)
+            if entry is None or sentence.clause_of(cite.offset) != sentence.clause_of(found.start):
+                continue
+            first = _first_date(entry, values.get(cite.key))
+            if first is not None and first.upper < found.value.lower:
+                line, column = doc.position(found.start)
+                yield make(
+                    Code.DATE_WORK_MISMATCH,
+                    f"the text says 「{found.surface}」 ({found.value}), but {cite.key!r} "
+                    f"first appeared in {first}: is the sentence about the work cited?",
+                    doc.path,
+                    line,
+                    column,
+                )
+
+
+def _first_date(entry: Entry, published: DateValue | None) -> DateValue | None:
+    """When the entry's work first appeared: ``origdate``, else ``date``."""
+    raw = entry.fields.get("origdate")
+    if raw:
+        try:
+            return parse(raw)
+        except DateError:
+            return None  # entry_dates reports it
+    return published
 
 
 def _text_dated_sources(

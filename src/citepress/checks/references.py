@@ -66,6 +66,7 @@ def citations(project: Analysis) -> Iterator[Diagnostic]:
                 entry.path,
                 entry.line,
                 entry.column,
+                subject=entry.key,
             )
 
 
@@ -174,6 +175,7 @@ def entries(project: Analysis) -> Iterator[Diagnostic]:
                 f"entry {entry.key!r} still needs: {', '.join(entry.missing)}",
                 entry.path,
                 *entry.where("missing"),
+                subject=entry.key,
             )
         absent = [
             f
@@ -188,6 +190,7 @@ def entries(project: Analysis) -> Iterator[Diagnostic]:
                 entry.path,
                 entry.line,
                 entry.column,
+                subject=entry.key,
             )
 
 

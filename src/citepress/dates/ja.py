@@ -55,6 +55,8 @@ class FoundDate:
     outlet: str | None = None
     context: str = ""
     unresolved: bool = False  # not wrong: the story gave no year or month to place it by
+    # What the date is the time of (dates/roles.py): only an "event" charges a citation.
+    role: str = "event"
 
 
 @dataclass

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
-from citepress.dates import en, ja
+from citepress.dates import en, ja, roles
+from citepress.dates import sentences as segmenter
 from citepress.dates.edtf import DateError, DateValue, parse
 from citepress.dates.ja import FoundDate, Narrative
-from citepress.sources.manuscript import Citation, Manuscript
-
-# A sentence ends at 。. Citations are not part of pandoc's text of a block: one
-# written after the 。 stands before the next sentence's first character, and so
-# belongs to the sentence it follows.
-_SENTENCE_END = re.compile(r"。")
-# An English sentence ends at . ! or ? after a small letter, a digit or a closing
-# mark (not "U.S."), before a capital, a quote or the end. Its white space goes with
-# it, so that a citation written after the full stop belongs to it.
-_SENTENCE_END_EN = re.compile(r"(?<=[a-z0-9)”\"’])[.!?]\s*(?=[A-Z“\"(]|$)")
+from citepress.sources.manuscript import Block, Citation, Manuscript
 
 
 @dataclass
@@ -33,11 +24,31 @@ class Sentence:
     period: DateValue | None
     dates: list[FoundDate] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    # Where each clause after the first starts (file offsets; English only).
+    clauses: list[int] = field(default_factory=list)
+    end: int = 0  # just after its last character that is not white space (file offset)
 
-    def latest_event(self) -> FoundDate | None:
-        """The stated date (not a source's date) that starts latest, if any."""
-        stated = [d for d in self.dates if d.kind != "source" and d.value is not None]
+    def latest_event(self, at: int | None = None) -> FoundDate | None:
+        """The latest date given as the time of what happened, if any.
+
+        Not a source's date, not a span's edge ("by 2020") nor the cited work's own
+        history ("reissued in 2012"); with ``at`` (a citation's offset), only a date
+        in the clause the citation stands in.
+        """
+        clause = self.clause_of(at) if at is not None else None
+        stated = [
+            d
+            for d in self.dates
+            if d.kind != "source"
+            and d.value is not None
+            and d.role == "event"
+            and (clause is None or self.clause_of(d.start) == clause)
+        ]
         return max(stated, key=lambda d: d.value.lower if d.value else 0, default=None)
+
+    def clause_of(self, offset: int) -> int:
+        """The index of the clause that ``offset`` (in the file) stands in."""
+        return bisect_right(self.clauses, offset)
 
 
 @dataclass
@@ -53,16 +64,18 @@ class Section:
 def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list[Section]]:
     """Split the chapter into sentences and read every date in reading order.
 
-    The chapter's language picks the reader: English prose, or Japanese (the default).
+    The chapter's language picks the date reader (English prose, or Japanese, the
+    default) and the segmenter's rules for sentence ends.
     """
-    english = str(doc.front_matter.get("lang", "")).lower().startswith("en")
+    lang = str(doc.front_matter.get("lang", "")).lower()
+    english = lang.startswith("en")
     reader = en if english else ja
-    ends = _SENTENCE_END_EN if english else _SENTENCE_END
     pattern = reader.compile_pattern(events)
     narrative = Narrative()
     sentences: list[Sentence] = []
     sections: list[Section] = []
     periods: dict[int, Section] = {}
+    language = _language(lang)
     for index, block in enumerate(doc.blocks):
         if block.kind == "heading":
             section = _section(block.ident, block.attrs.get("period"), block.start)
@@ -72,7 +85,7 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
             periods[block.level] = section
             sections.append(section)
         current = periods[max(periods)] if periods else Section("", None, 0)
-        for start, end in _spans(block.text, block.kind == "heading", ends):
+        for start, end in _spans(block, doc.source, language):
             text = block.text[start:end]
             sentence = Sentence(
                 text,
@@ -81,12 +94,25 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
                 block.kind == "heading",
                 current.ident,
                 current.period,
+                clauses=[
+                    block.offsets[start + at]
+                    for at in roles.clause_starts(text, english)
+                    if at < len(text)
+                ],
+                end=block.offsets[start + len(text.rstrip()) - 1] + 1,
             )
             for found in reader.find(text, narrative, pattern, events):
+                found = replace(found, role=roles.role(text, found.start, found.end, english))
                 sentence.dates.append(_shift(found, block.offsets, start))
             sentences.append(sentence)
     _attach_citations(doc.citations, sentences)
     return sentences, sections
+
+
+def _language(lang: str) -> str:
+    """The language to segment by: the tag's primary subtag, ja by default."""
+    primary = lang.split("-", 1)[0]
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else "ja"
 
 
 def _section(ident: str, period: str | None, offset: int) -> Section:
@@ -98,16 +124,45 @@ def _section(ident: str, period: str | None, offset: int) -> Section:
         return Section(ident, None, offset, str(exc))
 
 
-def _spans(text: str, heading: bool, ends: re.Pattern[str]) -> list[tuple[int, int]]:
-    if heading:  # a heading is one sentence; one with no text (``\\`` over ``---``), none
+def _spans(block: Block, source: str, language: str) -> list[tuple[int, int]]:
+    r"""The sentences of ``block`` as (start, end) in its text (dates/sentences.py).
+
+    A heading is one sentence (one with no text, ``\\`` over ``---``, none). pandoc's
+    text of a block has no citations and no line breaks (a soft break is ""), so a
+    sentence written as ``… libraries [@a].`` and a line break, then ``To …``,
+    reads "libraries .To": a space stands for each line break the text lost, for
+    the segmenter only, and its bounds are mapped back to the block's text.
+    """
+    text = block.text
+    if block.kind == "heading":
         return [(0, len(text))] if text.strip() else []
-    spans, start = [], 0
-    for match in ends.finditer(text):
-        spans.append((start, match.end()))
-        start = match.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
+    spaced, back = _with_breaks(text, block.offsets, source)
+    found = [(back[a], back[b]) for a, b in segmenter.spans(spaced, language)]
+    return [(a, b) for a, b in found if text[a:b].strip()]
+
+
+def _with_breaks(text: str, offsets: list[int], source: str) -> tuple[str, list[int]]:
+    """``text`` with a space where the source broke a line between two characters.
+
+    Returns the spaced text and, for each of its positions (and its end), the
+    position in ``text``. Linear: one look at the source between neighbours.
+    """
+    chars: list[str] = []
+    back: list[int] = []
+    for i, char in enumerate(text):
+        if (
+            i
+            and offsets[i] - offsets[i - 1] > 1
+            and not char.isspace()
+            and not text[i - 1].isspace()
+            and "\n" in source[offsets[i - 1] + 1 : offsets[i]]
+        ):
+            chars.append(" ")
+            back.append(i)
+        chars.append(char)
+        back.append(i)
+    back.append(len(text))
+    return "".join(chars), back
 
 
 def _shift(found: FoundDate, offsets: list[int], base: int) -> FoundDate:
@@ -116,8 +171,23 @@ def _shift(found: FoundDate, offsets: list[int], base: int) -> FoundDate:
 
 
 def _attach_citations(citations: list[Citation], sentences: list[Sentence]) -> None:
+    """Each citation to its sentence.
+
+    A bracketed citation after a full stop (``….[@a] Next``) belongs to the sentence
+    it follows, as its note marker does; one written in the text (``@a shows…``)
+    before a sentence's first word belongs to that sentence.
+    """
     starts = [s.start for s in sentences]
     for citation in citations:
         index = bisect_right(starts, citation.offset) - 1
-        if index >= 0:
-            sentences[index].citations.append(citation)
+        if index < 0:
+            continue
+        following = index + 1
+        if (
+            citation.in_text
+            and following < len(sentences)
+            and sentences[following].block == sentences[index].block
+            and citation.offset >= sentences[index].end
+        ):
+            index = following
+        sentences[index].citations.append(citation)

@@ -8,11 +8,26 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from citepress import __version__
-from citepress.diagnostics import Code, Diagnostic, count
+from citepress.diagnostics import Code, Diagnostic, Severity, count
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_COLOURS = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m"}
+_COLOURS = {
+    "error": "\033[1;31m",
+    "warning": "\033[1;33m",
+    "query": "\033[1;35m",
+    "note": "\033[1;36m",
+}
 _RESET = "\033[0m"
+# SARIF and GitHub know no query: it is their note and notice, which fail nothing.
+_SARIF_LEVELS: dict[Severity, str] = {
+    "error": "error",
+    "warning": "warning",
+    "query": "note",
+    "note": "note",
+}
+# Findings of one code and severity that come this many times in a file are one line
+# of the text report (JSON, SARIF and GitHub keep every one); errors are each listed.
+REPEATED = 4
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -21,14 +36,55 @@ def use_colour(stream: TextIO) -> bool:
 
 
 def text(diagnostics: Sequence[Diagnostic], colour: bool = False) -> str:
-    """``path:line:col: severity: message [code]``, one a line, then a summary."""
+    """``path:line:col: severity: message [code]``, one a line, then a summary.
+
+    A finding repeated :data:`REPEATED` times or more in one file (31 entries that
+    each still need their source) is one line with the count and what each is about.
+    """
     lines = []
-    for d in diagnostics:
+    for group in _grouped(diagnostics):
+        d = group[0]
         severity = f"{_COLOURS[d.severity]}{d.severity}{_RESET}" if colour else d.severity
         codes = ", ".join(d.codes)
-        lines.append(f"{escape(_place(d))}: {severity}: {escape(d.message)} [{codes}]")
+        message = d.message if len(group) == 1 else _repeated(group)
+        lines.append(f"{escape(_place(d))}: {severity}: {escape(message)} [{codes}]")
     lines.append(summary(diagnostics))
     return "\n".join(lines) + "\n"
+
+
+def _grouped(diagnostics: Sequence[Diagnostic]) -> list[list[Diagnostic]]:
+    """Each finding alone, but a non-error repeated in one file becomes one group."""
+    by_kind: dict[tuple[str, str, tuple[Code, ...]], list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_kind.setdefault((d.path, d.severity, d.codes), []).append(d)
+    groups: list[list[Diagnostic]] = []
+    seen: set[tuple[str, str, tuple[Code, ...]]] = set()
+    for d in diagnostics:
+        kind = (d.path, d.severity, d.codes)
+        members = by_kind[kind]
+        if d.severity == "error" or len(members) < REPEATED:
+            groups.append([d])
+        elif kind not in seen:
+            seen.add(kind)
+            groups.append(members)
+    return groups
+
+
+def _repeated(group: Sequence[Diagnostic]) -> str:
+    """``31 × bib.incomplete (summary): key-a, key-b, … and 23 more; lines 33-230``."""
+    first = group[0]
+    subjects = [d.subject for d in group if d.subject]
+    named = ", ".join(subjects[:NAMED])
+    if len(subjects) > NAMED:
+        named += f" and {len(subjects) - NAMED} more"
+    lines = sorted({d.line for d in group if d.line})
+    span = f"lines {lines[0]}-{lines[-1]}" if len(lines) > 1 else ""
+    about = "; ".join(part for part in (named, span) if part)
+    return f"{len(group)} × {first.code} ({first.code.summary})" + (f": {about}" if about else "")
+
+
+# How many subjects a repeated finding's line names before it counts the rest.
+NAMED = 8
 
 
 # A file name or a quoted value with a line break would forge report lines
@@ -42,9 +98,11 @@ def escape(text: str) -> str:
 
 
 def summary(diagnostics: Sequence[Diagnostic]) -> str:
-    """``N errors, N warnings``: the last line of the text output."""
+    """``N errors, N warnings`` (``, N queries`` when there are any): the last line."""
     errors, warnings = count(diagnostics, "error"), count(diagnostics, "warning")
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    line = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    queries = count(diagnostics, "query")
+    return line + (f", {queries} quer{'ies' if queries != 1 else 'y'}" if queries else "")
 
 
 def _place(d: Diagnostic) -> str:
@@ -59,6 +117,7 @@ def as_json(diagnostics: Sequence[Diagnostic]) -> str:
                 "version": __version__,
                 "errors": count(diagnostics, "error"),
                 "warnings": count(diagnostics, "warning"),
+                "queries": count(diagnostics, "query"),
                 "diagnostics": [
                     {**vars(d), "code": str(d.code), "also": [str(c) for c in d.also]}
                     for d in diagnostics
@@ -91,7 +150,7 @@ def sarif(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def _rule(code: Code) -> dict[str, Any]:
-    level = code.severity
+    level = _SARIF_LEVELS[code.severity]
     return {
         "id": str(code),
         "name": code.replace(".", "-"),
@@ -104,15 +163,17 @@ def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
     location: dict[str, Any] = {"artifactLocation": {"uri": d.path}}
     if d.line:
         location["region"] = {"startLine": d.line, "startColumn": d.column or 1}
-    result = {
+    result: dict[str, Any] = {
         "ruleId": str(d.code),
         "ruleIndex": rule_index,
-        "level": d.severity,
+        "level": _SARIF_LEVELS[d.severity],
         "message": {"text": d.message},
         "locations": [{"physicalLocation": location}],
     }
+    properties: dict[str, Any] = {"severity": d.severity}  # query or note: SARIF says note
     if d.also:  # one finding for one problem; the other rules it matches
-        result["properties"] = {"alsoRuleIds": [str(code) for code in d.also]}
+        properties["alsoRuleIds"] = [str(code) for code in d.also]
+    result["properties"] = properties
     return result
 
 

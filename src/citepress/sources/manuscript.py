@@ -49,6 +49,7 @@ class Citation:
     note: int
     in_heading: bool = False
     xref: bool = False  # a cross-reference (@fig-x…), not a citation: ``note`` is 0
+    in_text: bool = False  # written in the text (@a says…), not in brackets
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,13 @@ def _floor(doc: Manuscript, index: int) -> int:
 def _citations(doc: Manuscript, facts: trees.Facts) -> list[Diagnostic]:
     occurrences = Occurrences(CITE, doc.source, doc.body_start)
     diags = []
-    for cite in facts.citations:
+    lost = [cite for cite in facts.hidden if cite.lost_to]
+    # In reading order (blocks only grow along it), so that each lost citation is
+    # placed among its block's: occurrences are handed out in order.
+    for cite in sorted([*facts.citations, *lost], key=lambda c: c.block):
+        if cite.lost_to:
+            diags.append(_hidden(doc, cite, occurrences))
+            continue
         start = _block_start(doc, cite.block)
         if cite.leading:  # it stands before the block's first string
             offset = occurrences.take_before(cite.key, _floor(doc, cite.block), start)
@@ -369,18 +376,31 @@ def _citations(doc: Manuscript, facts: trees.Facts) -> list[Diagnostic]:
         if offset is None:
             offset = start
             diags.append(_unplaced(doc, f"citation @{cite.key}", offset))
-        found = Citation(cite.key, offset, cite.note, cite.in_heading, cite.xref)
+        found = Citation(cite.key, offset, cite.note, cite.in_heading, cite.xref, cite.in_text)
         (doc.xrefs if cite.xref else doc.citations).append(found)
     for cite in facts.hidden:
-        start = _floor(doc, cite.block)
-        offset = occurrences.take(cite.key, start)
-        line, column = doc.position(start if offset is None else offset)
-        message = (
-            f"citation @{cite.key} stands inside another citation or in an image's alt "
-            "text, where pandoc prints no note for it; move it into the text"
-        )
-        diags.append(make(Code.REF_HIDDEN, message, doc.path, line, column))
+        if not cite.lost_to:
+            diags.append(_hidden(doc, cite, occurrences))
     return diags
+
+
+def _hidden(doc: Manuscript, cite: trees.CiteFact, occurrences: Occurrences) -> Diagnostic:
+    """ref.hidden: a citation no edition prints, and why."""
+    # A lost citation is written in running text, as the others of its block.
+    start = _block_start(doc, cite.block) if cite.lost_to else _floor(doc, cite.block)
+    offset = occurrences.take(cite.key, start)
+    line, column = doc.position(start if offset is None else offset)
+    message = (
+        f"citation @{cite.key} stands in an image's alt text, where pandoc prints "
+        "no note for it; move it into the text"
+    )
+    if cite.lost_to:
+        message = (
+            f"citation @{cite.key} is lost: its prefix or suffix holds another "
+            f"citation, @{cite.lost_to}, and pandoc prints that one in its place; "
+            f"separate them with a semicolon ([@{cite.key}; @{cite.lost_to}])"
+        )
+    return make(Code.REF_HIDDEN, message, doc.path, line, column)
 
 
 def _links(doc: Manuscript, facts: trees.Facts) -> list[Link]:

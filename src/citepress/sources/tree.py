@@ -57,6 +57,8 @@ class CiteFact:
     in_heading: bool
     leading: bool = False  # before the first string of its block: [@a] opens a paragraph
     xref: bool = False  # a cross-reference (@fig-x…): no note, no bibliography entry
+    in_text: bool = False  # @a written in the text (AuthorInText), not [@a]
+    lost_to: str = ""  # hidden because pandoc prints this citation instead of it
     node: Node | None = field(default=None, repr=False, compare=False)  # its Cite node
 
 
@@ -124,6 +126,9 @@ class _Walker:
         self.note = 0  # the note being read, 0 outside notes
         self.hidden = False  # inside a citation's prefix/suffix or an image's alt text
         self.figure = False  # inside a figure's content (its images' alt repeats the caption)
+        self.started = False  # the text block has a string that is not blank
+        # Inside a citation's prefix or suffix: its note, and the keys cited there.
+        self.affix: tuple[int, list[str]] | None = None
 
     def blocks(self, blocks: list[Node], depth: int) -> None:
         for block in blocks:
@@ -171,8 +176,9 @@ class _Walker:
         self.current = len(self.facts.blocks) - 1
         outer, self.pieces = self.pieces, block.pieces
         outer_nodes, self.nodes = self.nodes, block.nodes
+        outer_started, self.started = self.started, False
         self.inlines(inlines, depth)
-        self.pieces, self.nodes = outer, outer_nodes
+        self.pieces, self.nodes, self.started = outer, outer_nodes, outer_started
 
     def inlines(self, inlines: list[Node], depth: int) -> None:
         for node in inlines:
@@ -212,7 +218,7 @@ class _Walker:
             self._scan(content[2][0])
             self.facts.images.append(ImageFact(content[2][0], self.current))
             if not self.figure:
-                self._quiet(partial(self.inlines, content[1], depth + 1))
+                self._alt(partial(self.inlines, content[1], depth + 1))
         else:
             if kind == "Span" and xref.kind_of(node) == xref.EQUATION_CLASS:
                 self._target(content[0][0], xref.EQUATION_CLASS)
@@ -220,6 +226,9 @@ class _Walker:
 
     def _cite(self, node: Node, depth: int) -> None:
         citations, _ = node["c"]
+        if self.hidden and self.affix is not None:
+            self._inner_cite(citations, depth)
+            return
         if self.hidden:
             self.facts.hidden += [
                 CiteFact(str(c["citationId"]), 0, self.current, self.heading) for c in citations
@@ -231,20 +240,41 @@ class _Walker:
         if self.note == 0:
             self.facts.notes += 1
         number = self.note or self.facts.notes
-        leading = self.pieces is not None and not "".join(self.pieces).strip()
+        # Whether a text piece came before (linear: a flag, not the pieces joined again).
+        leading = self.pieces is not None and not self.started
         for citation in citations:
-            self.facts.citations.append(
-                CiteFact(
-                    str(citation["citationId"]),
-                    number,
-                    self.current,
-                    self.heading,
-                    leading,
-                    node=node,
-                )
-            )
+            inner: list[str] = []
+            outer_affix, self.affix = self.affix, (number, inner)
             for part in (citation["citationPrefix"], citation["citationSuffix"]):
                 self._quiet(partial(self.inlines, part, depth + 1))
+            self.affix = outer_affix
+            fact = CiteFact(
+                str(citation["citationId"]),
+                number,
+                self.current,
+                self.heading,
+                leading,
+                node=node,
+                in_text=citation["citationMode"].get("t") == "AuthorInText",
+                lost_to=inner[0] if inner else "",
+            )
+            (self.facts.hidden if inner else self.facts.citations).append(fact)
+
+    def _inner_cite(self, citations: list[Node], depth: int) -> None:
+        """``[for example @a and @b]``: pandoc prints @b in @a's place, and loses @a.
+
+        (jgm/pandoc#9080 is the same confusion with a note in a citation.) The
+        inner citation is printed, so it is a citation of the same note; the outer
+        one is hidden.
+        """
+        assert self.affix is not None
+        number, inner = self.affix
+        for citation in citations:
+            key = str(citation["citationId"])
+            inner.append(key)
+            self.facts.citations.append(CiteFact(key, number, self.current, self.heading))
+            for part in (citation["citationPrefix"], citation["citationSuffix"]):
+                self.inlines(part, depth + 1)
 
     def _xref(self, node: Node, depth: int) -> None:
         """A cross-reference: no note; its prefix and suffix print as running text."""
@@ -294,6 +324,12 @@ class _Walker:
         walk()
         self.pieces, self.hidden = outer, hidden
 
+    def _alt(self, walk: Callable[[], None]) -> None:
+        """An image's alt text: not a citation's affix, whatever encloses the image."""
+        outer, self.affix = self.affix, None
+        self._quiet(walk)
+        self.affix = outer
+
     def _generic(self, content: Any, depth: int) -> None:
         """Any other node: walk its children, whatever their shape (lists, attrs, captions)."""
         stack: list[Any] = [content]
@@ -324,6 +360,7 @@ class _Walker:
         if self.pieces is not None:
             self.pieces.append(text)
             self.nodes.append(node)
+            self.started = self.started or bool(text.strip())
 
     def _attr(self, attr: list[Any]) -> None:
         ident, _, pairs = attr

@@ -101,6 +101,12 @@ def test_front_matter_order_without_a_book_file(book: Path, tmp_path: Path) -> N
         ("chapters: [../../etc/passwd]\n", "lies outside the project"),
         ("title: [unclosed\n", "book.yaml"),
         ("title: x\n", "'chapters' must list the chapter files"),
+        # YAML folds a list item indented one more space into the one before it.
+        (
+            "chapters:\n- chapter-01.md\n - chapter-02.md\n",
+            "book.yaml:2:3: chapter 'chapter-01.md - chapter-02.md' does not exist; YAML read "
+            "two lines as this one name: every '- ' of the list must start in the same column",
+        ),
     ],
 )
 def test_a_bad_book_file_is_a_clear_error(

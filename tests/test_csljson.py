@@ -68,6 +68,19 @@ def test_a_broken_or_unknown_bibliography_is_an_error_not_an_empty_one(tmp_path:
     root = _project(tmp_path, files, "Text [@a].\n")
     done = cli(root, "check")
     assert done.returncode == 1
-    assert "bib/broken.json:1:1: error: not CSL JSON" in done.stdout
+    assert "bib/broken.json:1:13: error: not CSL JSON" in done.stdout
     assert "bib/odd.ris:1:1: error: not a bibliography format citepress reads" in done.stdout
     assert "bib/noid.yaml:1:1: error: a CSL item without an id [bib.syntax]" in done.stdout
+
+
+def test_a_bibliography_that_fails_to_parse_is_one_error_not_one_per_citation(
+    tmp_path: Path,
+) -> None:
+    """Before: the file's error, then a ref.undefined for every citation of its items."""
+    broken = ITEMS.replace('"type": "book",', '"type": "book"', 1)  # a comma missing
+    root = _project(tmp_path, {"more.json": broken}, "S [@zot1]. B [@bad-date]. S [@zot1].\n")
+    done = cli(root, "check")
+    assert done.returncode == 1
+    assert "bib/more.json:14:5: error: not CSL JSON: Expecting ',' delimiter" in done.stdout
+    assert "ref.undefined" not in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("1 error,")

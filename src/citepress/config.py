@@ -476,7 +476,8 @@ def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[
     names = data.get("chapters") if isinstance(data, dict) else None
     if not isinstance(names, list) or not names:
         raise ProjectError(f"{shown}: 'chapters' must list the chapter files in reading order")
-    chapters = tuple(_chapter(root, folder, shown, name) for name in names)
+    text = read_text(root, path)
+    chapters = tuple(_chapter(root, folder, _at(shown, text, name), name) for name in names)
     twice = sorted(c.name for c, n in collections.Counter(chapters).items() if n > 1)
     if twice:  # each listing would be read, checked and printed again
         raise ProjectError(f"{shown}: {', '.join(twice)} listed more than once under 'chapters'")
@@ -504,5 +505,21 @@ def _chapter(root: Path, folder: Path, shown: str, name: Any) -> Path:
             f"{shown}: chapter {str(name)!r} lies outside the project's manuscript folder"
         ) from None
     if not path.is_file():
-        raise ProjectError(f"{shown}: chapter {str(name)!r} does not exist")
+        hint = ""
+        if " - " in str(name):  # "- a.md" then " - b.md": YAML folds them into one name
+            hint = (
+                "; YAML read two lines as this one name: every '- ' of the list must "
+                "start in the same column"
+            )
+        raise ProjectError(f"{shown}: chapter {str(name)!r} does not exist{hint}")
     return path
+
+
+def _at(shown: str, text: str, name: Any) -> str:
+    """``book.yaml:LINE:COLUMN`` where the chapter ``name`` is written (its first word)."""
+    first = str(name).split(" - ", 1)[0].strip()
+    found = text.find(first) if first else -1
+    if found < 0:
+        return shown
+    line = text.count("\n", 0, found) + 1
+    return f"{shown}:{line}:{found - text.rfind(chr(10), 0, found)}"

@@ -42,7 +42,8 @@ def parse(text: str, display: str, yaml: bool) -> tuple[list[Entry], list[Diagno
     try:
         data = _load(text, yaml)
     except (ValueError, YamlError, RecursionError) as exc:
-        line, column = getattr(exc, "lineno", 0) or getattr(exc, "line", 0) or 1, 1
+        line = getattr(exc, "lineno", 0) or getattr(exc, "line", 0) or 1
+        column = getattr(exc, "colno", 0) or getattr(exc, "column", 0) or 1
         message = f"not CSL {'YAML' if yaml else 'JSON'}: {str(exc).splitlines()[0][:200]}"
         return [], [make(Code.BIB_SYNTAX, message, display, line, column)]
     items = data.get("references") if isinstance(data, dict) else data

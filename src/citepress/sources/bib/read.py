@@ -55,6 +55,10 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
         bib.commented.update(integrity.commented_keys(text, display))
         bib.entries += entries
         diags += found
+        if not entries and any(d.code is Code.BIB_SYNTAX for d in found):
+            # Nothing of the file could be read: its one error stands for every
+            # citation of it, which would each be a ref.undefined otherwise.
+            bib.failed.append(display)
     bib.entries, found = integrity.duplicate_keys(bib.entries)
     if not bib.failed:
         bib.digest = memo.digest(read_from)

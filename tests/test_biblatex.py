@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from citepress import check
+from citepress import config as project
 from citepress.diagnostics import Code
 from citepress.sources.bib import months
 from tests.test_one_reading import codes, html_edition, make
@@ -81,7 +83,12 @@ OTHER = """@online{a, author={X}, title={A}, date={2006-02-01}, url={https://e.o
 def test_other_dates_are_checked(tmp_path: Path) -> None:
     root = make(tmp_path, "[@a] [@b] [@c] [@d]\n", OTHER)
     found = [(code, line) for code, line, _ in codes(root)]
-    assert found == [(Code.DATE_INVALID, n) for n in (2, 4, 5, 6)]
+    assert found == [(Code.DATE_INVALID, n) for n in (2, 5, 6)]
+    # b was read online before its date: online-first publication, a note, not an error.
+    notes = [d for d in check.run(project.load(root)).diagnostics if d.severity == "note"]
+    assert [(d.code, d.line) for d in notes if d.code is not Code.REF_UNUSED] == [
+        (Code.DATE_ONLINE_FIRST, 4)
+    ]
 
 
 def test_an_annotation_prints_only_when_asked(tmp_path: Path) -> None:

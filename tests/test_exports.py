@@ -70,8 +70,9 @@ def test_a_real_export_gives_no_false_finding(tmp_path: Path, name: str) -> None
 PLANTED = [
     # (file, what to replace, with what, the one finding it must give)
     ("zotero-better-bibtex.bib", "date = {2020-05-15},", "date = {2020-05-35},", "date.invalid"),
-    ("zotero-better-bibtex.bib", "urldate = {2022-11-11},", "urldate = {2019-11-11},",
-     "date.invalid"),
+    # Read before it appeared is online-first (a note); read after the edition, an error.
+    ("zotero-better-bibtex.bib", "urldate = {2022-11-11},", "urldate = {2122-11-11},",
+     "date.future"),
     ("jabref.bib", "year      = {2003}", "yeer      = {2003}", "bib.missing-field"),
     ("google-scholar.bib", "year={", "year={19", "date.invalid"),
     ("zotero-csl.json", '"2023",\n\t\t\t\t\t8,', '"2023",\n\t\t\t\t\t13,', "date.invalid"),

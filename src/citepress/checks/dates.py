@@ -29,9 +29,9 @@ OTHER_DATES = ("urldate", "origdate", "eventdate")
 PENDING = frozenset({"forthcoming", "inpress", "in press", "submitted", "prepublished"})
 # Words written in ``year`` or ``date`` for a work not out yet: biber prints them and
 # only cannot sort by them (Biber warns), so they are no date error.
-PENDING_WORDS = re.compile(
-    r"(?i)^\s*(?:forthcoming|in\s*press|submitted|to appear|n\.?\s*d\.?)\s*$"
-)
+PENDING_WORDS = re.compile(r"(?i)^\s*\"?(?:forthcoming|in\s*press|submitted|to appear)\"?\s*$")
+# "n.d.", "nd", "ND", "no date": the work has no date (biblatex prints its own n.d.).
+NO_DATE = re.compile(r"(?i)^\s*\"?(?:n\.?\s*d\.?|no\s+date|s\.?\s*d\.?)\"?\s*$")
 
 
 def entry_dates(project: Analysis) -> Iterator[Diagnostic]:
@@ -95,12 +95,8 @@ def _entry_date(entry: Entry) -> list[Diagnostic]:
     raw = entry.fields.get("date")
     if raw is None:
         return _legacy_only(entry)
-    if PENDING_WORDS.match(raw):
-        message = (
-            f"date = {raw!r} of {entry.key!r} is not a date: it prints as written and "
-            "cannot be sorted by; pubstate = {forthcoming} says the same in biblatex"
-        )
-        return [make(Code.DATE_NO_YEAR, message, entry.path, *entry.where("date"))]
+    if PENDING_WORDS.match(raw) or NO_DATE.match(raw):
+        return [_no_year(entry, "date", raw)]
     if before_common_era(raw) is not None:  # valid EDTF; no legacy fields to compare
         return []
     try:
@@ -109,6 +105,19 @@ def _entry_date(entry: Entry) -> list[Diagnostic]:
         message = f"date of {entry.key!r}: {exc}"
         return [make(Code.DATE_INVALID, message, entry.path, *entry.where("date"))]
     return _legacy_mismatch(entry, value)
+
+
+def _no_year(entry: Entry, name: str, raw: str) -> Diagnostic:
+    """date.no-year: a word where a date goes, with the biblatex way of saying it."""
+    if NO_DATE.match(raw):
+        advice = f"leave {name} out: the style prints its own 'n.d.' for an undated work"
+    else:
+        advice = "pubstate = {forthcoming} (or inpress, submitted) says it in biblatex"
+    message = (
+        f"{name} = {raw!r} of {entry.key!r} is not a date: it prints as written and "
+        f"cannot be sorted by; {advice}"
+    )
+    return make(Code.DATE_NO_YEAR, message, entry.path, *entry.where(name), subject=entry.key)
 
 
 def _number(raw: str) -> bool:
@@ -123,12 +132,8 @@ def _legacy_only(entry: Entry) -> list[Diagnostic]:
     year = entry.fields.get("year")
     if year is None:
         return []
-    if PENDING_WORDS.match(year):
-        message = (
-            f"year = {year!r} of {entry.key!r} is not a date: it prints as written and "
-            "cannot be sorted by; pubstate = {forthcoming} says the same in biblatex"
-        )
-        return [make(Code.DATE_NO_YEAR, message, entry.path, *entry.where("year"))]
+    if PENDING_WORDS.match(year) or NO_DATE.match(year):
+        return [_no_year(entry, "year", year)]
     month = months.number(entry.fields.get("month") or "")
     day = entry.fields.get("day")
     text = year + (f"-{month:02d}" if month else "")
@@ -319,7 +324,7 @@ def _sources(
     for sentence in sentences:
         for cite in sentence.citations:
             value = values.get(cite.key)
-            latest = sentence.latest_event(cite.offset)
+            latest = sentence.latest_event(cite)
             if value is None or latest is None or latest.value is None:
                 continue
             if value.upper < latest.value.lower:

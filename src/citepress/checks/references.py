@@ -86,7 +86,25 @@ def nearest(word: str, candidates: list[str], count: int) -> list[str]:
     return difflib.get_close_matches(word, similar, n=count, cutoff=0.6)
 
 
+# Quarto's other cross-reference kinds (theorems, definitions, examples…): pandoc
+# reads @def-x as a citation, and citepress numbers none of them.
+QUARTO_KINDS = {
+    "thm": "theorem", "lem": "lemma", "cor": "corollary", "prp": "proposition",
+    "cnj": "conjecture", "def": "definition", "exm": "example", "exr": "exercise",
+    "sol": "solution", "rem": "remark", "lst": "listing", "tip": "tip callout",
+    "nte": "note callout", "wrn": "warning callout", "imp": "important callout",
+    "cau": "caution callout",
+}  # fmt: skip
+
+
 def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -> str:
+    head, dash, rest = key.partition("-")
+    if dash and rest and head in QUARTO_KINDS:
+        return (
+            f"@{key} is Quarto's cross-reference to a {QUARTO_KINDS[head]}, which citepress "
+            "does not number (it numbers figures, tables, sections and equations); pandoc "
+            "prints it as a citation of a missing entry: refer to it in words"
+        )
     if key in commented:
         return (
             f"citation key {key!r} is not in the bibliography: its entry at "

@@ -50,7 +50,15 @@ def parse(text: str) -> DateValue:
     if not text:
         raise DateError("the date is empty")
     _refuse_costly(text)
-    return _parse_cached(text)
+    # 2024-06-05T09:34:02+00:00 is EDTF level 0 (ISO 8601 with an offset), which the
+    # edtf library refuses (it takes Z only); a source's date is the day.
+    timed = _TIMESTAMP.match(text)
+    return _parse_cached(timed.group(1) if timed else text)
+
+
+_TIMESTAMP = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
 
 
 def _refuse_costly(text: str) -> None:

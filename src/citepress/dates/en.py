@@ -22,7 +22,8 @@ _MONTHS = {
     for number, full in enumerate(calendar.month_name[1:], start=1)
     for name in {full.lower(), full[:3].lower(), "sept" if number == 9 else full.lower()}
 }
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"  # noqa: E501 -- one alternation
+# Only an abbreviation takes a dot ("Feb."): a full name's dot ends the sentence.
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"  # noqa: E501 -- one alternation
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _SEASONS = {
     "spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 14),
@@ -38,6 +39,10 @@ _PATTERNS = [
     rf"(?P<m5>{_MONTH})\s+(?P<d5>{_DAY})",
     r"(?:[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Dd]uring|[Ff]rom|[Tt]o|[Oo]f|[Ee]arly|[Ll]ate)"
     r"\s+(?P<yo>\d{4})",
+    # A year set off by commas, as a reference written in the text gives it
+    # ("Mostipak, Jesse, 2018, 'So you've been asked…', 24 February"): the year of
+    # the month-day date that follows.
+    r"(?<=,\s)(?P<yc>(?:1[5-9]|20)\d{2})(?=,)",
 ]
 _OUTLET = re.compile(r"\(([^()]{1,80}),\s*$")
 
@@ -85,8 +90,8 @@ def _read(
         return _season(int(g["sy"]), (g["season"] or "").lower(), narrative), False
     if g["decade"]:
         return parse(f"{g['decade']}X"), False
-    if g["yo"]:
-        narrative.year, narrative.month = int(g["yo"]), None
+    if g["yo"] or g["yc"]:
+        narrative.year, narrative.month = int(g["yo"] or g["yc"] or 0), None
         return from_parts(narrative.year), False
     year = g["y"] or g["y2"] or g["y3"]
     month = _month(g["m"] or g["m2"] or g["m3"] or g["m4"] or g["m5"])

@@ -33,7 +33,12 @@ def spans(text: str, language: str) -> list[tuple[int, int]]:
 
 def _icu(text: str, language: str) -> list[tuple[int, int]]:
     """ICU's sentence segments, its UTF-16 offsets turned into positions in ``text``."""
-    segments = list(SentenceBreaker(text, Locale(language)).segments())
+    return _icu_with(text, SentenceBreaker(text, Locale(language)))
+
+
+def _icu_with(text: str, breaker: SentenceBreaker) -> list[tuple[int, int]]:
+    """The segments of one ICU breaker over ``text``, as positions in ``text``."""
+    segments = list(breaker.segments())
     if all(ord(char) <= 0xFFFF for char in text):
         return segments
     # A character beyond the BMP is two UTF-16 units: map unit offsets to positions.

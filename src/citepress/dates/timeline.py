@@ -28,23 +28,40 @@ class Sentence:
     clauses: list[int] = field(default_factory=list)
     end: int = 0  # just after its last character that is not white space (file offset)
 
-    def latest_event(self, at: int | None = None) -> FoundDate | None:
+    def latest_event(self, cite: Citation | None = None) -> FoundDate | None:
         """The latest date given as the time of what happened, if any.
 
         Not a source's date, not a span's edge ("by 2020") nor the cited work's own
-        history ("reissued in 2012"); with ``at`` (a citation's offset), only a date
-        in the clause the citation stands in.
+        history ("reissued in 2012"). With ``cite``, only a date in the stretch of
+        text that citation supports (see :meth:`stretch`), in its clause.
         """
-        clause = self.clause_of(at) if at is not None else None
+        low, high = self.stretch(cite) if cite is not None else (-1, len(self.text) + 2**62)
+        clause = self.clause_of(cite.offset) if cite is not None else None
         stated = [
             d
             for d in self.dates
             if d.kind != "source"
             and d.value is not None
             and d.role == "event"
+            and low <= d.start < high
             and (clause is None or self.clause_of(d.start) == clause)
         ]
         return max(stated, key=lambda d: d.value.lower if d.value else 0, default=None)
+
+    def stretch(self, cite: Citation) -> tuple[int, int]:
+        """The file offsets of the text ``cite`` supports within its sentence.
+
+        A bracketed citation supports what comes before it, back to the citation
+        before it ("…diabetes [@a] which made up 26.9% in 2014 [@b]": 2014 is
+        @b's); one written in the text supports what stands around it, from the
+        citation before it to the one after ("@a argued in 1970 that…", "…released
+        in 2006, as described in @a"). Citations of one group ([@a; @b]) share it.
+        """
+        others = [c.offset for c in self.citations if c.note != cite.note or c.in_text]
+        earlier = max((o for o in others if o < cite.offset), default=-1)
+        if cite.in_text:
+            return earlier, min((o for o in others if o > cite.offset), default=2**62)
+        return earlier, cite.offset + 1
 
     def clause_of(self, offset: int) -> int:
         """The index of the clause that ``offset`` (in the file) stands in."""
@@ -87,9 +104,10 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
         current = periods[max(periods)] if periods else Section("", None, 0)
         for start, end in _spans(block, doc.source, language):
             text = block.text[start:end]
+            lead = len(text) - len(text.lstrip())  # not at a space the block opens with
             sentence = Sentence(
                 text,
-                block.offsets[start],
+                block.offsets[start + lead],
                 index,
                 block.kind == "heading",
                 current.ident,

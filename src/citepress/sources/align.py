@@ -81,8 +81,18 @@ class TextAligner:
         self.cursor = start
         self._failures = 0
 
-    def block(self, pieces: list[str]) -> tuple[int, list[int]]:
-        """The block's start offset and one offset per character of ``"".join(pieces)``."""
+    def block(self, pieces: list[str], aside: bool = False) -> tuple[int, list[int]]:
+        """The block's start offset and one offset per character of ``"".join(pieces)``.
+
+        An ``aside`` block (a table's caption, which pandoc reads before the cells
+        though it is often written below them) is placed without moving the search
+        on: the cells are then looked for where the table stands, not after it.
+        """
+        if aside:
+            cursor = self.cursor
+            placed = self.block(pieces)
+            self.cursor = cursor
+            return placed
         offsets: list[int] = []
         start: int | None = None
         for piece in pieces:

@@ -312,6 +312,7 @@ def _finish(started: _Pending, raw: str | Exception) -> tuple[Manuscript, list[D
         doc.complete = False
         return doc, [*diags, _too_deep(doc, _deepest_line(doc))]
     xref.attach_equation_ids(doc.tree)
+    xref.figure_divs(doc.tree)
     return doc, diags + _read_tree(doc)
 
 
@@ -320,7 +321,7 @@ def _read_tree(doc: Manuscript) -> list[Diagnostic]:
     diags = _body_metadata(doc)
     aligner = TextAligner(doc.source, doc.body_start)
     for raw in facts.blocks:
-        start, offsets = aligner.block(raw.pieces)
+        start, offsets = aligner.block(raw.pieces, raw.aside)
         text = "".join(raw.pieces)
         doc.blocks.append(Block(raw.kind, text, offsets, raw.level, raw.ident, raw.attrs, start))
     diags += _citations(doc, facts)

@@ -45,6 +45,9 @@ class TextBlock:
     # The tree's node of each piece (None for a quotation mark pandoc leaves implicit):
     # the proof marks a finding's span on these very nodes.
     nodes: list[Node | None] = field(default_factory=list, repr=False, compare=False)
+    # Read before the text it belongs to but written elsewhere (a table's caption,
+    # often below the table): where it stands must not move the search for the rest.
+    aside: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class _Walker:
         self.hidden = False  # inside a citation's prefix/suffix or an image's alt text
         self.figure = False  # inside a figure's content (its images' alt repeats the caption)
         self.started = False  # the text block has a string that is not blank
+        self.aside = False  # reading a table's caption
         # Inside a citation's prefix or suffix: its note, and the keys cited there.
         self.affix: tuple[int, list[str]] | None = None
 
@@ -164,7 +168,11 @@ class _Walker:
                 self._raw(content)
         elif kind == "Table" and self._enter(depth + 1):
             self._target(content[0][0], "Table")
-            self._generic(content, depth + 1)
+            self._attr(content[0])
+            outer, self.aside = self.aside, True  # the caption: read first, as pandoc prints it
+            self._generic(content[1], depth + 1)
+            self.aside = outer
+            self._generic(content[2:], depth + 1)
         elif self._enter(depth + 1):
             self._generic(content, depth + 1)
 
@@ -172,6 +180,7 @@ class _Walker:
         if self.note:  # a note's text is not the chapter's narrative: no text block
             self.inlines(inlines, depth)
             return
+        block.aside = self.aside
         self.facts.blocks.append(block)
         self.current = len(self.facts.blocks) - 1
         outer, self.pieces = self.pieces, block.pieces

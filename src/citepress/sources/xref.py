@@ -64,3 +64,56 @@ def _attach(inlines: list[Node]) -> None:
                 span = {"t": "Span", "c": [[found.group(1), [EQUATION_CLASS], []], [node]]}
                 inlines[index : end + 1] = [span]
         index += 1
+
+
+def figure_divs(tree: Any) -> None:
+    """Quarto's figure and table divs (``::: {#fig-x}`` … caption ``:::``) as pandoc's own.
+
+    Quarto makes a figure of a Div whose id starts with ``fig-`` (its last paragraph
+    is the caption, when it has more than one block), of an image labelled
+    ``{#fig-x}`` alone in its paragraph even with no caption (pandoc makes a figure
+    only of a captioned one), and a table of a ``tbl-`` Div holding a table. pandoc
+    reads them as plain Divs and images, so ``@fig-x`` named nothing: each becomes
+    a Figure, or its table takes the id and the caption, in place, while the
+    chapter is read, so the check and the editions see the same targets.
+    """
+    for item in lists(tree):
+        if item and all(isinstance(x, dict) and "t" in x for x in item):
+            for index, node in enumerate(item):
+                if node.get("t") == "Div":
+                    item[index] = _as_target(node)
+                elif node.get("t") == "Para":
+                    item[index] = _lone_figure(node)
+
+
+def _as_target(div: Node) -> Node:
+    (ident, classes, pairs), blocks = div["c"]
+    kind = ident.partition("-")[0] if isinstance(ident, str) else ""
+    caption: list[Node] = []
+    body = list(blocks)
+    if len(body) > 1 and body[-1].get("t") == "Para":
+        caption = [{"t": "Plain", "c": body.pop()["c"]}]
+    if kind == "fig" and body:
+        return {"t": "Figure", "c": [[ident, classes, pairs], [None, caption], body]}
+    tables = [b for b in body if b.get("t") == "Table"]
+    if kind == "tbl" and len(tables) == 1:
+        table = tables[0]
+        attr, (short, long_caption) = table["c"][0], table["c"][1]
+        table["c"][0] = [ident, attr[1], attr[2]]
+        if caption and not long_caption:
+            table["c"][1] = [short, caption]
+        return table if len(body) == 1 else {"t": "Div", "c": [["", classes, pairs], body]}
+    return div
+
+
+def _lone_figure(para: Node) -> Node:
+    """``![](a.png){#fig-x}`` alone in a paragraph: a figure, as Quarto makes it."""
+    inlines = para["c"]
+    if len(inlines) != 1 or inlines[0].get("t") != "Image":
+        return para
+    (ident, classes, pairs), alt, target = inlines[0]["c"]
+    if not (isinstance(ident, str) and ident.startswith("fig-")):
+        return para
+    image = {"t": "Image", "c": [["", classes, pairs], alt, target]}
+    caption = [{"t": "Plain", "c": alt}] if alt else []
+    return {"t": "Figure", "c": [[ident, [], []], [None, caption], [{"t": "Plain", "c": [image]}]]}

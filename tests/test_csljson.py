@@ -84,3 +84,20 @@ def test_a_bibliography_that_fails_to_parse_is_one_error_not_one_per_citation(
     assert "bib/more.json:14:5: error: not CSL JSON: Expecting ',' delimiter" in done.stdout
     assert "ref.undefined" not in done.stdout
     assert done.stdout.splitlines()[-1].startswith("1 error,")
+
+
+def test_a_broken_file_hides_only_its_own_keys(tmp_path: Path) -> None:
+    """The file's keys are still found in its text: a typo of another key is an error."""
+    broken = ITEMS.replace('"type": "book",', '"type": "book"', 1)
+    root = _project(tmp_path, {"more.json": broken}, "S [@zot1]. T [@zot2-typo].\n")
+    done = cli(root, "check")
+    assert "citation key 'zot1'" not in done.stdout  # declared in the broken file
+    assert "citation key 'zot2-typo' is not in the bibliography" in done.stdout
+
+
+def test_a_forthcoming_csl_item_is_not_in_the_future(tmp_path: Path) -> None:
+    """CSL's status is biblatex's pubstate: a forthcoming item may be dated after the edition."""
+    item = '[{"id": "next", "type": "book", "title": "T", "author": [{"family": "Z"}],'
+    item += ' "issued": {"date-parts": [[2099]]}, "status": "forthcoming"}]'
+    root = _project(tmp_path, {"next.json": item}, "Soon [@next].\n")
+    assert codes(root) == []

@@ -47,6 +47,9 @@ def test_the_patterns_include_true_queries() -> None:
         ("Prices held until 2001 at the latest.", "until 2001", "span"),
         ("The book was reissued in 2012.", "in 2012", "work"),
         ("The language was first published in 2008.", "in 2008", "first"),
+        ("The study was published in 2014.", "in 2014", "first"),
+        ("Rates rose from 1990 to 2000.", "to 2000", "span"),
+        ("Rates rose from 1990 to 2000.", "from 1990", "span"),
         ("In 2012 the port closed.", "In 2012", "event"),
         ("The port closed in 2012.", "in 2012", "event"),
     ],
@@ -155,3 +158,36 @@ def test_table_cells_are_placed_in_the_table_whatever_the_caption(tmp_path: Path
     places = {b.text: doc.position(b.start) for b in doc.blocks}
     assert places["sampling procedures"] == (9, 10)
     assert places["Later, sampling procedures are discussed again."] == (13, 1)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("unit", "language"), [("Mr. ", "it"), ("A. ", "it"), ("“a. ", "en"), ("！」と ", "ja")]
+)
+def test_sentences_of_hostile_text_are_linear(unit: str, language: str) -> None:
+    """sentencex took 63 s for 400 KB of "Mr. " in Italian (quadratic in a paragraph);
+    the merge of quotations re-read its growing span. Windows and one look back now."""
+    text = unit * (1_000_000 // len(unit))
+    found = sentences.spans(text, language)
+    assert found and found[-1][1] == len(text)
+
+
+def test_a_panic_of_sentencex_is_not_a_crash() -> None:
+    """ "A\\u00a0." made sentencex (Rust) panic: a BaseException through every command."""
+    assert sentences.spans("See appendix A\u00a0. Then more.", "en")[-1][1] == 27
+
+
+@pytest.mark.timeout(60)
+def test_a_sentence_of_20000_citations_is_linear(tmp_path: Path) -> None:
+    """Each citation's stretch scanned every citation and date of its sentence: 24 s."""
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "bib").mkdir()
+    body = "In 2020 " + "x [@a] " * 20_000 + "\n"
+    (tmp_path / "manuscript" / "c.md").write_text(
+        "---\ntitle: T\nauthor: A\nlang: en\n---\n\n" + body, encoding="utf-8"
+    )
+    (tmp_path / "bib" / "refs.bib").write_text("@book{a, author={A}, title={T}, date={2001}}\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.citepress]\ncsl = "apa"\n')
+    result = check.run(project.load(tmp_path))
+    # Only the first citation's stretch holds 「In 2020」.
+    assert [d.code for d in result.diagnostics] == ["date.before-event"]

@@ -258,8 +258,15 @@ def _build(args: argparse.Namespace) -> int:
             f"{n_errors} error(s); these editions are not fit to release",
             file=sys.stderr,
         )
-    elif n_warnings:
-        print(f"check: {n_warnings} warning(s); `citepress check` lists them", file=sys.stderr)
+    else:
+        n_queries = count(result.diagnostics, "query")
+        said = [
+            f"{n} {what}"
+            for n, what in ((n_warnings, "warning(s)"), (n_queries, "query(ies)"))
+            if n
+        ]
+        if said:
+            print(f"check: {', '.join(said)}; `citepress check` lists them", file=sys.stderr)
     return EXIT_OK
 
 

@@ -26,7 +26,9 @@ OTHER_DATES = ("urldate", "origdate", "eventdate")
 
 
 # biblatex's publication states that let a source be dated after the edition.
-PENDING = frozenset({"forthcoming", "inpress", "in press", "submitted", "prepublished"})
+PENDING = frozenset(
+    {"forthcoming", "inpress", "in press", "submitted", "prepublished", "inpreparation"}
+)
 # Words written in ``year`` or ``date`` for a work not out yet: biber prints them and
 # only cannot sort by them (Biber warns), so they are no date error.
 PENDING_WORDS = re.compile(r"(?i)^\s*\"?(?:forthcoming|in\s*press|submitted|to appear)\"?\s*$")
@@ -346,24 +348,22 @@ def _first_published(
     doc: Manuscript, sentence: Sentence, entries: dict[str, Entry], values: dict[str, DateValue]
 ) -> Iterator[Diagnostic]:
     """The text says "first published in 2008"; a cited entry first appeared before it."""
-    firsts = [d for d in sentence.dates if d.role == "first" and d.value is not None]
-    for found in firsts:
-        assert found.value is not None
-        for cite in sentence.citations:
-            entry = entries.get(cite.key)
-            if entry is None or sentence.clause_of(cite.offset) != sentence.clause_of(found.start):
-                continue
-            first = _first_date(entry, values.get(cite.key))
-            if first is not None and first.upper < found.value.lower:
-                line, column = doc.position(found.start)
-                yield make(
-                    Code.DATE_WORK_MISMATCH,
-                    f"the text says 「{found.surface}」 ({found.value}), but {cite.key!r} "
-                    f"first appeared in {first}: is the sentence about the work cited?",
-                    doc.path,
-                    line,
-                    column,
-                )
+    for cite in sentence.citations:
+        found = sentence.latest_event(cite, role="first")
+        entry = entries.get(cite.key)
+        if found is None or found.value is None or entry is None:
+            continue
+        first = _first_date(entry, values.get(cite.key))
+        if first is not None and first.upper < found.value.lower:
+            line, column = doc.position(found.start)
+            yield make(
+                Code.DATE_WORK_MISMATCH,
+                f"the text says 「{found.surface}」 ({found.value}), but {cite.key!r} "
+                f"first appeared in {first}: is the sentence about the work cited?",
+                doc.path,
+                line,
+                column,
+            )
 
 
 def _first_date(entry: Entry, published: DateValue | None) -> DateValue | None:

@@ -44,7 +44,7 @@ def citations(project: Analysis) -> Iterator[Diagnostic]:
             cited.add(alias.get(cite.key, cite.key))
             line, column = doc.position(cite.offset)
             known = cite.key in entries or cite.key in alias
-            if not known and not bib.failed:  # else: one error, the file's
+            if not known and not bib.lost(cite.key):  # else: one error, the file's
                 message = _undefined(cite.key, entries, bib.commented)
                 yield make(Code.REF_UNDEFINED, message, doc.path, line, column)
             if cite.in_heading:

@@ -41,8 +41,9 @@ _PATTERNS = [
     r"\s+(?P<yo>\d{4})",
     # A year set off by commas, as a reference written in the text gives it
     # ("Mostipak, Jesse, 2018, 'So you've been asked…', 24 February"): the year of
-    # the month-day date that follows.
-    r"(?<=,\s)(?P<yc>(?:1[5-9]|20)\d{2})(?=,)",
+    # the month-day date that follows. After a word, not a number: "1500, 1750, 2000,
+    # and 2250 grams" is no year.
+    r"(?<=[A-Za-z.],\s)(?P<yc>(?:1[5-9]|20)\d{2})(?=,)",
 ]
 _OUTLET = re.compile(r"\(([^()]{1,80}),\s*$")
 

@@ -5,9 +5,8 @@ presents its date as the time of what the source reports. Many dates are not:
 
 - a span's edge: "by 2020 the theory had been cited…", "since 1990", "until 2001",
   "as of 2019"; 2000年以降, 2001年まで, 1990年以来, 2002年現在;
-- the cited work's own history: "reissued in 2012", "translated in 1970", "first
-  published in 2008" (that one is compared with the entry's ``origdate`` or
-  ``date`` instead);
+- the cited work's own history: "reissued in 2012", "translated in 1970"; "(first)
+  published in 2008" is compared with the entry's ``origdate`` or ``date`` instead;
 - a date in another clause than the citation ("In 2005 the team left; the method
   is older [@a].").
 
@@ -26,6 +25,7 @@ Role = Literal["event", "span", "work", "first"]
 # The words before an English date (its own first word included, "By 2020") that
 # make it a span's edge. "from 1990" opens a span too: a 1995 source can report it.
 _SPAN_EN = re.compile(
+    r"(?:\b(?:from|between)\s+\S{1,30}\s+(?:to|and|until|through)\s+$)|"
     r"\b(?:by|since|until|till|through|throughout|before|from|as\s+of|up\s+to|prior\s+to)"
     r"\s+(?:the\s+(?:end|start|beginning|middle|close|turn|spring|summer|autumn|fall|winter)"
     r"\s+of\s+)?(?:(?:early|late|mid)[- ]?)?(?:in\s+|of\s+)?$",
@@ -34,11 +34,12 @@ _SPAN_EN = re.compile(
 # The cited work's publication history ("first published in" is compared apart).
 _WORK_EN = re.compile(
     r"\b(?:reissued|reprinted|republished|translated|revised|reedited|re-edited|"
-    r"written|composed|edition|published|appeared)\s+(?:(?:in|on)\s+)?$",
+    r"written|composed|edition)\s+(?:(?:in|on)\s+)?$",
     re.IGNORECASE,
 )
+# When the work appeared: compared with the entry's origdate (or date).
 _FIRST_EN = re.compile(
-    r"\b(?:first|originally|initially)\s+(?:published|appeared|printed)\s+(?:(?:in|on)\s+)?$",
+    r"\b(?:(?:first|originally|initially)\s+)?(?:published|appeared|printed)\s+(?:(?:in|on)\s+)?$",
     re.IGNORECASE,
 )
 # After a Japanese date: since, after, until, before, as of.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 
 from citepress.dates import en, ja, roles
@@ -28,25 +28,41 @@ class Sentence:
     clauses: list[int] = field(default_factory=list)
     end: int = 0  # just after its last character that is not white space (file offset)
 
-    def latest_event(self, cite: Citation | None = None) -> FoundDate | None:
+    # Computed once a sentence (a sentence of 20,000 citations must stay linear).
+    _stretches: dict[int, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
+    _latest: dict[tuple[str, int, int, int], FoundDate | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def latest_event(self, cite: Citation | None = None, role: str = "event") -> FoundDate | None:
         """The latest date given as the time of what happened, if any.
 
         Not a source's date, not a span's edge ("by 2020") nor the cited work's own
-        history ("reissued in 2012"). With ``cite``, only a date in the stretch of
-        text that citation supports (see :meth:`stretch`), in its clause.
+        history ("reissued in 2012"); ``role="first"`` asks for "first published in"
+        dates instead. With ``cite``, only a date in the stretch of text that
+        citation supports (see :meth:`stretch`), in its clause.
         """
-        low, high = self.stretch(cite) if cite is not None else (-1, len(self.text) + 2**62)
-        clause = self.clause_of(cite.offset) if cite is not None else None
-        stated = [
-            d
-            for d in self.dates
-            if d.kind != "source"
-            and d.value is not None
-            and d.role == "event"
-            and low <= d.start < high
-            and (clause is None or self.clause_of(d.start) == clause)
-        ]
-        return max(stated, key=lambda d: d.value.lower if d.value else 0, default=None)
+        low, high = self.stretch(cite) if cite is not None else (-1, 2**62)
+        clause = self.clause_of(cite.offset) if cite is not None else -1
+        key = (role, low, high, clause)
+        if key not in self._latest:
+            stated = [
+                d
+                for d in self._dates_between(low, high)
+                if d.kind != "source"
+                and d.value is not None
+                and d.role == role
+                and (clause == -1 or self.clause_of(d.start) == clause)
+            ]
+            self._latest[key] = max(
+                stated, key=lambda d: d.value.lower if d.value else 0, default=None
+            )
+        return self._latest[key]
+
+    def _dates_between(self, low: int, high: int) -> list[FoundDate]:
+        """The dates that start in [low, high): ``dates`` are in reading order."""
+        starts = [d.start for d in self.dates]
+        return self.dates[bisect_left(starts, low) : bisect_left(starts, high)]
 
     def stretch(self, cite: Citation) -> tuple[int, int]:
         """The file offsets of the text ``cite`` supports within its sentence.
@@ -57,15 +73,31 @@ class Sentence:
         citation before it to the one after ("@a argued in 1970 that…", "…released
         in 2006, as described in @a"). Citations of one group ([@a; @b]) share it.
         """
-        others = [c.offset for c in self.citations if c.note != cite.note or c.in_text]
-        earlier = max((o for o in others if o < cite.offset), default=-1)
-        if cite.in_text:
-            return earlier, min((o for o in others if o > cite.offset), default=2**62)
-        return earlier, cite.offset + 1
+        if self._stretches is None:
+            self._stretches = _stretches(self.citations)
+        return self._stretches.get(id(cite), (-1, cite.offset + 1))
 
     def clause_of(self, offset: int) -> int:
         """The index of the clause that ``offset`` (in the file) stands in."""
         return bisect_right(self.clauses, offset)
+
+
+def _stretches(citations: list[Citation]) -> dict[int, tuple[int, int]]:
+    """Each citation's stretch (by its identity), in one pass over the groups."""
+    groups: list[list[Citation]] = []
+    for cite in sorted(citations, key=lambda c: c.offset):
+        last = groups[-1][-1] if groups else None
+        if last is not None and not (cite.in_text or last.in_text) and last.note == cite.note:
+            groups[-1].append(cite)
+        else:
+            groups.append([cite])
+    found: dict[int, tuple[int, int]] = {}
+    for index, members in enumerate(groups):
+        before = groups[index - 1][-1].offset if index else -1
+        after = groups[index + 1][0].offset if index + 1 < len(groups) else 2**62
+        for cite in members:
+            found[id(cite)] = (before, after if cite.in_text else cite.offset + 1)
+    return found
 
 
 @dataclass
@@ -123,7 +155,7 @@ def build(doc: Manuscript, events: dict[str, str]) -> tuple[list[Sentence], list
                 found = replace(found, role=roles.role(text, found.start, found.end, english))
                 sentence.dates.append(_shift(found, block.offsets, start))
             sentences.append(sentence)
-    _attach_citations(doc.citations, sentences)
+    _attach_citations(doc.citations, sentences, doc.source)
     return sentences, sections
 
 
@@ -188,24 +220,33 @@ def _shift(found: FoundDate, offsets: list[int], base: int) -> FoundDate:
     return replace(found, start=offsets[base + found.start], end=offsets[base + found.end - 1] + 1)
 
 
-def _attach_citations(citations: list[Citation], sentences: list[Sentence]) -> None:
+def _attach_citations(citations: list[Citation], sentences: list[Sentence], source: str) -> None:
     """Each citation to its sentence.
 
     A bracketed citation after a full stop (``….[@a] Next``) belongs to the sentence
     it follows, as its note marker does; one written in the text (``@a shows…``)
-    before a sentence's first word belongs to that sentence.
+    before a sentence's first word belongs to that sentence; and a citation that
+    opens a paragraph (after a blank line) belongs to that paragraph, not to the
+    last sentence of the one before.
     """
     starts = [s.start for s in sentences]
     for citation in citations:
         index = bisect_right(starts, citation.offset) - 1
         if index < 0:
-            continue
+            index = 0 if sentences and _opens(source, -1, citation.offset) else -1
+            if index < 0:
+                continue
         following = index + 1
-        if (
-            citation.in_text
-            and following < len(sentences)
-            and sentences[following].block == sentences[index].block
-            and citation.offset >= sentences[index].end
-        ):
-            index = following
+        if following < len(sentences) and citation.offset >= sentences[index].end:
+            same_block = sentences[following].block == sentences[index].block
+            if (citation.in_text and same_block) or (
+                not same_block and _opens(source, sentences[index].end, citation.offset)
+            ):
+                index = following
         sentences[index].citations.append(citation)
+
+
+def _opens(source: str, after: int, offset: int) -> bool:
+    """A blank line stands between ``after`` and ``offset``: a new paragraph began."""
+    gap = source[max(after, offset - 200, 0) : offset]  # a paragraph's indent is short
+    return after < 0 or "\n\n" in gap.replace(" ", "").replace("\t", "")

@@ -25,8 +25,8 @@ _SARIF_LEVELS: dict[Severity, str] = {
     "query": "note",
     "note": "note",
 }
-# Findings of one code and severity that come this many times in a file are one line
-# of the text report (JSON, SARIF and GitHub keep every one); errors are each listed.
+# Warnings or notes of one code that come this many times in a file are one line of
+# the text report (JSON, SARIF and GitHub keep every one).
 REPEATED = 4
 
 
@@ -62,7 +62,9 @@ def _grouped(diagnostics: Sequence[Diagnostic]) -> list[list[Diagnostic]]:
     for d in diagnostics:
         kind = (d.path, d.severity, d.codes)
         members = by_kind[kind]
-        if d.severity == "error" or len(members) < REPEATED:
+        # Errors and queries are each listed: each says its own facts (an editor's
+        # question is about one sentence); warnings and notes repeat one request.
+        if d.severity in ("error", "query") or len(members) < REPEATED:
             groups.append([d])
         elif kind not in seen:
             seen.add(kind)

@@ -363,9 +363,9 @@ def _citations(doc: Manuscript, facts: trees.Facts) -> list[Diagnostic]:
     occurrences = Occurrences(CITE, doc.source, doc.body_start)
     diags = []
     lost = [cite for cite in facts.hidden if cite.lost_to]
-    # In reading order (blocks only grow along it), so that each lost citation is
-    # placed among its block's: occurrences are handed out in order.
-    for cite in sorted([*facts.citations, *lost], key=lambda c: c.block):
+    # In the order they are written, so that each lost citation is placed among the
+    # others: occurrences of a key are handed out in order.
+    for cite in sorted([*facts.citations, *lost], key=lambda c: c.seq):
         if cite.lost_to:
             diags.append(_hidden(doc, cite, occurrences))
             continue
@@ -397,9 +397,9 @@ def _hidden(doc: Manuscript, cite: trees.CiteFact, occurrences: Occurrences) -> 
     )
     if cite.lost_to:
         message = (
-            f"citation @{cite.key} is lost: its prefix or suffix holds another "
-            f"citation, @{cite.lost_to}, and pandoc prints that one in its place; "
-            f"separate them with a semicolon ([@{cite.key}; @{cite.lost_to}])"
+            f"citation @{cite.key} is lost: pandoc prints only @{cite.lost_to} for its "
+            f"group, because @{cite.lost_to} stands inside another citation's prefix or "
+            "suffix; separate the group's citations with semicolons ([@a; @b])"
         )
     return make(Code.REF_HIDDEN, message, doc.path, line, column)
 

@@ -14,7 +14,7 @@ Only facts come from here; where they stand in the source file is the job of
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -62,6 +62,7 @@ class CiteFact:
     xref: bool = False  # a cross-reference (@fig-x…): no note, no bibliography entry
     in_text: bool = False  # @a written in the text (AuthorInText), not [@a]
     lost_to: str = ""  # hidden because pandoc prints this citation instead of it
+    seq: int = 0  # where it is written among the chapter's citations (reading order)
     node: Node | None = field(default=None, repr=False, compare=False)  # its Cite node
 
 
@@ -131,8 +132,9 @@ class _Walker:
         self.figure = False  # inside a figure's content (its images' alt repeats the caption)
         self.started = False  # the text block has a string that is not blank
         self.aside = False  # reading a table's caption
-        # Inside a citation's prefix or suffix: its note, and the keys cited there.
-        self.affix: tuple[int, list[str]] | None = None
+        self.sequence = 0  # citations met so far
+        # Inside a citation's prefix or suffix: its note, and the citations found there.
+        self.affix: tuple[int, list[CiteFact]] | None = None
 
     def blocks(self, blocks: list[Node], depth: int) -> None:
         for block in blocks:
@@ -156,10 +158,12 @@ class _Walker:
             attr, caption, body = content
             self._attr(attr)
             self._target(attr[0], "Figure")
-            self._generic(caption, depth + 1)
+            # The body, then the caption: the order the editions print them in (and
+            # number their notes in), <figure>…<figcaption>.
             outer, self.figure = self.figure, True
             self.blocks(body, depth + 1)
             self.figure = outer
+            self._generic(caption, depth + 1)
         elif kind in ("CodeBlock", "RawBlock"):
             self._scan(content[1])
             if kind == "CodeBlock":
@@ -240,7 +244,8 @@ class _Walker:
             return
         if self.hidden:
             self.facts.hidden += [
-                CiteFact(str(c["citationId"]), 0, self.current, self.heading) for c in citations
+                CiteFact(str(c["citationId"]), 0, self.current, self.heading, seq=self._seq())
+                for c in citations
             ]
             return
         if xref.prefix(str(citations[0]["citationId"])) is not None:
@@ -251,39 +256,63 @@ class _Walker:
         number = self.note or self.facts.notes
         # Whether a text piece came before (linear: a flag, not the pieces joined again).
         leading = self.pieces is not None and not self.started
+        inner: list[CiteFact] = []  # citations in the group's prefixes and suffixes
+        outer: list[CiteFact] = []
         for citation in citations:
-            inner: list[str] = []
+            seq = self._seq()  # in the order they are written: the outer one first
             outer_affix, self.affix = self.affix, (number, inner)
             for part in (citation["citationPrefix"], citation["citationSuffix"]):
                 self._quiet(partial(self.inlines, part, depth + 1))
             self.affix = outer_affix
-            fact = CiteFact(
-                str(citation["citationId"]),
-                number,
-                self.current,
-                self.heading,
-                leading,
-                node=node,
-                in_text=citation["citationMode"].get("t") == "AuthorInText",
-                lost_to=inner[0] if inner else "",
+            mode = citation["citationMode"].get("t")
+            outer.append(
+                CiteFact(
+                    str(citation["citationId"]),
+                    number,
+                    self.current,
+                    self.heading,
+                    leading,
+                    node=node,
+                    in_text=mode in ("AuthorInText", "SuppressAuthor"),
+                    seq=seq,
+                )
             )
-            (self.facts.hidden if inner else self.facts.citations).append(fact)
+        self._group(outer, inner)
+
+    def _group(self, outer: list[CiteFact], inner: list[CiteFact]) -> None:
+        """A group's citations as pandoc prints them.
+
+        ``[for example @a and @b]``, ``[@a, @b]``: a citation in another's prefix
+        or suffix makes pandoc print only the last such one, in the whole group's
+        place; every other citation of the group is lost (checked with pandoc 3.9:
+        ``[@a and @b; @c]`` prints @b alone; jgm/pandoc#9080 is the same confusion
+        with a note in a citation).
+        """
+        if not inner:
+            self.facts.citations += outer
+            return
+        printed = inner[-1]
+        self.facts.citations.append(printed)
+        lost = [c for c in [*outer, *inner[:-1]] if c is not printed]
+        self.facts.hidden += [replace(c, lost_to=printed.key) for c in lost]
 
     def _inner_cite(self, citations: list[Node], depth: int) -> None:
-        """``[for example @a and @b]``: pandoc prints @b in @a's place, and loses @a.
-
-        (jgm/pandoc#9080 is the same confusion with a note in a citation.) The
-        inner citation is printed, so it is a citation of the same note; the outer
-        one is hidden.
-        """
+        """A citation inside another's prefix or suffix: collected for :meth:`_group`."""
         assert self.affix is not None
         number, inner = self.affix
         for citation in citations:
-            key = str(citation["citationId"])
-            inner.append(key)
-            self.facts.citations.append(CiteFact(key, number, self.current, self.heading))
+            inner.append(
+                CiteFact(
+                    str(citation["citationId"]), number, self.current, self.heading, seq=self._seq()
+                )
+            )
             for part in (citation["citationPrefix"], citation["citationSuffix"]):
                 self.inlines(part, depth + 1)
+
+    def _seq(self) -> int:
+        """The next citation's place in the order the chapter writes them."""
+        self.sequence += 1
+        return self.sequence
 
     def _xref(self, node: Node, depth: int) -> None:
         """A cross-reference: no note; its prefix and suffix print as running text."""
@@ -291,7 +320,13 @@ class _Walker:
             self.inlines(citation["citationPrefix"], depth + 1)
             self.facts.citations.append(
                 CiteFact(
-                    str(citation["citationId"]), 0, self.current, self.heading, xref=True, node=node
+                    str(citation["citationId"]),
+                    0,
+                    self.current,
+                    self.heading,
+                    xref=True,
+                    node=node,
+                    seq=self._seq(),
                 )
             )
             self.inlines(citation["citationSuffix"], depth + 1)

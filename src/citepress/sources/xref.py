@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from citepress.sources.walk import lists
+from citepress.sources.walk import lists, nodes
 
 # Label prefix -> the kind of element it must name.
 KINDS = {"fig": "Figure", "tbl": "Table", "sec": "Header", "eq": "equation"}
@@ -87,23 +87,58 @@ def figure_divs(tree: Any) -> None:
 
 
 def _as_target(div: Node) -> Node:
-    (ident, classes, pairs), blocks = div["c"]
+    (ident, _, _), blocks = div["c"]
     kind = ident.partition("-")[0] if isinstance(ident, str) else ""
+    if kind == "fig":
+        return _figure_div(div, list(blocks))
+    if kind == "tbl":
+        return _table_div(div, list(blocks))
+    return div
+
+
+def _figure_div(div: Node, body: list[Node]) -> Node:
+    """A Figure of the div: its last paragraph the caption, an inner figure unwrapped.
+
+    Left a Div when an image in it has a citation or a note in its alt text: a
+    figure's images are taken to repeat its caption there (pandoc's own do), and a
+    div's are its own, which the check must read.
+    """
+    attr = div["c"][0]
     caption: list[Node] = []
-    body = list(blocks)
     if len(body) > 1 and body[-1].get("t") == "Para":
         caption = [{"t": "Plain", "c": body.pop()["c"]}]
-    if kind == "fig" and body:
-        return {"t": "Figure", "c": [[ident, classes, pairs], [None, caption], body]}
-    tables = [b for b in body if b.get("t") == "Table"]
-    if kind == "tbl" and len(tables) == 1:
-        table = tables[0]
-        attr, (short, long_caption) = table["c"][0], table["c"][1]
-        table["c"][0] = [ident, attr[1], attr[2]]
-        if caption and not long_caption:
-            table["c"][1] = [short, caption]
-        return table if len(body) == 1 else {"t": "Div", "c": [["", classes, pairs], body]}
-    return div
+    # ![alt](a.png) alone is pandoc's own figure: its caption is the image's alt text,
+    # kept on the image; one figure, one number. One with an id of its own
+    # (Quarto's subfigure, ![a](a.png){#fig-a}) stays a figure: it is referred to.
+    inner = [part for b in body for part in (b["c"][2] if _anonymous_figure(b) else [b])]
+    alts = [n["c"][1] for n in nodes(inner) if n.get("t") == "Image"]
+    if not inner or any(n.get("t") in ("Cite", "Note") for n in nodes(alts)):
+        return div
+    return {"t": "Figure", "c": [attr, [None, caption], inner]}
+
+
+def _anonymous_figure(block: Node) -> bool:
+    return block.get("t") == "Figure" and not block["c"][0][0]
+
+
+def _table_div(div: Node, blocks: list[Node]) -> Node:
+    """The div's one table takes its id, and its last paragraph as caption if it has none.
+
+    Nothing is dropped: a table that has its own caption keeps it, and every other
+    block stays, in a Div around the table.
+    """
+    (ident, classes, pairs), _ = div["c"]
+    tables = [b for b in blocks if b.get("t") == "Table"]
+    if len(tables) != 1:
+        return div
+    table = tables[0]
+    attr, (short, long_caption) = table["c"][0], table["c"][1]
+    table["c"][0] = [ident, attr[1], attr[2]]
+    rest = [b for b in blocks if b is not table]
+    if not long_caption and len(rest) == 1 and rest[0].get("t") == "Para":
+        table["c"][1] = [short, [{"t": "Plain", "c": rest[0]["c"]}]]
+        return table
+    return {"t": "Div", "c": [["", classes, pairs], blocks]}
 
 
 def _lone_figure(para: Node) -> Node:

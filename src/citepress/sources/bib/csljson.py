@@ -31,6 +31,7 @@ TEXT = {
     "title": "title", "publisher": "publisher", "publisher-place": "location",
     "URL": "url", "DOI": "doi", "volume": "volume", "issue": "number", "page": "pages",
     "edition": "edition", "note": "note", "annote": "annotation", "language": "langid",
+    "status": "pubstate",
 }  # fmt: skip
 NAMES = {"author": "author", "editor": "editor", "translator": "translator"}
 DATES = {"issued": "date", "accessed": "urldate", "original-date": "origdate",

@@ -46,9 +46,16 @@ class Bibliography:
     # Files that could not be read at all (display names): their keys are unknown,
     # so a citation of one is not worth an error of its own.
     failed: list[str] = field(default_factory=list)
+    # The keys those files declare, as far as a look at their text finds them; None
+    # when a file could not be read at all (any key may have been in it).
+    failed_keys: set[str] | None = field(default_factory=set)
     # What it was read from (each file's name and text): a build's memory of what it
     # made of these entries (render/convert.py) is keyed by it. "" when not known.
     digest: str = ""
+
+    def lost(self, key: str) -> bool:
+        """``key`` may be in a file that could not be parsed: not an error of its own."""
+        return bool(self.failed) and (self.failed_keys is None or key in self.failed_keys)
 
     def by_key(self) -> dict[str, Entry]:
         """Entries by key; the first of duplicates wins."""

@@ -11,6 +11,7 @@ diagnostic.
 from __future__ import annotations
 
 import logging
+import re
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,7 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
             text = read_text(root, path, allow="\f")
         except SourceError as exc:
             bib.failed.append(display)
+            bib.failed_keys = None
             diags.append(_unreadable(exc, display))
             continue
         read_from += (path.suffix.lower(), display, text)
@@ -57,14 +59,27 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
         diags += found
         if not entries and any(d.code is Code.BIB_SYNTAX for d in found):
             # Nothing of the file could be read: its one error stands for every
-            # citation of it, which would each be a ref.undefined otherwise.
+            # citation of its keys, which would each be a ref.undefined otherwise.
             bib.failed.append(display)
+            keys = {"".join(groups) for groups in _DECLARED.findall(text)}
+            if bib.failed_keys is not None:
+                bib.failed_keys |= keys
+            if not keys:
+                bib.failed_keys = None
     bib.entries, found = integrity.duplicate_keys(bib.entries)
     if not bib.failed:
         bib.digest = memo.digest(read_from)
     return bib, diags + found
 
 
+# The keys a file declares, found in text no parser could read: "@book{key," in
+# BibTeX, '"id": "key"' in CSL JSON, "id: key" in CSL YAML.
+_DECLARED = re.compile(
+    r"@[A-Za-z]{1,40}\s{0,9}[{(]\s{0,9}([^\s,{}()\"]{1,200})\s{0,9},"
+    r"|\"id\"\s{0,9}:\s{0,9}\"([^\"\n]{1,200})\""
+    r"|^\s{0,9}-?\s{0,9}id:\s{0,9}['\"]?([^\s'\"]{1,200})",
+    re.M,
+)
 # A bibliography's format, by its file name.
 BIBTEX = (".bib", ".bibtex", ".biblatex")
 CSL_JSON = (".json",)

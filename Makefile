@@ -18,7 +18,7 @@ TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless chromium
 BROWSER := tools/browser
 BROWSER_STAMP := $(BROWSER)/node_modules/.installed
 
-.PHONY: all setup system editions check test lint typecheck unit bench clean
+.PHONY: all setup system editions check test quick lint typecheck unit bench clean
 
 # The check runs first inside `citepress build`; check errors stop the build.
 all: editions
@@ -66,6 +66,13 @@ unit: setup
 	CITEPRESS_BROWSER_TESTS=required $(BIN)/pytest
 
 test: lint typecheck unit
+
+# The inner loop: every test not marked slow (no builds, Java or Chromium), then lint
+# and types. Under a minute here; `make test` runs everything.
+quick: setup
+	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

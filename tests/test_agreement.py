@@ -23,6 +23,9 @@ from citepress.render import convert, templates
 from citepress.render.editions import epub, html
 from citepress.render.editions.base import Context
 
+# Slow (generated manuscripts built (hypothesis)): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 KEYS = ["a", "b", "c"]
 FRONT = "---\ntitle: T\nauthor: A\nlang: en\n---\n\n"
 BIB = "".join(

@@ -14,6 +14,9 @@ from citepress.diagnostics import Code
 from tests.runcli import cli
 from tests.test_one_reading import codes, html_edition, make
 
+# Slow (books built in every edition): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 PNG = Path(__file__).parent / "fixtures" / "english-book" / "manuscript" / "assets" / "channel.png"
 
 

@@ -26,6 +26,9 @@ from tests import badinputs
 from tests.conftest import CHAPTER
 from tests.editions import pdf_text
 
+# Slow (the bad-input corpus, each case a citepress process): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 OUTPUTS = ("build/", ".citepress-cache/")
 
 

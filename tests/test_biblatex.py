@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from citepress import check
 from citepress import config as project
 from citepress.diagnostics import Code
@@ -33,6 +35,7 @@ MONTHS = """@article{a, author={X}, title={One}, journaltitle={J}, year={2001}, 
 """
 
 
+@pytest.mark.slow
 def test_month_names_agree_with_date_and_reach_the_note(tmp_path: Path) -> None:
     root = make(tmp_path, "A [@a] B [@b] C [@c] D [@d] E [@e] F [@f].\n", MONTHS)
     assert codes(root) == [(Code.DATE_LEGACY_MISMATCH, 8, 56)]  # Sept is not 2001-10
@@ -47,6 +50,7 @@ INHERITANCE = """@incollection{ch, author={W}, title={Chapter}, crossref={bk}, p
 """
 
 
+@pytest.mark.slow
 def test_inherited_and_alternative_fields_are_not_missing(tmp_path: Path) -> None:
     """The chapter's booktitle and date come from its book; a doi or eprint is a url."""
     root = make(tmp_path, "C [@ch]. O [@o]. P [@p].\n", INHERITANCE)
@@ -62,6 +66,7 @@ KEYS = """@article{a, author={X}, title={One}, journaltitle={J}, date={2001}, id
 """
 
 
+@pytest.mark.slow
 def test_an_alias_cites_its_entry_and_a_set_its_members(tmp_path: Path) -> None:
     root = make(tmp_path, "A [@oldkey]. S [@s].\n", KEYS)
     assert codes(root) == []  # oldkey is a, and b and c are cited through s
@@ -91,6 +96,7 @@ def test_other_dates_are_checked(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_an_annotation_prints_only_when_asked(tmp_path: Path) -> None:
     bib = "@misc{a, author={X}, title={T}, date={2001}, annotation={My private remark}}\n"
     root = make(tmp_path, "Text [@a].\n", bib)
@@ -107,6 +113,7 @@ def test_an_annotation_prints_only_when_asked(tmp_path: Path) -> None:
     assert "My private remark" in html_edition(root)
 
 
+@pytest.mark.slow
 def test_titles_keep_the_case_the_author_wrote(tmp_path: Path) -> None:
     """pandoc's reader sentence-cased English titles ("Literate programming", in ja notes)."""
     bib = "@misc{a, author={X}, title={George Meredith and the Novel}, date={2001}}\n"
@@ -116,6 +123,7 @@ def test_titles_keep_the_case_the_author_wrote(tmp_path: Path) -> None:
     assert "「George Meredith and the Novel」" in html_edition(root)
 
 
+@pytest.mark.slow
 def test_and_others_reads_in_the_books_language(tmp_path: Path) -> None:
     bib = "@misc{a, author={John Smith and others}, title={Many}, date={2006}}\n"
     root = make(tmp_path, "Text [@a].\n", bib)
@@ -126,6 +134,7 @@ def test_and_others_reads_in_the_books_language(tmp_path: Path) -> None:
     assert "John Smith・ほか" in page and "others" not in page
 
 
+@pytest.mark.slow
 def test_a_year_before_the_common_era(tmp_path: Path) -> None:
     """date = {-0049} is EDTF for 50 BC (year 0 is 1 BC); it rendered 「50紀元後年」."""
     bib = "@book{a, author={Caesar}, title={Commentarii}, date={-0049}}\n"

@@ -15,6 +15,9 @@ from citepress.publish import build
 from tests import editions as ed
 from tests.runcli import cli
 
+# Slow (a book of chapters built): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 EPOCH = "1764000000"
 
 

@@ -18,6 +18,9 @@ import citepress
 from citepress.render import templates
 from citepress.sources import yamlsafe
 
+# Slow (1 MB adversarial input through every pattern): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 SIZE = 1_000_000
 # Each repeated to 1 MB: runs that make backtracking patterns go quadratic.
 ADVERSARIAL = [

@@ -22,6 +22,9 @@ import pytest
 from tests import editions as ed
 from tests.conftest import ROOT
 
+# Slow (Chromium: axe-core and DAISY Ace): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 TOOLS = ROOT / "tools" / "browser"
 SHOTS = ROOT / "build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -20,6 +20,9 @@ from tests.checkfixtures import FIXTURES, make_project
 from tests.conftest import ROOT
 from tests.runcli import cli
 
+# Slow (builds): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 CHAPTER = """---
 title: {title}
 author: 著者

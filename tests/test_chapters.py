@@ -25,6 +25,9 @@ from citepress.publish.cache import cache_folder
 from citepress.render import parthtml, pdffonts, pdfparts
 from tests import editions as ed
 
+# Slow (books laid out in parts and whole): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 LABELS = ("第1章", "第2章", "第3章")
 SIDES = ["right", "left"]
 

@@ -63,6 +63,7 @@ def test_a_bib_found_by_the_default_glob_and_linked_outside_is_refused(
     assert SECRET not in done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["html/screen.css", "html"])
 def test_a_template_file_or_folder_linked_outside_is_refused(
     book: Path, outside: Path, target: str
@@ -81,6 +82,7 @@ def test_a_template_file_or_folder_linked_outside_is_refused(
     assert SECRET not in everything(done, book)
 
 
+@pytest.mark.slow
 def test_an_asset_folder_linked_to_the_root_is_refused(book: Path) -> None:
     (book / "templates").mkdir()
     (book / "templates" / "assets").symlink_to("/")
@@ -107,6 +109,7 @@ def test_a_broken_book_file_does_not_echo_its_lines(book: Path) -> None:
     assert SECRET not in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["build", ".citepress-cache"])
 def test_output_and_cache_links_do_not_write_outside(book: Path, tmp_path: Path, name: str) -> None:
     elsewhere = tmp_path / "elsewhere"
@@ -118,6 +121,7 @@ def test_output_and_cache_links_do_not_write_outside(book: Path, tmp_path: Path,
         assert done.returncode == 2 and "is a link" in done.stderr
 
 
+@pytest.mark.slow
 def test_temporary_names_planted_as_links_are_not_written_through(
     book: Path, tmp_path: Path
 ) -> None:
@@ -141,6 +145,7 @@ def test_a_report_named_as_a_link_to_the_manuscript_leaves_it_alone(book: Path) 
     assert done.returncode == 2 and "refusing" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_committed_cache_and_edition_are_not_published_as_unchanged(book: Path) -> None:
     assert cli(book, "build", "--format", "html").returncode == 0
     forged = b"<html>FORGED EDITION</html>"
@@ -185,6 +190,7 @@ def test_a_fifo_is_not_read(book: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_attachment_a_template_asks_for_is_refused_cleanly(book: Path, outside: Path) -> None:
     """WeasyPrint fetches attachments while it writes the PDF, after the layout."""
     pdf_templates = book / "templates" / "pdf"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from citepress.diagnostics import Code
 from tests.runcli import cli
 from tests.test_one_reading import codes, html_edition, make
@@ -53,6 +55,7 @@ def _project(tmp_path: Path, files: dict[str, str], body: str) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_csl_json_and_yaml_are_read_checked_and_printed(tmp_path: Path) -> None:
     files = {"more.json": ITEMS, "extra.yaml": YAML}
     root = _project(tmp_path, files, "S [@zot1]. B [@bad-date]. Y [@yam1].\n")

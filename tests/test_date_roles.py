@@ -96,6 +96,7 @@ def test_sentences_of_each_script() -> None:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.slow
 def test_a_paragraph_of_20000_cited_sentences_is_linear(tmp_path: Path) -> None:
     """1 MB in one paragraph, a citation a line: 150 s when _cite joined the pieces
     again for every citation; a few seconds now (pytest-timeout, not a timed assert)."""
@@ -164,6 +165,7 @@ def test_table_cells_are_placed_in_the_table_whatever_the_caption(tmp_path: Path
 @pytest.mark.parametrize(
     ("unit", "language"), [("Mr. ", "it"), ("A. ", "it"), ("“a. ", "en"), ("！」と ", "ja")]
 )
+@pytest.mark.slow
 def test_sentences_of_hostile_text_are_linear(unit: str, language: str) -> None:
     """sentencex took 63 s for 400 KB of "Mr. " in Italian (quadratic in a paragraph);
     the merge of quotations re-read its growing span. Windows and one look back now."""
@@ -178,6 +180,7 @@ def test_a_panic_of_sentencex_is_not_a_crash() -> None:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.slow
 def test_a_sentence_of_20000_citations_is_linear(tmp_path: Path) -> None:
     """Each citation's stretch scanned every citation and date of its sentence: 24 s."""
     (tmp_path / "manuscript").mkdir()

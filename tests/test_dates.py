@@ -119,6 +119,7 @@ def test_bibliography_parser_never_crashes(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("-#[]@{}()`~:\n abc年月日12")), max_size=80))
+@pytest.mark.slow
 def test_manuscript_parser_never_crashes(text: str) -> None:
     doc, _ = manuscript.parse("---\ntitle: t\nauthor: a\nlang: ja\n---\n" + text, "x.md")
     assert all(c.note >= 1 for c in doc.citations)
@@ -128,6 +129,7 @@ def test_manuscript_parser_never_crashes(text: str) -> None:
 @given(
     st.dates(min_value=dt.date(1, 1, 1)), st.integers(1, 3), st.sampled_from(["", "?", "~", "%"])
 )
+@pytest.mark.slow
 def test_plain_fast_path_agrees_with_the_edtf_library(day: dt.date, parts: int, mark: str) -> None:
     text = day.isoformat()[: {1: 4, 2: 7, 3: 10}[parts]] + mark
     ours = parse(text)

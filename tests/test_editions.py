@@ -18,6 +18,9 @@ from citepress.sources import bib as bibliography
 from tests import editions as ed
 from tests.conftest import BIB, EPOCH, ROOT
 
+# Slow (the chapter's editions, EPUBCheck and the Nu checker (Java)): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 NOTES = 31

@@ -24,6 +24,9 @@ from citepress.publish import build
 from tests import editions as ed
 from tests.runcli import cli
 
+# Slow (an English book built): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 BOOK = Path(__file__).parent / "fixtures" / "english-book"
 CHAPTERS = ("ch-01-programs", "ch-02-information")
 OPF = "{http://www.idpf.org/2007/opf}"

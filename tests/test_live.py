@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 
+# Slow (watch and serve): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 DEADLINE = 180.0  # seconds to wait for a rebuild; a bound against hanging, not a speed test
 
 

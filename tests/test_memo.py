@@ -97,6 +97,7 @@ def test_what_a_build_remembers_is_bounded(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(memo._RECALLED) <= 3
 
 
+@pytest.mark.slow
 def test_builds_in_one_process_read_only_the_changed_chapter_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

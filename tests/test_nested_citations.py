@@ -11,6 +11,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from citepress import check
 from citepress import config as project
 from tests.runcli import cli
@@ -20,6 +22,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "patterns" / "nested-citation-gro
 NAMES = {"ames-index": "Ames", "bell-ports": "Bell", "cole-tide": "Cole"}
 
 
+@pytest.mark.slow
 def test_the_lost_citations_are_exactly_those_the_html_edition_does_not_print(
     tmp_path: Path,
 ) -> None:

@@ -59,6 +59,7 @@ def test_a_metadata_block_in_the_body_is_an_error_at_its_line(tmp_path: Path) ->
     assert ("md.metadata", 9, 1) in codes(root)
 
 
+@pytest.mark.slow
 def test_a_forged_reference_never_reaches_an_edition_even_forced(tmp_path: Path) -> None:
     root = make(tmp_path, FORGE)
     assert cli(root, "build", "--format", "html").returncode == 1
@@ -67,6 +68,7 @@ def test_a_forged_reference_never_reaches_an_edition_even_forced(tmp_path: Path)
     assert "Real Title" in page  # Chicago (an English chapter's default) title-cases
 
 
+@pytest.mark.slow
 def test_body_lang_and_citation_abbreviations_are_errors_and_ignored(tmp_path: Path) -> None:
     secret = tmp_path / "outside-secret.txt"
     secret.write_text("TOKEN-abc123\n", encoding="utf-8")
@@ -87,6 +89,7 @@ def test_pandoc_keys_in_the_front_matter_are_errors(tmp_path: Path) -> None:
     assert ("md.metadata", 5, 1) in codes(root)
 
 
+@pytest.mark.slow
 def test_a_chapters_csl_is_ours_and_confined_to_the_templates(tmp_path: Path) -> None:
     """``csl`` was pandoc's; now a chapter names its style, which must be in templates/."""
     root = make(tmp_path, "Text [@a].\n")
@@ -96,6 +99,7 @@ def test_a_chapters_csl_is_ours_and_confined_to_the_templates(tmp_path: Path) ->
     assert "root:x:0" not in html_edition(root, "--force")  # the book's style instead
 
 
+@pytest.mark.slow
 def test_inline_notes_are_counted_and_numbered_as_the_editions_number_them(
     tmp_path: Path,
 ) -> None:
@@ -117,6 +121,7 @@ def test_citations_in_code_and_escaped_at_signs_are_not_citations(tmp_path: Path
     assert codes(make(tmp_path, body)) == [(Code.MD_DROPPED, 13, 1)]
 
 
+@pytest.mark.slow
 def test_a_link_to_a_bare_hash_is_broken_and_not_a_file_link(tmp_path: Path) -> None:
     root = make(tmp_path, 'Text [@a] and <a href="#">here</a> and [there](#nowhere).\n')
     found = codes(root)
@@ -126,6 +131,7 @@ def test_a_link_to_a_bare_hash_is_broken_and_not_a_file_link(tmp_path: Path) -> 
     assert 'href="#"' not in page and 'href="#nowhere"' not in page
 
 
+@pytest.mark.slow
 def test_control_characters_as_entities_are_errors_and_stripped(tmp_path: Path) -> None:
     root = make(tmp_path, "Text [@a] with &#1; and &#xFFFE; in it.\n")
     assert ("md.encoding", 7, 16) in codes(root)
@@ -191,6 +197,7 @@ def test_a_parse_of_plain_text_has_the_tree_and_positions() -> None:
     assert doc.notes == 1 and doc.position(doc.citations[0].offset) == (7, 4)
 
 
+@pytest.mark.slow
 def test_epub_of_a_forced_forgery_has_no_forged_text(tmp_path: Path) -> None:
     root = make(tmp_path, FORGE)
     done = cli(root, "build", "--format", "epub", "--force", "--no-cache")

@@ -15,6 +15,9 @@ from citepress.publish import build
 from tests.conftest import ROOT
 from tests.editions import squeeze
 
+# Slow (the print-shop PDF built): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
 

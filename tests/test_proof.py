@@ -18,6 +18,9 @@ from tests.checkfixtures import FIXTURES, make_project
 from tests.conftest import EPOCH, ROOT
 from tests.runcli import cli
 
+# Slow (proofs laid out twice): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 QUERIES = "疑問出し（著者への確認事項）"
 
 

@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from citepress import check
 from citepress import config as project
 from citepress.sources import xref
@@ -42,6 +44,7 @@ def test_other_divs_are_left_alone() -> None:
     assert repr(tree) == before
 
 
+@pytest.mark.slow
 def test_the_html_edition_numbers_them_and_links_the_references(tmp_path: Path) -> None:
     root = tmp_path / "p"
     (root / "manuscript").mkdir(parents=True)
@@ -101,6 +104,7 @@ def test_a_figure_div_whose_image_alt_cites_stays_a_div() -> None:
     assert tree["blocks"][0]["t"] == "Div"
 
 
+@pytest.mark.slow
 def test_notes_in_a_figure_div_are_counted_in_the_order_the_editions_print_them(
     tmp_path: Path,
 ) -> None:

@@ -16,6 +16,9 @@ from citepress.publish import build
 from tests import editions as ed
 from tests.conftest import ROOT
 
+# Slow (EPUB readers' views built): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 
 def _opf(epub: Path) -> str:
     with zipfile.ZipFile(epub) as archive:

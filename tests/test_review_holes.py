@@ -20,6 +20,9 @@ from citepress import config as project
 from citepress.dates import ja
 from tests.runcli import cli
 
+# Slow (builds of hostile projects): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 FRONT = "---\ntitle: 試験\nauthor: 著者\nlang: ja\n---\n\n"
 BIB = "@misc{a,\n  author = {X},\n  title = {Y},\n  date = {2001-10-01},\n}\n"
 TOKEN = "AUTHORIZATION: basic c2VjcmV0LXRva2Vu"

@@ -17,6 +17,9 @@ from tests import editions as ed
 from tests.conftest import ROOT
 from tests.runcli import cli
 
+# Slow (new projects built, pre-commit and the Action's steps): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 # The scaffold's commands run as a new user's would: the citepress on PATH.
 BIN = str(Path(sys.executable).parent)
 ENV = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root")}

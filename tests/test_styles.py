@@ -23,11 +23,13 @@ def _settings(root: Path, lines: str) -> None:
     (root / "pyproject.toml").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_an_english_book_is_cited_in_chicago_notes_by_default(tmp_path: Path) -> None:
     page = _text(html_edition(make(tmp_path, "Text [@a].\n")))
     assert "X, “Real Title,” 2001." in page  # title case, as the style asks
 
 
+@pytest.mark.slow
 def test_an_author_date_style_cites_in_the_text_and_counts_no_citation_notes(
     tmp_path: Path,
 ) -> None:
@@ -39,6 +41,7 @@ def test_an_author_date_style_cites_in_the_text_and_counts_no_citation_notes(
     assert page.count('class="note"') == 1 and 'role="doc-bibliography"' in page
 
 
+@pytest.mark.slow
 def test_a_chapter_overrides_the_books_style(tmp_path: Path) -> None:
     root = make(tmp_path, "Text [@a].\n")
     text = (root / "manuscript" / "chapter.md").read_text(encoding="utf-8")
@@ -77,6 +80,7 @@ def test_a_chapters_bad_style_is_a_front_matter_error(tmp_path: Path) -> None:
     assert codes(root) == [(Code.MD_FRONT_MATTER, 5, 1)]
 
 
+@pytest.mark.slow
 def test_every_official_independent_style_but_one_passes_our_checks() -> None:
     """Our reader refuses anything that could name a file or URL; real styles must pass."""
     folder = styles.official("apa").folder

@@ -60,6 +60,7 @@ def test_the_worker_is_killed() -> None:
     assert all(_gone(pid) for pid in pids)
 
 
+@pytest.mark.slow
 def test_a_bounded_worker_has_one_time_limit_for_all_its_waits() -> None:
     """A book's parts are waited for one by one: each wait within the limit, the
     whole past it, must stop (each wait had its own limit before)."""

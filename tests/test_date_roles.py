@@ -194,3 +194,21 @@ def test_a_sentence_of_20000_citations_is_linear(tmp_path: Path) -> None:
     result = check.run(project.load(tmp_path))
     # Only the first citation's stretch holds 「In 2020」.
     assert [d.code for d in result.diagnostics] == ["date.before-event"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_a_sentence_of_20000_dated_citations_is_linear(tmp_path: Path) -> None:
+    """Each distinct stretch listed the sentence's date starts anew: quadratic."""
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "bib").mkdir()
+    body = "in 2020 x [@a] " * 20_000 + "\n"
+    (tmp_path / "manuscript" / "c.md").write_text(
+        "---\ntitle: T\nauthor: A\nlang: en\n---\n\n" + body, encoding="utf-8"
+    )
+    (tmp_path / "bib" / "refs.bib").write_text("@book{a, author={A}, title={T}, date={2001}}\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.citepress]\ncsl = "apa"\n')
+    result = check.run(project.load(tmp_path))
+    # One query a citation, but where a 300 KB sentence with no full stop is cut in
+    # windows for the segmenter (dates/sentences.WINDOW).
+    assert len(result.diagnostics) > 19_000

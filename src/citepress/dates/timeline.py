@@ -33,6 +33,7 @@ class Sentence:
     _latest: dict[tuple[str, int, int, int], FoundDate | None] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     def latest_event(self, cite: Citation | None = None, role: str = "event") -> FoundDate | None:
         """The latest date given as the time of what happened, if any.
@@ -61,8 +62,9 @@ class Sentence:
 
     def _dates_between(self, low: int, high: int) -> list[FoundDate]:
         """The dates that start in [low, high): ``dates`` are in reading order."""
-        starts = [d.start for d in self.dates]
-        return self.dates[bisect_left(starts, low) : bisect_left(starts, high)]
+        if self._starts is None:
+            self._starts = [d.start for d in self.dates]
+        return self.dates[bisect_left(self._starts, low) : bisect_left(self._starts, high)]
 
     def stretch(self, cite: Citation) -> tuple[int, int]:
         """The file offsets of the text ``cite`` supports within its sentence.
@@ -205,7 +207,9 @@ def _with_breaks(text: str, offsets: list[int], source: str) -> tuple[str, list[
             and offsets[i] - offsets[i - 1] > 1
             and not char.isspace()
             and not text[i - 1].isspace()
-            and "\n" in source[offsets[i - 1] + 1 : offsets[i]]
+            # the break stands just before the next text (an indent at most): a
+            # bounded look, whatever lies between (a link's address, a citation)
+            and "\n" in source[max(offsets[i - 1] + 1, offsets[i] - 200) : offsets[i]]
         ):
             chars.append(" ")
             back.append(i)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from citepress.config import BCP47
 from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources import tree as trees
 from citepress.sources import xref
@@ -573,6 +574,13 @@ def _front_matter_keys(data: dict[str, Any], text: str, path: str) -> list[Diagn
         found = CONTROL.search(_flatten(value))
         if found:
             diags.append(make(Code.MD_ENCODING, control_message(found.group()), path, *where(key)))
+    lang = data.get("lang")
+    if lang and not (isinstance(lang, str) and BCP47.match(lang)):
+        message = f"lang {str(lang)[:40]!r} is not a BCP 47 language tag such as 'en' or 'ja-JP'"
+        diags.append(make(Code.MD_FRONT_MATTER, message, path, *where("lang")))
+        # Every edition writes it into lang attributes and the EPUB's dc:language: a
+        # forced build gets "und" (undetermined), never the text as written.
+        data["lang"] = "und"
     return diags
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -165,3 +166,18 @@ def test_placeholders_are_filled_once(tmp_path: Path) -> None:
     assert _init(book, "--title", "{author}", "--author", "{revision}").returncode == 0
     settings = (book / "pyproject.toml").read_text(encoding="utf-8")
     assert 'title = "{author}"' in settings and 'author = "{revision}"' in settings
+
+
+def test_the_hook_fires_on_every_source_the_check_reads() -> None:
+    """It fired only on .md, .bib and .toml: a change to a CSL JSON or YAML bibliography,
+    book.yaml, a CSL style or a template was committed unchecked (#29)."""
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    files = re.compile(hook["files"])
+    sources = [
+        "manuscript/01-intro.md", "manuscript/book.yaml", "bib/refs.bib", "bib/refs.json",
+        "bib/refs.yaml", "bib/refs.yml", "pyproject.toml", "templates/style.csl",
+        "templates/html/book.html.j2", "templates/pdf/print.css", "manuscript/assets/fig.svg",
+        "manuscript/assets/photo.jpg",
+    ]  # fmt: skip
+    assert [path for path in sources if not files.search(path)] == []
+    assert not files.search("README.rst")

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -188,3 +189,40 @@ def test_a_browser_that_goes_away_mid_answer_is_no_error(
     monkeypatch.setattr(BaseHTTPRequestHandler, "handle", gone)
     handler = live.Handler.__new__(live.Handler)
     handler.handle()  # no exception: the connection just ends
+
+
+def test_the_first_build_of_a_preview_has_the_templates_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first build of watch and serve ran in a thread, where SIGALRM cannot reach:
+    a project template looping for hours ran unstopped (150 s seen; build stops it)."""
+    from citepress import config as project  # noqa: PLC0415 -- this test only
+    from citepress import live  # noqa: PLC0415
+    from citepress.render import templates  # noqa: PLC0415
+
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "manuscript" / "c.md").write_text(
+        "---\ntitle: T\nauthor: A\nlang: en\n---\n\nText.\n", encoding="utf-8"
+    )
+    (tmp_path / "templates" / "html").mkdir(parents=True)
+    (tmp_path / "templates" / "html" / "book.html.j2").write_text(
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+        encoding="utf-8",
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.citepress]\nbibliography = []\n")
+    monkeypatch.setattr(templates, "TIME_LIMIT_S", 1)
+    settings = project.load(tmp_path)
+    stop, said = threading.Event(), []
+
+    def say(text: str) -> None:
+        said.append(text)
+        if "took longer than" in text:
+            stop.set()
+
+    bound = threading.Timer(120, stop.set)  # the test's own bound, if the limit failed
+    bound.start()
+    try:
+        live.watch(settings, tmp_path / "build", live.State(), stop, say)
+    finally:
+        bound.cancel()
+    assert any("took longer than 1 s and was stopped" in text for text in said), said

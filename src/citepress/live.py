@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import secrets
 import stat
 import threading
@@ -101,23 +102,41 @@ def watch(settings: Settings, folder: Path, state: State, stop: threading.Event,
           say: Callable[[str], None]) -> None:  # fmt: skip
     """Rebuild now, then after every change to a source, until ``stop`` is set.
 
-    The first build runs beside the watcher, which starts at once: an edit made
-    while it runs is not missed. One build at a time.
+    The watcher starts first, in a thread of its own, so an edit made while the first
+    build runs is not missed; every build runs here, in the calling (main) thread,
+    where the templates' time limit (SIGALRM) applies: a template looping for hours
+    in the first build of a preview ran unstopped when that build had a thread.
+    One build at a time.
     """
     import watchfiles  # noqa: PLC0415 -- only the live commands need it
 
-    lock = threading.Lock()
-
-    def locked() -> None:
-        with lock:
-            rebuild(settings, folder, state, say)
-
     paths = check_sources(settings)
-    threading.Thread(target=locked, daemon=True).start()
-    for changes in watchfiles.watch(*paths, stop_event=stop, debounce=150, step=50):
+    changed: queue.Queue[set[tuple[Any, str]] | None] = queue.Queue()
+
+    def watcher() -> None:
+        try:
+            for changes in watchfiles.watch(*paths, stop_event=stop, debounce=150, step=50):
+                changed.put(changes)
+        finally:
+            changed.put(None)
+
+    threading.Thread(target=watcher, daemon=True).start()
+    rebuild(settings, folder, state, say)
+    while not stop.is_set():
+        try:
+            changes = changed.get(timeout=0.5)  # a timeout: Ctrl-C is not held up
+        except queue.Empty:
+            continue
+        if changes is None:
+            return
+        while not changed.empty():  # edits made during the last build: one build
+            more = changed.get_nowait()
+            if more is None:
+                return
+            changes |= more
         shown = ", ".join(sorted({settings.relative(Path(p)) for _, p in changes}))
         say(f"  changed: {shown}")
-        locked()
+        rebuild(settings, folder, state, say)
 
 
 class WatchError(Exception):

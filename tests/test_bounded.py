@@ -102,3 +102,54 @@ def test_a_template_that_loops_for_hours_is_stopped(
     env = templates.environment(tmp_path)
     with pytest.raises(templates.TemplateError, match="took longer than 1 s"):
         templates.render(env, "html/slow.j2")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% set a = "x"|center(1800000000) %}{{ a|length }}',
+        '{{ "x".ljust(1800000000)|length }}',
+        '{{ "x".zfill(1800000000)|length }}',
+        '{% set a = "x" * 9000000 %}{{ (a|replace("x", "yyyyyyyyyy"))|length }}',
+        '{% set a = "x" * 9000000 %}{{ a.replace("x", "yyyyyyyyyy")|length }}',
+        '{{ "%1800000000s"|format("x")|length }}',
+        '{{ "{:>1800000000}".format("x")|length }}',
+        '{% set a = "x" * 9000000 %}{% set b = a ~ a %}{{ b|length }}',
+        '{% set a = "x" * 9000000 %}{% set b = a + a %}{{ b|length }}',
+        '{% set a = ["x" * 9000000, "y" * 9000000] %}{{ a|join("")|length }}',
+        '{% set a = "x\\n" * 1000 %}{{ a|indent(100000)|length }}',
+    ],
+    ids=[
+        "center",
+        "ljust",
+        "zfill",
+        "replace",
+        "str.replace",
+        "format",
+        "str.format",
+        "tilde",
+        "plus",
+        "join",
+        "indent",
+    ],
+)
+def test_template_strings_are_bounded_before_they_are_made(tmp_path: Path, source: str) -> None:
+    """Each took gigabytes (center(1800000000): 3.56 GB, 56 s) before the time limit,
+    which cannot interrupt one call: now refused before the string is made (#29)."""
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "big.j2").write_text(source, encoding="utf-8")
+    env = templates.environment(tmp_path)
+    with pytest.raises(templates.TemplateError, match="too long for a template"):
+        templates.render(env, "html/big.j2")
+
+
+def test_ordinary_padding_joins_and_formats_still_render(tmp_path: Path) -> None:
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "ok.j2").write_text(
+        '{{ "x"|center(5) }}|{{ "a" ~ "b" }}|{{ "%3s"|format("x") }}|{{ "a,b"|replace(",", ";") }}'
+        '|{{ ["a", "b"]|join(", ") }}|{{ "{}-{}".format(1, 2) }}|{{ "ab"|indent(2) }}',
+        encoding="utf-8",
+    )
+    rendered = templates.render(templates.environment(tmp_path), "html/ok.j2")
+    assert rendered == "  x  |ab|  x|a;b|a, b|1-2|ab"

@@ -9,6 +9,7 @@ come with a project, and a project can arrive as a stranger's pull request.
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -60,25 +61,156 @@ MAX_RESULT_LENGTH = 10_000_000
 
 
 def _bounded_environment() -> type[ImmutableSandboxedEnvironment]:
-    """Jinja's immutable sandbox, with ** and * checked before they compute.
+    """Jinja's immutable sandbox, with what makes long strings checked before it runs.
 
-    Intercepted operators are not folded at compile time either: a constant
-    ``7 ** 40000000`` would otherwise be computed while the template compiles.
+    ``**`` and ``*`` (intercepted operators are not folded at compile time either: a
+    constant ``7 ** 40000000`` would otherwise be computed while the template
+    compiles), ``+`` and ``~``, the string methods and filters that pad, repeat or
+    replace (``center``, ``ljust``, ``replace``, ``format``, ``indent``, ``join``…):
+    ``"x"|center(1800000000)`` took 3.56 GB and 56 s before the time limit could
+    fire, since a single call cannot be interrupted.
     """
-    from jinja2.exceptions import SecurityError  # noqa: PLC0415
+    from jinja2.runtime import markup_join, str_join  # noqa: PLC0415
     from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: PLC0415
 
     class Bounded(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"**", "*"})
+        intercepted_binops = frozenset({"**", "*", "+"})
+        code_generator_class = _concat_generator()
+
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            for name in _GROWING_FILTERS:
+                self.filters[name] = _bounded_filter(self.filters[name])
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            if operator == "**" and _too_big_power(left, right):
-                raise SecurityError("a power too large for a template")
-            if operator == "*" and _too_long_product(left, right):
-                raise SecurityError("a repetition too long for a template")
+            _check_binop(operator, left, right)
             return super().call_binop(context, operator, left, right)
 
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            _refuse(
+                _too_long(_method_result(__obj, args, kwargs)), "a string too long for a template"
+            )
+            return super().call(__context, __obj, *args, **kwargs)
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            # The sandbox hands str.format out as a function of its own (no __self__ for
+            # call() to look at): its padding widths are checked here.
+            wide = attribute in ("format", "format_map") and isinstance(obj, str)
+            _refuse(
+                wide and _too_long(_grown(attribute, obj, (), {})),
+                "a format too long for a template",
+            )
+            return super().getattr(obj, attribute)
+
+        def bounded_join(self, parts: tuple[Any, ...], autoescape: bool) -> Any:
+            """``a ~ b``: Jinja's own join, once the parts' length is known to be bounded."""
+            _refuse(
+                _too_long(sum(_length(part) for part in parts)),
+                "a concatenation too long for a template",
+            )
+            return markup_join(parts) if autoescape else str_join(parts)
+
     return Bounded
+
+
+def _concat_generator() -> Any:
+    """Jinja's code generator, ``a ~ b`` compiled to the environment's bounded join."""
+    from jinja2.compiler import CodeGenerator  # noqa: PLC0415
+
+    class Concat(CodeGenerator):
+        def visit_Concat(self, node: Any, frame: Any) -> None:
+            self.write("environment.bounded_join((")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("), context.eval_ctx.autoescape)")
+
+    return Concat
+
+
+def _refuse(refused: bool, what: str) -> None:
+    """SecurityError (a template error) when ``refused``: the result would be too large."""
+    from jinja2.exceptions import SecurityError  # noqa: PLC0415
+
+    if refused:
+        raise SecurityError(what)
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    _refuse(operator == "**" and _too_big_power(left, right), "a power too large for a template")
+    _refuse(
+        operator == "*" and _too_long_product(left, right), "a repetition too long for a template"
+    )
+    _refuse(
+        operator == "+" and _too_long(_length(left) + _length(right)),
+        "a concatenation too long for a template",
+    )
+
+
+# Filters whose result can be much longer than their input.
+_GROWING_FILTERS = ("center", "indent", "replace", "format", "join", "wordwrap", "truncate")
+# str methods that pad or repeat by an argument, and the argument that sets the width.
+_PADDING = {"center", "ljust", "rjust", "zfill"}
+_WIDTH_IN_FORMAT = re.compile(r"[%{:][^%{}]{0,20}?(\d{7,})")
+
+
+def _length(value: Any) -> int:
+    return len(value) if isinstance(value, str | list | tuple) else 0
+
+
+def _too_long(length: int) -> bool:
+    return length > MAX_RESULT_LENGTH
+
+
+def _method_result(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """How long a str method's result may be (0 for any other call)."""
+    owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
+    if not isinstance(owner, str):
+        return 0
+    return _grown(name, owner, args, kwargs)
+
+
+def _grown(name: str, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """An upper bound of the length of ``text.name(*args)`` (or the filter ``name``)."""
+    numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
+    strings = [a for a in (*args, *kwargs.values()) if isinstance(a, str)]
+    if name in _PADDING or name in ("center", "indent", "wordwrap", "truncate"):
+        width = max(numbers, default=0)
+        return len(text) + width * (text.count("\n") + 1 if name == "indent" else 1)
+    if name == "expandtabs":
+        return len(text) * max(max(numbers, default=8), 1)
+    if name == "replace" and len(strings) >= 2:
+        old, new = strings[0], strings[1]
+        count = text.count(old) if old else len(text) + 1
+        return len(text) + count * max(len(new) - len(old), 0)
+    if name in ("format", "format_map"):
+        widths = [int(w) for w in _WIDTH_IN_FORMAT.findall(text) if len(w) <= 12]
+        return len(text) + sum(widths) + sum(len(a) for a in strings)
+    return len(text)
+
+
+def _bounded_filter(function: Any) -> Any:
+    """A filter that refuses, before it runs, a result longer than the bound."""
+    name = function.__name__.replace("do_", "")
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        # Jinja passes the environment or the eval context first to some filters.
+        values = [a for a in args if not hasattr(a, "filters") and not hasattr(a, "environment")]
+        value, rest = (values[0], tuple(values[1:])) if values else (None, ())
+        if isinstance(value, str):
+            _refuse(
+                _too_long(_grown(name, value, rest, kwargs)), "a string too long for a template"
+            )
+        elif isinstance(value, list | tuple) and name == "join":
+            glue = len(str(rest[0])) if rest else 0
+            total = sum(len(str(item)) + glue for item in value[: MAX_RESULT_LENGTH + 1])
+            _refuse(_too_long(total), "a join too long for a template")
+        return function(*args, **kwargs)
+
+    for attribute in ("jinja_pass_arg", "__name__", "__doc__"):
+        if hasattr(function, attribute):
+            setattr(bounded, attribute, getattr(function, attribute))
+    return bounded
 
 
 def _too_big_power(base: Any, exponent: Any) -> bool:

@@ -7,7 +7,8 @@ secret must not be read. Every file citepress reads from a project goes through
 every level), refuses anything outside the folder it is confined to, opens the
 resolved path without following a link (so a link swapped in afterwards is not
 followed either), refuses what is not a regular file (a FIFO would block the
-check) and reads at most a size limit. Messages never quote a file's content.
+check) or has several names (a hard link, whose other name may lie outside), and
+reads at most a size limit. Messages never quote a file's content.
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ def read_bytes(root: Path, path: Path, limit: int = MAX_BYTES) -> bytes:
         os.close(fd)
         what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise SourceError("unreadable", f"cannot read the file: {what}")
+    if info.st_nlink > 1:
+        # A hard link is the file itself under a second name, which may lie outside
+        # the project (a secret linked in by an archive or a shared folder): no path
+        # to resolve shows where. git never makes one in a working tree.
+        os.close(fd)
+        raise SourceError(
+            "unreadable",
+            f"it is a hard link (the file has {info.st_nlink} names, and another may lie "
+            "outside the project); refusing to read it: copy the file in instead",
+        )
     with contextlib.closing(os.fdopen(fd, "rb")) as handle:
         if info.st_size > limit:
             raise SourceError("unreadable", f"the file is larger than {limit // (1024 * 1024)} MB")

@@ -244,7 +244,7 @@ class Code(StrEnum):
         "io.unreadable",
         "error",
         "a source file that cannot be read: missing, not permitted, not a regular file, "
-        "too large, or a link to a file outside the project",
+        "too large, a link to a file outside the project, or a hard link",
     )
     INTERNAL_POSITION = (
         "internal.position",

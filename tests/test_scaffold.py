@@ -181,3 +181,36 @@ def test_the_hook_fires_on_every_source_the_check_reads() -> None:
     ]  # fmt: skip
     assert [path for path in sources if not files.search(path)] == []
     assert not files.search("README.rst")
+
+
+def test_the_install_step_runs_no_pip_the_pull_request_committed(tmp_path: Path) -> None:
+    """`python -m pip install` in the book's folder ran a committed pip/__main__.py
+    (reproduced under the system and a venv Python); the step now runs pip isolated
+    from outside the checkout (#29). Its command is run here with --version for
+    install, so that nothing is installed into the suite's environment."""
+    book = tmp_path / "book"
+    (book / "pip").mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (book / "pip" / "__init__.py").write_text("")
+    (book / "pip" / "__main__.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    (script,) = [s["run"] for s in action["runs"]["steps"] if "pip install" in s.get("run", "")]
+    script = script.replace('install --quiet "$GITHUB_ACTION_PATH"', "--version")
+    env = {**ENV, "RUNNER_TEMP": str(tmp_path), "GITHUB_ACTION_PATH": str(ROOT)}
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=book, env=env, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "pip" in done.stdout and not marker.exists()
+    # The command as it was runs the committed pip: the test can tell.
+    subprocess.run(["python", "-m", "pip", "--version"], cwd=book, env=ENV, capture_output=True,
+                   check=False)  # fmt: skip
+    assert marker.exists()
+
+
+def test_the_action_installs_every_package_the_print_edition_needs() -> None:
+    action = (ROOT / "action.yml").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    needed = re.search(r"^DEBIAN_PACKAGES := (.+?)(?<!\\)$", makefile, re.M | re.S)
+    assert needed is not None
+    wanted = set(needed.group(1).replace("\\\n", " ").split()) - {"poppler-utils", "python3-venv"}
+    assert [name for name in sorted(wanted) if name not in action] == []

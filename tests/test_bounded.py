@@ -118,6 +118,7 @@ def test_a_template_that_loops_for_hours_is_stopped(
         '{% set a = "x" * 9000000 %}{% set b = a ~ a %}{{ b|length }}',
         '{% set a = "x" * 9000000 %}{% set b = a + a %}{{ b|length }}',
         '{% set a = ["x" * 9000000, "y" * 9000000] %}{{ a|join("")|length }}',
+        '{% set a = ["x" * 9000000] * 3 %}{{ "".join(a)|length }}',
         '{% set a = "x\\n" * 1000 %}{{ a|indent(100000)|length }}',
     ],
     ids=[
@@ -131,6 +132,7 @@ def test_a_template_that_loops_for_hours_is_stopped(
         "tilde",
         "plus",
         "join",
+        "str.join",
         "indent",
     ],
 )

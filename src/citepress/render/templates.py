@@ -148,7 +148,8 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
 
 
 # Filters whose result can be much longer than their input.
-_GROWING_FILTERS = ("center", "indent", "replace", "format", "join", "wordwrap", "truncate")
+# (wordwrap and truncate grow a string by a bounded share of its length at most.)
+_GROWING_FILTERS = ("center", "indent", "replace", "format", "join")
 # str methods that pad or repeat by an argument, and the argument that sets the width.
 _PADDING = {"center", "ljust", "rjust", "zfill"}
 _WIDTH_IN_FORMAT = re.compile(r"[%{:][^%{}]{0,20}?(\d{7,})")
@@ -174,7 +175,10 @@ def _grown(name: str, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     """An upper bound of the length of ``text.name(*args)`` (or the filter ``name``)."""
     numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
     strings = [a for a in (*args, *kwargs.values()) if isinstance(a, str)]
-    if name in _PADDING or name in ("center", "indent", "wordwrap", "truncate"):
+    if name == "join" and args and isinstance(args[0], list | tuple):
+        items = args[0][: MAX_RESULT_LENGTH + 1]
+        return sum(_length(item) + len(text) for item in items)
+    if name in _PADDING or name in ("center", "indent"):
         width = max(numbers, default=0)
         return len(text) + width * (text.count("\n") + 1 if name == "indent" else 1)
     if name == "expandtabs":

@@ -17,10 +17,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import sentencex
-from icu4py.breakers import SentenceBreaker
-from icu4py.locale import Locale
-
 from citepress import check
 from citepress import config as project
 from citepress.dates import sentences, timeline
@@ -28,12 +24,16 @@ from scripts import corpus
 
 
 def ends(text: str, language: str, icu: bool) -> set[int]:
-    """The positions where one segmenter ends a sentence inside ``text``."""
+    """The positions where one segmenter ends a sentence inside ``text``.
+
+    Through dates/sentences.py's own calls (its panic guard, its UTF-16 mapping), the
+    whole paragraph at once: the windows citepress cuts for sentencex are left out.
+    """
     if icu:
-        locale = Locale(f"{language}@ss=standard" if language not in sentences.CJK else language)
-        found = [b for _, b in sentences._icu_with(text, SentenceBreaker(text, locale))]
+        locale = language if language in sentences.CJK else f"{language}@ss=standard"
+        found = [end for _, end in sentences._icu(text, locale)]
     else:
-        found = [int(b["end_index"]) for b in sentencex.get_sentence_boundaries(language, text)]
+        found = [end for _, end in sentences._sentencex(text, language)]
     return {end for end in found if end < len(text.rstrip())}
 
 

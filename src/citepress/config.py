@@ -468,7 +468,8 @@ def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[
 
     shown = f"{path.relative_to(root).as_posix()}"
     try:
-        data = load_yaml(read_text(root, path))
+        text = read_text(root, path)
+        data = load_yaml(text)
     except SourceError as exc:
         raise ProjectError(f"{shown}: {exc.message}") from None
     except YamlError as exc:
@@ -476,8 +477,7 @@ def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[
     names = data.get("chapters") if isinstance(data, dict) else None
     if not isinstance(names, list) or not names:
         raise ProjectError(f"{shown}: 'chapters' must list the chapter files in reading order")
-    text = read_text(root, path)
-    chapters = tuple(_chapter(root, folder, _at(shown, text, name), name) for name in names)
+    chapters = tuple(_chapter(root, folder, shown, name, text) for name in names)
     twice = sorted(c.name for c, n in collections.Counter(chapters).items() if n > 1)
     if twice:  # each listing would be read, checked and printed again
         raise ProjectError(f"{shown}: {', '.join(twice)} listed more than once under 'chapters'")
@@ -496,13 +496,14 @@ def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[
     return chapters, metadata
 
 
-def _chapter(root: Path, folder: Path, shown: str, name: Any) -> Path:
+def _chapter(root: Path, folder: Path, shown: str, name: Any, text: str) -> Path:
     path = folder / str(name)
     try:
         confine(folder, path)
     except SourceError:
         raise ProjectError(
-            f"{shown}: chapter {str(name)!r} lies outside the project's manuscript folder"
+            f"{_at(shown, text, name)}: chapter {str(name)!r} lies outside the project's "
+            "manuscript folder"
         ) from None
     if not path.is_file():
         hint = ""
@@ -511,15 +512,17 @@ def _chapter(root: Path, folder: Path, shown: str, name: Any) -> Path:
                 "; YAML read two lines as this one name: every '- ' of the list must "
                 "start in the same column"
             )
-        raise ProjectError(f"{shown}: chapter {str(name)!r} does not exist{hint}")
+        raise ProjectError(f"{_at(shown, text, name)}: chapter {str(name)!r} does not exist{hint}")
     return path
 
 
 def _at(shown: str, text: str, name: Any) -> str:
     """``book.yaml:LINE:COLUMN`` where the chapter ``name`` is written (its first word)."""
+    from citepress.sources.locate import Locator  # noqa: PLC0415 -- an error's place only
+
     first = str(name).split(" - ", 1)[0].strip()
     found = text.find(first) if first else -1
     if found < 0:
         return shown
-    line = text.count("\n", 0, found) + 1
-    return f"{shown}:{line}:{found - text.rfind(chr(10), 0, found)}"
+    line, column = Locator(text).position(found)
+    return f"{shown}:{line}:{column}"

@@ -326,7 +326,7 @@ def _sources(
     for sentence in sentences:
         for cite in sentence.citations:
             value = values.get(cite.key)
-            latest = sentence.latest_event(cite)
+            latest = sentence.latest_event(cite) if value is not None else None
             if value is None or latest is None or latest.value is None:
                 continue
             if value.upper < latest.value.lower:

@@ -35,16 +35,16 @@ class Sentence:
     )
     _starts: list[int] | None = field(default=None, repr=False, compare=False)
 
-    def latest_event(self, cite: Citation | None = None, role: str = "event") -> FoundDate | None:
+    def latest_event(self, cite: Citation, role: str = "event") -> FoundDate | None:
         """The latest date given as the time of what happened, if any.
 
         Not a source's date, not a span's edge ("by 2020") nor the cited work's own
         history ("reissued in 2012"); ``role="first"`` asks for "first published in"
-        dates instead. With ``cite``, only a date in the stretch of text that
-        citation supports (see :meth:`stretch`), in its clause.
+        dates instead. Only a date in the stretch of text ``cite`` supports (see
+        :meth:`stretch`), in its clause.
         """
-        low, high = self.stretch(cite) if cite is not None else (-1, 2**62)
-        clause = self.clause_of(cite.offset) if cite is not None else -1
+        low, high = self.stretch(cite)
+        clause = self.clause_of(cite.offset)
         key = (role, low, high, clause)
         if key not in self._latest:
             stated = [
@@ -53,7 +53,7 @@ class Sentence:
                 if d.kind != "source"
                 and d.value is not None
                 and d.role == role
-                and (clause == -1 or self.clause_of(d.start) == clause)
+                and self.clause_of(d.start) == clause
             ]
             self._latest[key] = max(
                 stated, key=lambda d: d.value.lower if d.value else 0, default=None

@@ -28,6 +28,8 @@ _SARIF_LEVELS: dict[Severity, str] = {
 # Warnings or notes of one code that come this many times in a file are one line of
 # the text report (JSON, SARIF and GitHub keep every one).
 REPEATED = 4
+# How many subjects a repeated finding's line names before it counts the rest.
+NAMED = 8
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -83,10 +85,6 @@ def _repeated(group: Sequence[Diagnostic]) -> str:
     span = f"lines {lines[0]}-{lines[-1]}" if len(lines) > 1 else ""
     about = "; ".join(part for part in (named, span) if part)
     return f"{len(group)} × {first.code} ({first.code.summary})" + (f": {about}" if about else "")
-
-
-# How many subjects a repeated finding's line names before it counts the rest.
-NAMED = 8
 
 
 # A file name or a quoted value with a line break would forge report lines

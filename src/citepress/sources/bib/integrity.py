@@ -26,6 +26,15 @@ def blank_comment_lines(text: str) -> str:
     return _COMMENT_LINE.sub(lambda match: " " * len(match.group()), text)
 
 
+def entry_keys(text: str) -> set[str]:
+    """The keys a BibTeX text's entries declare, read from the text alone (no parser)."""
+    return {
+        match.group(2)
+        for match in _COMMENTED_ENTRY.finditer(text)
+        if match.group(1).lower() not in NOT_ENTRIES
+    }
+
+
 def commented_keys(text: str, display: str) -> dict[str, str]:
     """Keys of entries that appear only on %-comment lines: key -> 'path:line'."""
     found: dict[str, str] = {}

@@ -61,7 +61,7 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
             # Nothing of the file could be read: its one error stands for every
             # citation of its keys, which would each be a ref.undefined otherwise.
             bib.failed.append(display)
-            keys = {"".join(groups) for groups in _DECLARED.findall(text)}
+            keys = _declared_keys(path, text)
             if bib.failed_keys is not None:
                 bib.failed_keys |= keys
             if not keys:
@@ -72,14 +72,21 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
     return bib, diags + found
 
 
-# The keys a file declares, found in text no parser could read: "@book{key," in
-# BibTeX, '"id": "key"' in CSL JSON, "id: key" in CSL YAML.
-_DECLARED = re.compile(
-    r"@[A-Za-z]{1,40}\s{0,9}[{(]\s{0,9}([^\s,{}()\"]{1,200})\s{0,9},"
-    r"|\"id\"\s{0,9}:\s{0,9}\"([^\"\n]{1,200})\""
-    r"|^\s{0,9}-?\s{0,9}id:\s{0,9}['\"]?([^\s'\"]{1,200})",
+# The ids a CSL file declares, found in text no parser could read: '"id": "key"' in
+# CSL JSON, "id: key" in CSL YAML.
+_CSL_IDS = re.compile(
+    r"\"id\"\s{0,9}:\s{0,9}\"([^\"\n]{1,200})\"|^\s{0,9}-?\s{0,9}id:\s{0,9}['\"]?([^\s'\"]{1,200})",
     re.M,
 )
+
+
+def _declared_keys(path: Path, text: str) -> set[str]:
+    """The keys a file that could not be parsed declares, as far as its text shows."""
+    if path.suffix.lower() in BIBTEX:
+        return integrity.entry_keys(text)
+    return {"".join(groups) for groups in _CSL_IDS.findall(text)}
+
+
 # A bibliography's format, by its file name.
 BIBTEX = (".bib", ".bibtex", ".biblatex")
 CSL_JSON = (".json",)

@@ -224,8 +224,8 @@ def long_book_rows(repeat: int, tmp: Path, rev: str = WHOLE) -> list[str]:
 def _pdf_edition_html() -> str:
     from citepress import check  # noqa: PLC0415
     from citepress import config as project  # noqa: PLC0415
-    from citepress.render import convert, templates  # noqa: PLC0415
-    from citepress.render.editions import pdf  # noqa: PLC0415
+    from citepress.book import convert, templates  # noqa: PLC0415
+    from citepress.editions import pdf  # noqa: PLC0415
 
     settings = project.load(ROOT)
     checked = check.read(settings)

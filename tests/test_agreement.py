@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from citepress import check
 from citepress import config as project
-from citepress.render import convert, templates
-from citepress.render.editions import epub, html
-from citepress.render.editions.base import Context
+from citepress.book import convert, templates
+from citepress.editions import epub, html
+from citepress.editions.base import Context
 
 # Slow (generated manuscripts built (hypothesis)): not in `make quick`.
 pytestmark = pytest.mark.slow

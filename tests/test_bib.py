@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from citepress.book import csl
 from citepress.diagnostics import Code, Diagnostic
-from citepress.render import csl, pandoc
+from citepress.ground import pandoc
 from citepress.sources import bib
 from citepress.sources.bib.inherit import check_inheritance, crossref_cycles
 from citepress.sources.bib.values import EXPANSION_FACTOR, MAX_VALUE

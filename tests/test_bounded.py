@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import citepress
-from citepress.render import templates
-from citepress.sources import yamlsafe
+from citepress.book import templates
+from citepress.ground import yamlsafe
 
 # Slow (1 MB adversarial input through every pattern): not in `make quick`.
 pytestmark = pytest.mark.slow

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from citepress import config as project
-from citepress.publish import atomic, build
-from citepress.render import csl
-from citepress.render.editions import epub as epub_edition
-from citepress.render.editions import html as html_edition
-from citepress.render.templates import PACKAGE_TEMPLATES
+from citepress.book import csl
+from citepress.editions import epub as epub_edition
+from citepress.editions import html as html_edition
+from citepress.ground import atomic
+from citepress.publish import build
+from citepress.sources.templatefiles import PACKAGE_TEMPLATES
 from tests import editions as ed
 from tests.checkfixtures import FIXTURES, make_project
 from tests.conftest import ROOT
@@ -198,7 +199,7 @@ def test_a_template_is_compiled_once_until_its_file_changes(
 ) -> None:
     from jinja2 import Environment  # noqa: PLC0415
 
-    from citepress.render import templates  # noqa: PLC0415
+    from citepress.book import templates  # noqa: PLC0415
 
     folder = tmp_path / "templates"
     folder.mkdir()
@@ -393,13 +394,13 @@ def test_without_weasyprint_the_html_and_epub_are_made_without_page_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No root, no Pango: the HTML and EPUB still come, and the user is told what is left out."""
-    from citepress.publish import worker as workers  # noqa: PLC0415
-    from citepress.render.editions import pdf  # noqa: PLC0415
+    from citepress.ground import worker as workers  # noqa: PLC0415
+    from citepress.typeset import layout  # noqa: PLC0415
 
     def missing(prepared: object) -> list[object]:
         raise OSError("cannot load library 'libpango-1.0-0'")
 
-    monkeypatch.setattr(pdf, "pages", missing)
+    monkeypatch.setattr(layout, "pages", missing)
     monkeypatch.setattr(workers.Worker, "start", classmethod(lambda cls, *a: None))
     root = Path(__file__).resolve().parents[1]
     result = build.build(project.load(root), formats=["html", "epub"], out_dir=tmp_path)
@@ -407,5 +408,5 @@ def test_without_weasyprint_the_html_and_epub_are_made_without_page_numbers(
     assert "page numbers are left out" in result.notes[0] and "libpango" in result.notes[0]
     assert "doc-pagebreak" not in result.written["html"].read_text(encoding="utf-8")
     with pytest.raises(build.BuildError, match="the PDF cannot be made"):
-        monkeypatch.setattr(pdf, "finish_with_pages", missing)
+        monkeypatch.setattr(layout, "finish_with_pages", missing)
         build.build(project.load(root), formats=["pdf"], out_dir=tmp_path / "pdf")

@@ -20,9 +20,10 @@ import pytest
 from scripts.make_book import make_book
 
 from citepress import config as project
+from citepress.ground.store import cache_folder
 from citepress.publish import build, chapters, partcache
-from citepress.publish.cache import cache_folder
-from citepress.render import parthtml, pdffonts, pdfparts
+from citepress.sources.templatefiles import PACKAGE_TEMPLATES
+from citepress.typeset import parthtml, pdffonts, pdfparts
 from tests import editions as ed
 
 # Slow (books laid out in parts and whole): not in `make quick`.
@@ -205,8 +206,8 @@ def test_a_longer_chapter_moves_the_later_folios_and_is_laid_out_alone(
 
 def test_a_template_that_does_not_know_parts_lays_the_book_out_whole(book: Path) -> None:
     settings = project.load(book)
-    from citepress.render import convert, templates  # noqa: PLC0415
-    from citepress.render.editions.base import Context  # noqa: PLC0415
+    from citepress.book import convert, templates  # noqa: PLC0415
+    from citepress.editions.base import Context  # noqa: PLC0415
 
     checked = __import__("citepress.check", fromlist=["run"]).run(settings)
     whole = convert.book(settings, checked.docs, checked.bib, checked.images)
@@ -214,7 +215,7 @@ def test_a_template_that_does_not_know_parts_lays_the_book_out_whole(book: Path)
     assert chapters.split(whole, context) is not None
     own = book / "templates" / "pdf"
     own.mkdir(parents=True)
-    source = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+    source = (PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
     (own / "book.html.j2").write_text(source.replace("part == loop.index0", "true"), "utf-8")
     try:
         context = Context(templates.environment(settings.templates), settings, context.assets)
@@ -263,14 +264,14 @@ def test_table_header_ids_are_unique_in_the_book_and_cells_name_their_own(tmp_pa
 def test_two_parts_with_the_same_table_get_different_header_ids() -> None:
     """Two parts laid out alike give their header cells the same ids (WeasyPrint's
     object numbers); prefixed per part, they no longer meet in the book."""
-    from citepress.render.editions import pdf  # noqa: PLC0415
+    from citepress.typeset import layout  # noqa: PLC0415
 
     html = (
         '<html lang="en"><body><table><thead><tr><th>A</th><th>B</th></tr></thead>'
         "<tbody><tr><td>1</td><td>2</td></tr></tbody></table></body></html>"
     )
-    document, options = pdf._laid_out(html, b"0" * 16, [])
-    data = pdf.pdf_bytes(document, **options)
+    document, options = layout.laid_out(html, b"0" * 16, [])
+    data = layout.pdf_bytes(document, **options)
 
     def ids(pdf_bytes: bytes) -> tuple[set[str], set[str]]:
         with pikepdf.open(io.BytesIO(pdf_bytes)) as opened:
@@ -427,7 +428,7 @@ def test_a_failed_merge_leaves_every_edition_as_it_was(
 ) -> None:
     """The HTML and EPUB used to be written while the parts were merged: a merge
     that failed left them new beside the old PDF, with page numbers it never had."""
-    from citepress.render import pdfmerge  # noqa: PLC0415
+    from citepress.typeset import pdfmerge  # noqa: PLC0415
 
     copy = tmp_path / "book"
     shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
@@ -493,16 +494,15 @@ STYLES = {
 
 def _styled(book: Path, tmp_path: Path, css: str, whole: bool) -> tuple[Path, list[str]]:
     """The book's PDF with ``css`` added to the print stylesheet, in parts or whole."""
-    from citepress.render import templates  # noqa: PLC0415
 
     copy = tmp_path / ("whole" if whole else "parts")
     shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
     own = copy / "templates" / "pdf"
     own.mkdir(parents=True)
-    sheet = (templates.PACKAGE_TEMPLATES / "pdf" / "print.css").read_text(encoding="utf-8")
+    sheet = (PACKAGE_TEMPLATES / "pdf" / "print.css").read_text(encoding="utf-8")
     (own / "print.css").write_text(sheet + "\n" + css + "\n", encoding="utf-8")
     if whole:
-        page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+        page = (PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
         (own / "book.html.j2").write_text(page.replace("part == loop.index0", "true"), "utf-8")
     result = build.build(project.load(copy), formats=["pdf"])
     return result.written["pdf"], result.notes
@@ -542,13 +542,12 @@ def test_a_template_the_parts_cannot_be_cut_from_lays_the_book_out_whole(
     change: tuple[str, str], book: Path, tmp_path: Path
 ) -> None:
     """These were internal errors (ValueError), or a contents with wrong numbers."""
-    from citepress.render import templates  # noqa: PLC0415
 
     copy = tmp_path / "book"
     shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
     own = copy / "templates" / "pdf"
     own.mkdir(parents=True)
-    page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+    page = (PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
     (own / "book.html.j2").write_text(page.replace(*change), encoding="utf-8")
     result = build.build(project.load(copy), formats=["pdf"])
     _assert_pages_right(result.written["pdf"])
@@ -556,7 +555,6 @@ def test_a_template_the_parts_cannot_be_cut_from_lays_the_book_out_whole(
 
 def test_the_last_chapter_ends_where_the_book_laid_out_whole_ends(tmp_path: Path) -> None:
     """The last part was made to end on a left-hand page: one page more (8, not 7)."""
-    from citepress.render import templates  # noqa: PLC0415
 
     fixture = Path(__file__).parent / "fixtures" / "english-book"
     counts = []
@@ -566,7 +564,7 @@ def test_the_last_chapter_ends_where_the_book_laid_out_whole_ends(tmp_path: Path
         if whole:
             own = copy / "templates" / "pdf"
             own.mkdir(parents=True)
-            page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text("utf-8")
+            page = (PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text("utf-8")
             (own / "book.html.j2").write_text(page.replace("part == loop.index0", "true"), "utf-8")
         result = build.build(project.load(copy), formats=["pdf"])
         counts.append(len(_pages(result.written["pdf"])))
@@ -575,13 +573,12 @@ def test_the_last_chapter_ends_where_the_book_laid_out_whole_ends(tmp_path: Path
 
 def test_a_chapter_that_prints_the_date_gets_this_builds(book: Path, tmp_path: Path) -> None:
     """Chapters were laid out with a fixed date, which a template may print."""
-    from citepress.render import templates  # noqa: PLC0415
 
     copy = tmp_path / "book"
     shutil.copytree(book, copy, ignore=shutil.ignore_patterns("build"))
     own = copy / "templates" / "pdf"
     own.mkdir(parents=True)
-    page = (templates.PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
+    page = (PACKAGE_TEMPLATES / "pdf" / "book.html.j2").read_text(encoding="utf-8")
     dated = "{{ m.chapter(chapter, xhtml=false, strings=book.strings) }}"
     assert dated in page
     (own / "book.html.j2").write_text(
@@ -597,8 +594,8 @@ def test_our_pdf_template_prints_the_date_in_the_head_only(book: Path) -> None:
     import dataclasses  # noqa: PLC0415
 
     from citepress import check  # noqa: PLC0415
-    from citepress.render import convert, templates  # noqa: PLC0415
-    from citepress.render.editions import pdf  # noqa: PLC0415
+    from citepress.book import convert, templates  # noqa: PLC0415
+    from citepress.editions import pdf  # noqa: PLC0415
 
     settings = project.load(book)
     checked = check.run(settings)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from citepress import config as project
-from citepress.publish import atomic
-from citepress.sources.files import SourceError, read_bytes
+from citepress.ground import atomic
+from citepress.ground.files import SourceError, read_bytes
 from tests.runcli import cli
 
 FRONT = "---\ntitle: T\nauthor: A\nlang: en\n---\n\n"

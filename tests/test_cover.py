@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citepress.render import cover
+from citepress.editions import cover
 
 GOOD = {
     "width": 1600, "height": 2560, "margin": 170, "background": "#f4f1ea", "ink": "#1c1c1e",

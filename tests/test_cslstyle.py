@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from citepress import sandbox
-from citepress.render import cslstyle, pandoc
+from citepress.ground import pandoc, sandbox
+from citepress.sources import cslstyle
 from tests.conftest import ROOT
 
 STYLE = ROOT / "templates" / "csl" / "citepress-note-ja.csl"

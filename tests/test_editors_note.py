@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from citepress import config as project
+from citepress.book.convert import editors_note
 from citepress.config import ProjectError
 from citepress.publish import build
-from citepress.render.convert import editors_note
 from citepress.sources.bib import Bibliography
 from tests.editions import html_tree, pdf_text, squeeze
 

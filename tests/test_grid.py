@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from citepress.render import grid
+from citepress.typeset import grid
 from tests.editions import PdfLine, body_height, pdf_lines
 
 MM = 72 / 25.4
@@ -30,7 +30,7 @@ def test_the_type_area_fills_the_page_with_its_margins(size: str, lang: str) -> 
 def test_a_line_of_36_characters_fits_the_measure(tmp_path: Path) -> None:
     """The margins are rounded down: rounded to nearest, the A5 type area came out
     0.0004 pt narrower than 36 characters and a full line broke one short."""
-    from citepress.render.editions import pdf  # noqa: PLC0415
+    from citepress.typeset import layout  # noqa: PLC0415
 
     area = grid.for_page("A5", "ja")
     text = "あ" * 35 + "。"
@@ -40,7 +40,7 @@ def test_a_line_of_36_characters_fits_the_measure(tmp_path: Path) -> None:
         f" font-kerning: none }}</style><p>{text}</p></html>"
     )
     path = tmp_path / "line.pdf"
-    path.write_bytes(pdf.pdf_bytes(pdf.lay_out(html, [])))
+    path.write_bytes(layout.pdf_bytes(layout.lay_out(html, [])))
     assert [line.text for line in pdf_lines(path)[0]] == [text]
 
 

@@ -1,4 +1,4 @@
-"""tinyhtml5's chars_until cache, mended (render/html5fix.py): the same trees, built faster."""
+"""tinyhtml5's chars_until cache, mended (book/html5fix.py): the same trees, built faster."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import tinyhtml5
 from tinyhtml5 import inputstream
 from tinyhtml5.constants import ascii_letters, space_characters
 
-from citepress.render import document, html5fix
-from citepress.render.editions import pdf
+from citepress.book import document, html5fix
+from citepress.typeset import layout
 
 # What the tokenizer scans in many ways: attributes quoted three ways, character
 # references, comments, raw text, CDATA in MathML, a doctype, CJK and NUL characters.
@@ -109,5 +109,5 @@ def test_the_conversion_and_the_pdf_parse_with_it(pristine: None, tmp_path: Path
     document._parse_fragment("<p class='a'>x</p>")  # a chapter's HTML, in the build
     assert isinstance(inputstream.characters_until_regex, html5fix.Regexes)
     inputstream.characters_until_regex = {}
-    pdf.lay_out("<!DOCTYPE html><html><body><p class='a'>x</p></body></html>", [tmp_path])
+    layout.lay_out("<!DOCTYPE html><html><body><p class='a'>x</p></body></html>", [tmp_path])
     assert isinstance(inputstream.characters_until_regex, html5fix.Regexes)

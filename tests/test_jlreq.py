@@ -11,10 +11,11 @@ import pytest
 
 from citepress import check
 from citepress import config as project
+from citepress.book import convert, templates
+from citepress.editions import pdf
+from citepress.editions.base import Context
 from citepress.publish.build import assets
-from citepress.render import convert, jlreq, templates
-from citepress.render.editions import pdf
-from citepress.render.editions.base import Context
+from citepress.typeset import jlreq, layout
 from tests.conftest import ROOT
 from tests.editions import body_height, pdf_lines
 from tests.test_weasyext import paragraph_ends
@@ -108,7 +109,7 @@ def laid_out() -> Any:
     checked = check.run(settings)
     book = convert.book(settings, checked.docs, checked.bib, checked.images)
     context = Context(templates.environment(settings.templates), settings, assets(settings))
-    return pdf.lay_out(pdf.prepare(book, context)[0], context.assets)
+    return layout.lay_out(pdf.prepare(book, context)[0], context.assets)
 
 
 def _text_boxes(document: Any, cls: str) -> list[Any]:

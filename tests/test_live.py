@@ -198,7 +198,7 @@ def test_the_first_build_of_a_preview_has_the_templates_time_limit(
     a project template looping for hours ran unstopped (150 s seen; build stops it)."""
     from citepress import config as project  # noqa: PLC0415 -- this test only
     from citepress import live  # noqa: PLC0415
-    from citepress.render import templates  # noqa: PLC0415
+    from citepress.book import templates  # noqa: PLC0415
 
     (tmp_path / "manuscript").mkdir()
     (tmp_path / "manuscript" / "c.md").write_text(

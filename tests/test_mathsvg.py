@@ -1,4 +1,4 @@
-"""MathML to SVG images for the PDF (citepress.render.mathsvg)."""
+"""MathML to SVG images for the PDF (citepress.typeset.mathsvg)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import tinyhtml5
 
-from citepress.render import mathsvg
+from citepress.typeset import mathsvg
 
 # pandoc 3.9: pandoc -f markdown -t html5 --mathml <<< '$x^2$ and $$\int_0^1 x^2\,dx$$'
 PANDOC_HTML = (
@@ -204,7 +204,7 @@ def test_rendering_is_deterministic() -> None:
 def test_rendering_is_the_same_in_another_process() -> None:
     script = (
         "import sys, xml.etree.ElementTree as ET\n"
-        "from citepress.render import mathsvg\n"
+        "from citepress.typeset import mathsvg\n"
         "tree = ET.fromstring(sys.stdin.read())\n"
         "mathsvg.replace_math(tree)\n"
         "print(tree[0].get('src'))\n"

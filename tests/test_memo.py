@@ -1,4 +1,4 @@
-"""pandoc's results kept by content (render/memo.py): read back in a build, never elsewhere."""
+"""pandoc's results kept by content (ground/memo.py): read back in a build, never elsewhere."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from citepress.render import memo, pandoc, pandocbatch
+from citepress.ground import memo, pandoc, pandocbatch, store
 
 
 def _no_pandoc(*args: object, **kwargs: object) -> None:
@@ -63,7 +63,7 @@ def test_a_changed_record_is_not_read_back(tmp_path: Path) -> None:
 def test_pruning_keeps_the_folder_under_its_limit(tmp_path: Path) -> None:
     for n in range(3):
         (tmp_path / f"{n}.json").write_bytes(b"x" * 600_000)
-    memo.prune(tmp_path, limit_mb=1)
+    store.prune(tmp_path, limit_mb=1)
     assert len(list(tmp_path.iterdir())) == 1
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from citepress.render import csl, jadate, pandoc
+from citepress.book import csl, jadate
+from citepress.ground import pandoc
 from citepress.sources import bib as bibliography
 from tests import editions as ed
 from tests.conftest import BIB

@@ -15,8 +15,9 @@ import pytest
 
 from citepress import check
 from citepress import config as project
+from citepress.book import convert
 from citepress.diagnostics import Code
-from citepress.render import convert, pandocbatch
+from citepress.ground import pandocbatch
 from citepress.sources import manuscript
 from tests.runcli import cli
 

@@ -1,4 +1,4 @@
-"""pandoc runs in batches (render/pandocbatch.py): the same output as one run each, as bounded."""
+"""pandoc runs in batches (ground/pandocbatch.py): the same output as one run each, as bounded."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from scripts.make_book import make_book
 
 from citepress import check
 from citepress import config as project
-from citepress.render import convert, memo, pandoc, pandocbatch
+from citepress.book import convert
+from citepress.ground import memo, pandoc, pandocbatch
 from tests.conftest import ROOT
 
 SLOW = "[" * 20 + "a\n"  # pandoc's reader is exponential on unclosed brackets (#1735)

@@ -155,8 +155,8 @@ def test_bad_print_settings_are_refused(table: dict[str, Any], message: str) -> 
 
 
 def test_a_missing_output_profile_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from citepress.render.editions import printshop  # noqa: PLC0415
-    from citepress.render.errors import RenderError  # noqa: PLC0415
+    from citepress.book.errors import RenderError  # noqa: PLC0415
+    from citepress.editions import printshop  # noqa: PLC0415
 
     monkeypatch.setattr(printshop, "PROFILE", Path("/nonexistent/cmyk.icc"))
     with pytest.raises(RenderError, match="libgs-common"):

@@ -244,7 +244,7 @@ def test_a_folder_in_the_way_stops_the_proof_before_anything_is_written(tmp_path
 
 def test_the_proofs_pages_are_the_print_editions(proofed: Path, editions: dict[str, Path]) -> None:
     """Page for page and line for line, the proof's text is the PDF edition's: both are
-    set to JLREQ (render/jlreq). Without the marks the proof broke lines elsewhere
+    set to JLREQ (typeset/jlreq). Without the marks the proof broke lines elsewhere
     (pages 9 and 14), so its page and line numbers were not the print edition's."""
     proof = proofed / "chapter-03.proof.pdf"
     pages = int(re.search(r"Pages:\s+(\d+)", ed.pdf_info(editions["pdf"])).group(1))  # type: ignore[union-attr]

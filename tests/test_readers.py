@@ -42,7 +42,7 @@ def test_the_epub_has_a_cover_image_drawn_from_the_title_page(editions: dict[str
 
 
 def test_the_cover_breaks_a_title_in_balanced_lines() -> None:
-    from citepress.render.cover import lines  # noqa: PLC0415
+    from citepress.editions.cover import lines  # noqa: PLC0415
 
     width = len  # one unit per character
     assert lines("米ロ関係と中央アジア", width, 9, "ja") == ["米ロ関係と", "中央アジア"]
@@ -182,7 +182,7 @@ def test_a_notes_number_never_splits_from_its_unit(editions: dict[str, Path]) ->
 def test_tie_keeps_the_text_and_leaves_code_math_and_links_alone() -> None:
     import xml.etree.ElementTree as ET  # noqa: PLC0415
 
-    from citepress.render.units import tie  # noqa: PLC0415
+    from citepress.book.units import tie  # noqa: PLC0415
 
     note = ET.fromstring(
         '<div>約1000名、<em>10月５日</em>と<code>5月</code>、<a href="#x">3日</a>、2.5%</div>'
@@ -228,7 +228,7 @@ def test_page_numbers_hold_with_figures_math_notes_and_hyphens(
 
 
 def test_page_numbers_hold_when_the_author_wrote_word_joiners(tmp_path: Path) -> None:
-    """The layout's count leaves out the print edition's own joiners (render/jlreq), so
+    """The layout's count leaves out the print edition's own joiners (typeset/jlreq), so
     the text's count must leave out the author's too: a joiner every five characters
     put 9 of 11 markers on the wrong character."""
     book = tmp_path / "book"

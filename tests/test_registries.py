@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from citepress import config
-from citepress.checks import CHECKS
+from citepress.check.registry import CHECKS
 from citepress.cli import parser
 from citepress.diagnostics import Code
-from citepress.render.editions import EDITIONS, NAMES, registry
+from citepress.editions import EDITIONS, NAMES, registry
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

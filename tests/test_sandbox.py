@@ -1,4 +1,4 @@
-"""External work runs with no secrets and no network (citepress.sandbox)."""
+"""External work runs with no secrets and no network (citepress.ground.sandbox)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from citepress import sandbox
-from citepress.publish import worker
-from citepress.render import pandoc
+from citepress.ground import pandoc, sandbox, worker
 
 # Connects to 127.0.0.1:<argv[1]>; prints "connected" or the error's errno name.
 CONNECT = """
@@ -163,7 +161,7 @@ def test_pandoc_cannot_fetch_a_url(tmp_path: Path) -> None:
 
 @needs_namespaces
 def test_pandoc_in_a_batch_cannot_fetch_a_url(tmp_path: Path) -> None:
-    from citepress.render import pandocbatch  # noqa: PLC0415
+    from citepress.ground import pandocbatch  # noqa: PLC0415
 
     hits: list[str] = []
     references = tmp_path / "references.json"

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from citepress.render import pdffonts, sharedfonts
-from citepress.render.editions import pdf
+from citepress.typeset import layout, pdffonts, sharedfonts
 
 PAGE = '<html lang="ja"><body><p style="font-family: serif">{}</p></body></html>'
 PDF_ID = b"0" * 32
@@ -26,9 +25,9 @@ def _fresh() -> Iterator[None]:
 
 
 def _written(html: str, store: Path, font_config: Any, assets: list[Path] | None = None) -> bytes:
-    document, options = pdf._laid_out(html, PDF_ID, assets or [], font_config)
+    document, options = layout.laid_out(html, PDF_ID, assets or [], font_config)
     with pdffonts.deferred(store):
-        return pdf.pdf_bytes(document, **options)
+        return layout.pdf_bytes(document, **options)
 
 
 def _copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from citepress.diagnostics import Code
-from citepress.render import cslstyle, styles
+from citepress.sources import cslstyle, styles
 from tests.runcli import cli
 from tests.test_one_reading import codes, html_edition, make
 

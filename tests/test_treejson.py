@@ -1,4 +1,4 @@
-"""A parsed chapter kept as JSON (render/treejson.py) and read back as the same tree."""
+"""A parsed chapter kept as JSON (book/treejson.py) and read back as the same tree."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from citepress.render import document, memo, sanitise, treejson
+from citepress.book import document, sanitise, treejson
+from citepress.ground import memo
 
 HTML = (
     '<p id="a">One <em>two</em> three<sup role="doc-noteref"><a href="#n1">1</a></sup> tail</p>'

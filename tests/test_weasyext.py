@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from citepress.render import grid, weasyext
-from citepress.render.editions import pdf
+from citepress.typeset import grid, layout, weasyext
 from tests.editions import PdfLine, body_height, pdf_lines
 
 A5 = grid.for_page("A5", "ja")
@@ -125,9 +124,9 @@ def test_a_japanese_line_is_justified_between_characters_not_inside_latin(
         " font-kerning: none } p { width: 95.5mm }</style>"
         f"<p>{text}</p><p>NATO</p></html>"
     )
-    document = pdf.lay_out(html, [])
+    document = layout.lay_out(html, [])
     path = tmp_path / "p.pdf"
-    path.write_bytes(pdf.pdf_bytes(document))
+    path.write_bytes(layout.pdf_bytes(document))
     lines = pdf_lines(path)[0]
     right = 10 * 72 / 25.4 + 95.5 * 72 / 25.4
     assert len(lines) > 4
@@ -190,7 +189,7 @@ def test_page_references_are_built_once_per_page_count() -> None:
     [
         ("weasyprint-70.0-inter-character-justification.patch", "weasyprint"),
         ("pydyf-0.13.0-page-references.patch", "pydyf"),
-        ("tinyhtml5-2.1.0-chars-until-cache.patch", "tinyhtml5"),  # render/html5fix.py
+        ("tinyhtml5-2.1.0-chars-until-cache.patch", "tinyhtml5"),  # book/html5fix.py
     ],
 )
 def test_the_upstream_patches_apply_to_the_pinned_packages(
@@ -220,7 +219,7 @@ def test_marks_at_a_lines_edges_are_set_in_half_an_em(tmp_path: Path) -> None:
     words = "「集団安全保障」の条約は、各国の支持を受けた。" * 6
     html = paragraph_html(words, 90)
     path = tmp_path / "edges.pdf"
-    path.write_bytes(pdf.pdf_bytes(pdf.lay_out(html, [])))
+    path.write_bytes(layout.pdf_bytes(layout.lay_out(html, [])))
     lines = pdf_lines(path)[0]
     left, right = 10 * 72 / 25.4, (10 + 90) * 72 / 25.4
     em = 10.0
@@ -241,7 +240,7 @@ def test_a_variation_selector_stays_with_its_character(tmp_path: Path) -> None:
     text = ("辻\U000e0100" * 12 + "辻" * 12 + "あいうえお") * 4 + "終わり。"
     html = paragraph_html(text, 95.5)
     path = tmp_path / "ivs.pdf"
-    path.write_bytes(pdf.pdf_bytes(pdf.lay_out(html, [])))
+    path.write_bytes(layout.pdf_bytes(layout.lay_out(html, [])))
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert out.count("\U000e0100") == 48
     lines = pdf_lines(path)[0]
@@ -256,4 +255,4 @@ def test_a_line_stretched_absurdly_is_left_alone(tmp_path: Path) -> None:
         '<html lang="ja"><style>p { width: 10000000px; text-align: justify;'
         " text-align-last: justify; font-kerning: none }</style><p>あいうえお。</p></html>"
     )
-    assert pdf.pdf_bytes(pdf.lay_out(html, [])).startswith(b"%PDF")
+    assert layout.pdf_bytes(layout.lay_out(html, [])).startswith(b"%PDF")

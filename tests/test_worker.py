@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from citepress.publish.worker import Worker, WorkerError
+from citepress.ground.worker import Worker, WorkerError
 
 
 def _sleep() -> None:

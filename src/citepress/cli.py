@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from citepress import __version__
-from citepress.render.editions import EDITIONS, NAMES
+from citepress.editions import EDITIONS, NAMES
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -173,7 +173,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         text = formatters.FORMATTERS[args.format](result.diagnostics)
     if args.output is not None:
-        from citepress.publish.atomic import write_text  # noqa: PLC0415
+        from citepress.ground.atomic import write_text  # noqa: PLC0415
 
         write_text(args.output, text)
     else:
@@ -380,7 +380,7 @@ def _stop_children() -> None:
     """No second signal may interrupt the clean-up, and no pandoc outlives the build."""
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, signal.SIG_IGN)
-    render = sys.modules.get("citepress.render.pandoc")
+    render = sys.modules.get("citepress.ground.pandoc")
     if render is not None:
         render.stop_all()
 

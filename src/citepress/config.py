@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from citepress.diagnostics import BY_NAME, SEVERITIES, Code, Severity
-from citepress.sources.files import CONTROL, SourceError, confine, read_text
+from citepress.ground.files import CONTROL, SourceError, confine, read_text
 
 BOOK_FILE = "book.yaml"
 BOOK_KEYS = ("title", "author", "lang", "identifier", "publisher", "date")
@@ -284,7 +284,7 @@ def _language(value: Any, root: Path) -> str:
 
 def _style(value: Any, root: Path) -> str:
     """An official CSL style's id or a project file, checked to exist now."""
-    from citepress.render import styles  # noqa: PLC0415 -- only when the setting is given
+    from citepress.sources import styles  # noqa: PLC0415 -- only when the setting is given
 
     if not isinstance(value, str):
         raise Invalid(f"must be a CSL style id such as 'apa', or a path, not {value!r}")
@@ -463,8 +463,8 @@ def _book_file(root: Path, folder: Path) -> tuple[tuple[Path, ...] | None, dict[
     path = folder / BOOK_FILE
     if not path.exists() and not path.is_symlink():
         return None, {}
-    from citepress.sources.yamlsafe import YamlError  # noqa: PLC0415 -- books only
-    from citepress.sources.yamlsafe import load as load_yaml  # noqa: PLC0415
+    from citepress.ground.yamlsafe import YamlError  # noqa: PLC0415 -- books only
+    from citepress.ground.yamlsafe import load as load_yaml  # noqa: PLC0415
 
     shown = f"{path.relative_to(root).as_posix()}"
     try:
@@ -518,7 +518,7 @@ def _chapter(root: Path, folder: Path, shown: str, name: Any, text: str) -> Path
 
 def _at(shown: str, text: str, name: Any) -> str:
     """``book.yaml:LINE:COLUMN`` where the chapter ``name`` is written (its first word)."""
-    from citepress.sources.locate import Locator  # noqa: PLC0415 -- an error's place only
+    from citepress.ground.locate import Locator  # noqa: PLC0415 -- an error's place only
 
     first = str(name).split(" - ", 1)[0].strip()
     found = text.find(first) if first else -1

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from citepress.render.templates import PACKAGE_TEMPLATES
+from citepress.sources.templatefiles import PACKAGE_TEMPLATES
 
 # Where this repository is published: the workflow uses its action, pre-commit its hook.
 HOME = "https://github.com/citepress/citepress"

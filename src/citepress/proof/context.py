@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from citepress.analysis import Analysis
+from citepress.check.analysis import Analysis
 from citepress.diagnostics import Diagnostic
 from citepress.proof.marks import QUOTED, WORD, EntryIndex, offset_of
 from citepress.sources.manuscript import Manuscript

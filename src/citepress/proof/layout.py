@@ -53,7 +53,7 @@ class Spot:
 
 def locate(html: str, assets: list[Path], classes: dict[str, int]) -> dict[int, Spot]:
     """The first layout: where each marked span stands (its finding's number -> spot)."""
-    from citepress.render.editions.pdf import lay_out  # noqa: PLC0415 -- in the worker
+    from citepress.typeset.layout import lay_out  # noqa: PLC0415 -- in the worker
 
     return find(lay_out(html, assets), classes)
 
@@ -66,7 +66,7 @@ def finish(
     The query list starts on a page of its own, so the text before it lays out as it
     did the first time; the spots of the findings that only its rows show are added.
     """
-    from citepress.render.editions.pdf import lay_out, pdf_bytes  # noqa: PLC0415 -- in the worker
+    from citepress.typeset.layout import lay_out, pdf_bytes  # noqa: PLC0415 -- in the worker
 
     document = lay_out(html, assets)
     found = dict(spots)
@@ -99,7 +99,7 @@ def _marked(page: Any, classes: dict[str, int]) -> list[tuple[Any, int]]:
     """The inline boxes of marked spans on a page (a span broken over lines: one a line)."""
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
 
-    from citepress.render.editions.pdf import content_boxes  # noqa: PLC0415
+    from citepress.typeset.boxes import content_boxes  # noqa: PLC0415
 
     found = []
     for box in content_boxes(page):
@@ -115,7 +115,7 @@ def _line_tops(page: Any) -> list[float]:
     """The tops of the page's lines of text, top to bottom (running heads excluded)."""
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
 
-    from citepress.render.editions.pdf import content_boxes  # noqa: PLC0415
+    from citepress.typeset.boxes import content_boxes  # noqa: PLC0415
 
     tops = [box.position_y for box in content_boxes(page) if isinstance(box, boxes.LineBox)]
     merged: list[float] = []

@@ -21,7 +21,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from citepress.analysis import Analysis
+from citepress.check.analysis import Analysis
 from citepress.diagnostics import Diagnostic
 from citepress.sources import tree as trees
 from citepress.sources.bib import Entry

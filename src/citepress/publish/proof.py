@@ -17,23 +17,19 @@ from typing import TYPE_CHECKING
 
 from citepress.config import Settings
 from citepress.diagnostics import Diagnostic
-from citepress.publish import atomic
-from citepress.publish.build import (
-    BuildError,
-    assets,
-    output_folder,
-    output_name,
-)
-from citepress.publish.worker import Worker, WorkerError, call
+from citepress.ground import atomic
+from citepress.ground.worker import Worker, WorkerError, call
+from citepress.publish.build import BuildError, assets, output_folder, output_name
 from citepress.report.formatters import summary
+from citepress.typeset.layout import PRELOAD
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from citepress.analysis import Analysis
+    from citepress.book.model import Book
+    from citepress.check.analysis import Analysis
     from citepress.proof.layout import Finding, Spot
     from citepress.proof.marks import Marks
-    from citepress.render.model import Book
 
 
 class ProofFailed(BuildError):
@@ -57,11 +53,12 @@ class ProofResult:
 def proof(settings: Settings, out_dir: Path | None = None) -> ProofResult:
     """Check the project and write its proof PDF and HTML report into ``out_dir``."""
     from citepress import check  # noqa: PLC0415
-    from citepress.render.errors import RenderError  # noqa: PLC0415
-    from citepress.render.pandoc import PandocError  # noqa: PLC0415
+    from citepress.book.errors import RenderError  # noqa: PLC0415
+    from citepress.ground.pandoc import PandocError  # noqa: PLC0415
 
     folder = output_folder(settings, out_dir)
-    worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb)
+    preload = (*PRELOAD, "citepress.proof.layout")
+    worker = Worker.start(settings.pdf_timeout, settings.pdf_memory_mb, preload=preload)
     checked = None
     try:
         checked = check.run(settings)
@@ -98,9 +95,9 @@ class _Made:
 
 def _make(settings: Settings, checked: Analysis, worker: Worker | None) -> _Made:
     """Mark, convert, lay out twice (in the worker), annotate, and write the report."""
+    from citepress.book import convert, templates  # noqa: PLC0415
+    from citepress.editions import pdf  # noqa: PLC0415
     from citepress.proof import layout, marks  # noqa: PLC0415
-    from citepress.render import convert, templates  # noqa: PLC0415
-    from citepress.render.editions import pdf  # noqa: PLC0415
 
     findings = checked.diagnostics
     placed = marks.mark(checked, findings, _nonce(checked, findings))
@@ -129,7 +126,7 @@ def _on_noterefs(html: str, book: Book, placed: Marks) -> str:
     The editions write a marker as ``<a class="noteref" … id="…">``; one pass over
     the HTML finds them all by id.
     """
-    from citepress.render.slug import slug_of  # noqa: PLC0415
+    from citepress.sources.slug import slug_of  # noqa: PLC0415
 
     by_slug = {chapter.slug: chapter for chapter in book.chapters}
     classes: dict[str, str] = {}
@@ -167,8 +164,8 @@ def _nonce(checked: Analysis, findings: list[Diagnostic]) -> str:
 
 
 def _finding(number: int, diag: Diagnostic, placed: Marks, strings: dict[str, str]) -> Finding:
+    from citepress.book.strings import fill  # noqa: PLC0415
     from citepress.proof.layout import Finding  # noqa: PLC0415
-    from citepress.render.strings import fill  # noqa: PLC0415
 
     where = ":".join([diag.path, *(str(n) for n in (diag.line, diag.column) if n)])
     in_text = number in placed.placed
@@ -184,7 +181,7 @@ def _with_queries(
     html: str, book: Book, env: Environment, rows: list[Finding], spots: dict[int, Spot]
 ) -> str:
     """The PDF edition's HTML with the query list as its last section."""
-    from citepress.render.templates import render  # noqa: PLC0415
+    from citepress.book.templates import render  # noqa: PLC0415
 
     queries = render(env, "proof/queries.html.j2", strings=book.strings, rows=rows, spots=spots)
     end = html.rfind("</body>")
@@ -200,8 +197,8 @@ def _report(
     name: str,
 ) -> str:
     """The HTML report: every finding with its place, page, line and sentence."""
+    from citepress.book.templates import render  # noqa: PLC0415
     from citepress.proof.context import Sentences  # noqa: PLC0415
-    from citepress.render.templates import render  # noqa: PLC0415
 
     sentences = Sentences(checked)
     entries = []

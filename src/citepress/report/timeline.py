@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from citepress.analysis import Analysis
+from citepress.check.analysis import Analysis
 from citepress.dates.ja import FoundDate
 from citepress.report.formatters import escape, summary
 

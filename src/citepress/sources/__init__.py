@@ -1,1 +1,1 @@
-"""sources."""
+"""The sources: manuscripts, bibliographies, images and CSL styles, read and located."""

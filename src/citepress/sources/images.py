@@ -21,8 +21,8 @@ from urllib.parse import unquote, urlsplit
 
 from citepress.config import Settings
 from citepress.diagnostics import Code, Diagnostic, make
+from citepress.ground.files import SourceError, read_bytes
 from citepress.sources import svgclean
-from citepress.sources.files import SourceError, read_bytes
 from citepress.sources.manuscript import ImageRef, Manuscript
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024

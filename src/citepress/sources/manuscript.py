@@ -19,13 +19,13 @@ from typing import Any
 
 from citepress.config import BCP47
 from citepress.diagnostics import Code, Diagnostic, make
+from citepress.ground.files import CONTROL, SourceError, control_message, read_text
+from citepress.ground.locate import Locator
+from citepress.ground.yamlsafe import YamlError
+from citepress.ground.yamlsafe import load as load_yaml
 from citepress.sources import tree as trees
 from citepress.sources import xref
 from citepress.sources.align import CITE, LINK, Occurrences, TextAligner
-from citepress.sources.files import CONTROL, SourceError, control_message, read_text
-from citepress.sources.locate import Locator
-from citepress.sources.yamlsafe import YamlError
-from citepress.sources.yamlsafe import load as load_yaml
 
 REQUIRED_FRONT_MATTER = ("title", "author", "lang")
 # Metadata pandoc (and citeproc) would obey. The front matter never reaches pandoc,
@@ -132,9 +132,9 @@ def load_all(
     """Read and parse each (path, display name), confined to ``root``, in order.
 
     pandoc reads the bodies a build has neither kept nor remembered all at once, a
-    process per core (render/pandocbatch.py); ``deadline`` bounds them all.
+    process per core (ground/pandocbatch.py); ``deadline`` bounds them all.
     """
-    from citepress.render import memo, pandocbatch  # noqa: PLC0415 -- only the binary's runner
+    from citepress.ground import memo, pandocbatch  # noqa: PLC0415 -- only the binary's runner
 
     results: list[tuple[Manuscript | None, list[Diagnostic]]] = []
     pending: list[tuple[int, _Pending]] = []
@@ -245,7 +245,7 @@ def parse(
 
     ``deadline`` (a ``time.monotonic()`` value) bounds the whole check's reading.
     """
-    from citepress.render import pandoc  # noqa: PLC0415 -- only the binary's runner
+    from citepress.ground import pandoc  # noqa: PLC0415 -- only the binary's runner
 
     started = _start(text, display, deadline)
     if not isinstance(started, _Pending):
@@ -271,7 +271,7 @@ def _start(
     text: str, display: str, deadline: float | None
 ) -> _Pending | tuple[Manuscript, list[Diagnostic]]:
     """The front matter read and the body made ready for pandoc; or the chapter, unread."""
-    from citepress.render import pandoc  # noqa: PLC0415 -- only the binary's runner
+    from citepress.ground import pandoc  # noqa: PLC0415 -- only the binary's runner
 
     front, body_start, diags = front_matter(text, display)
     doc = Manuscript(display, text, front, body_start, Locator(text))
@@ -296,7 +296,7 @@ def _unread(doc: Manuscript, diags: list[Diagnostic]) -> tuple[Manuscript, list[
 
 def _finish(started: _Pending, raw: str | Exception) -> tuple[Manuscript, list[Diagnostic]]:
     """The chapter from pandoc's reading of its body (or pandoc's failure)."""
-    from citepress.render import pandocbatch  # noqa: PLC0415 -- only the binary's runner
+    from citepress.ground import pandocbatch  # noqa: PLC0415 -- only the binary's runner
 
     doc, diags = started.doc, started.diags
     if isinstance(raw, pandocbatch.BudgetSpent):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from html import escape, unescape
 from typing import Any
 
-from citepress.render.allowlist import CLEAN_CONTENT, MATH_TAGS, kept_attribute
+from citepress.sources.allowlist import CLEAN_CONTENT, MATH_TAGS, kept_attribute
 from citepress.sources.walk import nodes
 
 FORMATS = frozenset({"html", "html4", "html5"})

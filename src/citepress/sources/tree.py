@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from citepress.render.allowlist import kept_link
+from citepress.ground.files import CONTROL
 from citepress.sources import rawhtml, xref
-from citepress.sources.files import CONTROL
+from citepress.sources.allowlist import kept_link
 
 # No real book nests lists, quotes or inline markup this deep; the HTML tools after
 # pandoc recurse per level, so pathological depth must stop at the check.

@@ -15,9 +15,9 @@ import re
 from typing import Any
 
 from citepress.diagnostics import Code, Diagnostic, make
+from citepress.ground.yamlsafe import YamlError
+from citepress.ground.yamlsafe import load as load_yaml
 from citepress.sources.bib.model import Entry
-from citepress.sources.yamlsafe import YamlError
-from citepress.sources.yamlsafe import load as load_yaml
 
 # PyYAML is quadratic on some scalars: a CSL YAML file is bounded, CSL JSON is not.
 MAX_YAML = 512 * 1024

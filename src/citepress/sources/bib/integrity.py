@@ -7,8 +7,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from citepress.diagnostics import Code, Diagnostic, make
+from citepress.ground.locate import Locator
 from citepress.sources.bib.model import Entry
-from citepress.sources.locate import Locator
 
 NOT_ENTRIES = frozenset({"comment", "string", "preamble"})
 _DECLARATION = re.compile(r"^[ \t]*(@)[ \t]*([^\s{(@]+)[ \t]*[{(]", re.MULTILINE)

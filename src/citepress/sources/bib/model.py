@@ -50,7 +50,7 @@ class Bibliography:
     # when a file could not be read at all (any key may have been in it).
     failed_keys: set[str] | None = field(default_factory=set)
     # What it was read from (each file's name and text): a build's memory of what it
-    # made of these entries (render/convert.py) is keyed by it. "" when not known.
+    # made of these entries (book/convert.py) is keyed by it. "" when not known.
     digest: str = ""
 
     def lost(self, key: str) -> bool:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from citepress.sources.locate import Locator
+from citepress.ground.locate import Locator
 
 if TYPE_CHECKING:
     from bibtexparser import model

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citepress.diagnostics import Code, Diagnostic, make
-from citepress.render import memo
+from citepress.ground import memo
+from citepress.ground.files import SourceError, read_text
 from citepress.sources.bib import csljson, integrity
 from citepress.sources.bib.model import Bibliography, Entry
 from citepress.sources.bib.positions import Places
@@ -29,7 +30,6 @@ from citepress.sources.bib.values import (
     Value,
     strip_enclosing,
 )
-from citepress.sources.files import SourceError, read_text
 
 if TYPE_CHECKING:
     from bibtexparser import model

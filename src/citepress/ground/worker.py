@@ -1,0 +1,172 @@
+"""Lay out the PDF in a second process, while the build checks and converts.
+
+The PDF is the slow edition (WeasyPrint: ~0.5 s to import, ~1 s to lay out the
+chapter). The worker is started at the start of the build and imports WeasyPrint
+while the parent runs the check and pandoc; the parent then hands it the PDF
+edition's HTML (made from the Book there) and waits for the PDF and its page
+starts, which the HTML and EPUB carry (typeset/pagemap).
+
+Its processes come from multiprocessing's fork server, never from a fork of the
+build itself: ``citepress serve`` builds in a process with an HTTP thread, and a
+fork of a threaded process may inherit a lock some other thread held (and must not
+call into libc's loader, as the fence does). The fork server is a fresh,
+single-threaded interpreter started once per process; it imports what the caller
+names (``preload``: WeasyPrint and the layout) once, and every worker process is
+forked from it with those imports paid. The parent's environment is handed to each
+process as it starts, as a fork would have inherited it.
+
+The worker is also the PDF's fence: its memory is capped (RLIMIT_DATA) and the
+parent stops waiting, and kills it, after a time limit, so an absurd stylesheet
+(a 10⁶ pt font, a page of 1 mm) ends in a clear error rather than a hang. With no
+fork (or no semaphores), the build renders the PDF itself, without the fence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import ctypes
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from citepress.ground import sandbox
+
+_PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
+
+
+def call(worker: Worker | None, what: str, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the fenced worker, or here where none could be forked."""
+    if worker is None:
+        return function(*args)
+    return worker.result(worker.run(function, *args), what)
+
+
+class WorkerError(Exception):
+    """The worker ran out of time or memory, or died."""
+
+
+def _fence(megabytes: int, environment: dict[str, str]) -> None:
+    """In the worker: no network or secrets, capped memory, and death with the build."""
+    # The fork server's environment is the one it started with; the build's is now.
+    os.environ.clear()
+    os.environ.update(environment)
+    # Before WeasyPrint loads: a stylesheet cannot reach the network, and nothing the
+    # worker prints or writes can carry a CI secret. SOURCE_DATE_EPOCH stays (a build
+    # input, not a secret): where WeasyPrint subsets or instantiates a font with
+    # fontTools (no libharfbuzz-subset, a variable or colour font), fontTools stamps
+    # head.modified from it (timeTools.timestampNow); without it two PDFs differ.
+    sandbox.isolate_this_process(keep=("SOURCE_DATE_EPOCH",))
+    limit = megabytes * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    # PR_SET_PDEATHSIG: if the build is killed (even with SIGKILL), the kernel kills
+    # the worker too, instead of leaving it to finish a PDF nobody will write.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _ready() -> None:
+    """Nothing: submitted once a process, so that each starts while the parent works."""
+
+
+class Worker:
+    """One forked process that renders what it is handed, within limits."""
+
+    def __init__(
+        self, pool: ProcessPoolExecutor, timeout: float, memory_mb: int, processes: int = 1
+    ) -> None:
+        self._pool = pool
+        self._timeout = timeout
+        self._memory_mb = memory_mb
+        self._deadline: float | None = None  # one limit for many waits (see ``bounded``)
+        for _ in range(processes):
+            self._pool.submit(_ready)
+
+    @classmethod
+    def start(
+        cls, timeout: float, memory_mb: int, processes: int = 1, preload: Sequence[str] = ()
+    ) -> Worker | None:
+        """A worker, or None where processes cannot be started.
+
+        ``processes`` > 1 lays a book's chapters out side by side, each process fenced
+        alike (publish/chapters.py). ``preload``: the modules the fork server imports
+        once for every process (it takes them the first time it starts).
+        """
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(preload))
+            pool = ProcessPoolExecutor(
+                max_workers=processes,
+                mp_context=context,
+                initializer=_fence,
+                initargs=(memory_mb, dict(os.environ)),
+            )
+            return cls(pool, timeout, memory_mb, processes)
+        except (OSError, ValueError, NotImplementedError):
+            return None
+
+    def run(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        """Start ``function(*args)`` in the worker; collect it with ``result``."""
+        return self._pool.submit(function, *args)
+
+    def bounded(self) -> Worker:
+        """The same worker, with one time limit from now for all waited for through it.
+
+        A book laid out in parts waits for each part in turn: with a limit per wait, a
+        book of N parts could keep the build busy N times the limit.
+        """
+        clone = copy.copy(self)
+        clone._deadline = time.monotonic() + self._timeout
+        return clone
+
+    def result(self, future: Future[T], what: str) -> T:
+        """What ``future`` gives, or WorkerError past the time or memory limit."""
+        timeout = self._timeout
+        if self._deadline is not None:
+            timeout = max(0.0, self._deadline - time.monotonic())
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            self._kill()
+            raise WorkerError(
+                f"{what} took longer than {self._timeout:g} s and was stopped "
+                "(an absurd page or font size in a stylesheet?)"
+            ) from None
+        except MemoryError:
+            raise WorkerError(
+                f"{what} needed more than {self._memory_mb} MB of memory and was stopped"
+            ) from None
+        except BrokenProcessPool:
+            raise WorkerError(f"{what}: the rendering process died") from None
+
+    def close(self) -> None:
+        """Stop the worker; pending work is cancelled."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing (the build was interrupted)."""
+        self._kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _kill(self) -> None:
+        """SIGKILL this pool's own processes, and no other child of the build.
+
+        ``_processes`` is the executor's private table (pid -> process); there is
+        no public one. A pid of 0 or less would signal a whole process group, so
+        only positive pids are killed.
+        """
+        processes = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            pid = process.pid
+            if pid is not None and pid > 0:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)

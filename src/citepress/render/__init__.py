@@ -1,1 +1,0 @@
-"""Rendering: one pandoc pass per chapter into a document model, then Jinja editions."""

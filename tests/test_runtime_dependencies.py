@@ -70,3 +70,9 @@ def test_every_import_of_the_package_is_a_runtime_dependency() -> None:
         if not distributions & runtime:
             missing[module] = where
     assert missing == {}
+
+
+def test_one_pdf_library() -> None:
+    """pikepdf writes every PDF the package edits: the merge, the print-shop PDF, the proof."""
+    libraries = {"pikepdf", "pypdf", "PyPDF2", "fitz", "pdfrw", "borb", "reportlab"}
+    assert libraries & set(_imported_top_levels()) == {"pikepdf"}

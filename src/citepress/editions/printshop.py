@@ -16,7 +16,6 @@ the real bleed, and the marks (typeset/tombo.py) are drawn beyond it.
 from __future__ import annotations
 
 import io
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -81,45 +80,53 @@ def for_press(data: bytes, bleed_mm: float) -> bytes:
     Japanese crop and centre marks are drawn in registration colour (typeset/tombo).
     WeasyPrint draws images in DeviceRGB; a DefaultRGB colour space (sRGB, the profile
     WeasyPrint ships) on every page and form makes them device-independent, as
-    PDF/X-4 requires beside a CMYK output intent. pypdf keeps every other object, the
-    document's /ID and its metadata as they were.
+    PDF/X-4 requires beside a CMYK output intent. pikepdf keeps every other object,
+    the PDF version and the first half of the document's /ID as they were; the
+    second half is made from the content, so that two builds give the same bytes.
     """
-    from pypdf import PdfWriter  # noqa: PLC0415
-    from pypdf.generic import RectangleObject  # noqa: PLC0415
+    import pikepdf  # noqa: PLC0415
 
-    # WeasyPrint's PDF/X trailer gives too small a /Size; pypdf says so, and writes
-    # the right one: the warning is not the user's to act on.
-    pypdf_log = logging.getLogger("pypdf")
-    level, pypdf_log.level = pypdf_log.level, logging.ERROR
-    try:
-        writer = PdfWriter(clone_from=io.BytesIO(data))
-    finally:
-        pypdf_log.setLevel(level)
-    writer.pdf_header = data[: data.index(b"\n")]  # PDF/X-4 is PDF 1.6: keep the version
-    _refuse_without_sheet(writer)
-    srgb, registration = _srgb(writer), tombo.colour_space(writer)
-    bleed = bleed_mm * MM
-    for page in writer.pages:
-        left, bottom, right, top = (float(value) for value in page.trimbox)
-        box: Any = RectangleObject((left - bleed, bottom - bleed, right + bleed, top + bleed))
-        page.bleedbox = box
-        _default_rgb(page, srgb)
-        tombo.draw(writer, page, bleed, registration)
-    out = io.BytesIO()
-    writer.write(out)
+    with pikepdf.open(io.BytesIO(data)) as document:
+        _refuse_without_sheet(document)
+        _metadata(document)
+        srgb, registration = _srgb(document), tombo.colour_space(document)
+        bleed = bleed_mm * MM
+        for page in document.pages:
+            left, bottom, right, top = (float(value) for value in page.trimbox)
+            page.bleedbox = pikepdf.Array(
+                [left - bleed, bottom - bleed, right + bleed, top + bleed]
+            )
+            _default_rgb(page.obj, srgb)
+            tombo.draw(document, page, bleed, registration)
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
     return out.getvalue()
 
 
-def _refuse_without_sheet(writer: Any) -> None:
+def _metadata(document: Any) -> None:
+    """The XMP a press reads: a DocumentID from the /ID, and the rendition ``default``.
+
+    WeasyPrint writes a random DocumentID (two builds would differ) and the
+    RenditionClass ``proof:pdf``, which tells a RIP the file is a proof.
+    """
+    import uuid  # noqa: PLC0415
+
+    first = bytes(document.trailer.ID[0]).hex() if "/ID" in document.trailer else ""
+    with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_OID, first)}"
+        meta["xmpMM:RenditionClass"] = "default"
+
+
+def _refuse_without_sheet(document: Any) -> None:
     """A clear error where the stylesheet gave no sheet around the page or no intent.
 
     A project's own ``templates/pdf/print.css``, copied before the print-shop edition
     existed, lacks its ``{% if press %}`` block: the PDF would go to the printer
     with no bleed, no marks and no output intent.
     """
-    page = writer.pages[0]
+    page = document.pages[0]
     sheet = [float(value) for value in page.mediabox] != [float(value) for value in page.trimbox]
-    if not sheet or "/OutputIntents" not in writer._root_object:
+    if not sheet or "/OutputIntents" not in document.Root:
         raise RenderError(
             "the print-shop PDF has no bleed or no output intent: the stylesheet "
             "pdf/print.css lacks the print-shop block ({% if press %} … {% endif %}); "
@@ -127,32 +134,29 @@ def _refuse_without_sheet(writer: Any) -> None:
         )
 
 
-def _srgb(writer: Any) -> Any:
-    """An ICCBased sRGB colour space in ``writer``, from WeasyPrint's own profile."""
+def _srgb(document: Any) -> Any:
+    """An ICCBased sRGB colour space in ``document``, from WeasyPrint's own profile."""
     from importlib.resources import files  # noqa: PLC0415
 
-    from pypdf.generic import ArrayObject, NameObject, NumberObject, StreamObject  # noqa: PLC0415
+    import pikepdf  # noqa: PLC0415
 
-    stream = StreamObject()
-    stream.set_data((files("weasyprint.pdf") / "sRGB2014.icc").read_bytes())
-    stream[NameObject("/N")] = NumberObject(3)
-    return ArrayObject([NameObject("/ICCBased"), writer._add_object(stream)])
+    stream = pikepdf.Stream(document, (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes())
+    stream.N = 3
+    return pikepdf.Array([pikepdf.Name.ICCBased, document.make_indirect(stream)])
 
 
 def _default_rgb(holder: Any, srgb: Any, depth: int = 0) -> None:
     """Give ``holder`` (a page or form) and the forms it draws a DefaultRGB colour space."""
-    from pypdf.generic import DictionaryObject, NameObject  # noqa: PLC0415
+    import pikepdf  # noqa: PLC0415
 
     resources = holder.get("/Resources")
     if resources is None or depth > 8:  # forms drawing forms: WeasyPrint nests a few
         return
-    resources = resources.get_object()
-    spaces = resources.get("/ColorSpace")
-    if spaces is None:
-        spaces = DictionaryObject()
-        resources[NameObject("/ColorSpace")] = spaces
-    spaces.get_object()[NameObject("/DefaultRGB")] = srgb
-    for form in (resources.get("/XObject") or {}).values():
-        form = form.get_object()
-        if form.get("/Subtype") == "/Form":
+    if "/ColorSpace" not in resources:
+        resources.ColorSpace = pikepdf.Dictionary()
+    resources.ColorSpace.DefaultRGB = srgb
+    forms = resources.get("/XObject") or pikepdf.Dictionary()
+    for name in list(forms.keys()):
+        form = forms[name]
+        if form.get("/Subtype") == pikepdf.Name.Form:
             _default_rgb(form, srgb, depth + 1)

@@ -4,7 +4,7 @@ The proof is the print edition's HTML with the findings' spans marked (see
 :mod:`citepress.proof.marks`). WeasyPrint lays it out twice: first without the
 query list, to learn where every marked span stands (page, line on the page,
 boxes); then, with the query list the build made from those spots appended (on
-pages of its own, so nothing before it moves), to write the PDF. pypdf then adds
+pages of its own, so nothing before it moves), to write the PDF. pikepdf then adds
 one highlight annotation per finding, its comment holding the finding's severity,
 message and codes: any PDF reader lists them.
 """
@@ -136,32 +136,37 @@ def _line_of(lines: list[float], top: float) -> int:
 
 def annotate(pdf: bytes, findings: list[Finding], spots: dict[int, Spot]) -> bytes:
     """``pdf`` with one highlight annotation per finding that has a spot."""
-    from pypdf import PdfReader, PdfWriter  # noqa: PLC0415
-    from pypdf.annotations import Highlight  # noqa: PLC0415
-    from pypdf.generic import ArrayObject, FloatObject, NameObject, TextStringObject  # noqa: PLC0415
+    import pikepdf  # noqa: PLC0415
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for finding in findings:
-        spot = spots.get(finding.number)
-        if spot is None or not spot.rects:
-            continue
-        quads = [v for x0, y0, x1, y1 in spot.rects for v in (x0, y1, x1, y1, x0, y0, x1, y0)]
-        bounds = (
-            min(r[0] for r in spot.rects),
-            min(r[1] for r in spot.rects),
-            max(r[2] for r in spot.rects),
-            max(r[3] for r in spot.rects),
-        )
-        note = Highlight(
-            rect=bounds,
-            quad_points=ArrayObject([FloatObject(round(v, 2)) for v in quads]),
-            highlight_color=HIGHLIGHT,
-        )
-        note[NameObject("/Contents")] = TextStringObject(finding.comment)
-        note[NameObject("/T")] = TextStringObject("citepress")
-        note[NameObject("/Subj")] = TextStringObject(finding.codes)
-        note[NameObject("/NM")] = TextStringObject(f"citepress-finding-{finding.number + 1}")
-        writer.add_annotation(page_number=spot.page - 1, annotation=note)
-    out = io.BytesIO()
-    writer.write(out)
+    colour = [round(int(HIGHLIGHT[i : i + 2], 16) / 255, 4) for i in (0, 2, 4)]
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for finding in findings:
+            spot = spots.get(finding.number)
+            if spot is None or not spot.rects:
+                continue
+            page = document.pages[spot.page - 1].obj
+            quads = [v for x0, y0, x1, y1 in spot.rects for v in (x0, y1, x1, y1, x0, y0, x1, y0)]
+            bounds = (
+                min(r[0] for r in spot.rects),
+                min(r[1] for r in spot.rects),
+                max(r[2] for r in spot.rects),
+                max(r[3] for r in spot.rects),
+            )
+            note = pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Highlight,
+                Rect=pikepdf.Array(bounds),
+                QuadPoints=pikepdf.Array([round(v, 2) for v in quads]),
+                C=pikepdf.Array(colour),
+                Contents=pikepdf.String(finding.comment),
+                T=pikepdf.String("citepress"),
+                Subj=pikepdf.String(finding.codes),
+                NM=pikepdf.String(f"citepress-finding-{finding.number + 1}"),
+                P=page,
+            )
+            if "/Annots" not in page:
+                page.Annots = pikepdf.Array()
+            page.Annots.append(document.make_indirect(note))
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
     return out.getvalue()

@@ -14,8 +14,8 @@ same object once copied. Then:
   folio sheet laid out by the same stylesheet, as a pagination artifact;
 - the catalog's language, metadata and viewer preferences: the front matter's.
 
-pypdf, the other PDF library here, takes ~4 s to copy the 40,000 objects of a book of
-30 chapters; qpdf ~0.4 s.
+pikepdf (qpdf) is the one PDF library of the package: it copies the 40,000 objects
+of a book of 30 chapters in ~0.4 s, where pypdf took ~4 s.
 """
 
 from __future__ import annotations

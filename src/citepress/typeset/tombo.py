@@ -64,54 +64,36 @@ def operators(lines: list[Segment]) -> bytes:
     ).encode()
 
 
-def draw(writer: Any, page: Any, bleed: float, space: Any) -> None:
-    """Add the marks to ``page`` of pypdf's ``writer``; ``space`` is :func:`colour_space`."""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject  # noqa: PLC0415
+def draw(document: Any, page: Any, bleed: float, space: Any) -> None:
+    """Add the marks to ``page`` (pikepdf's) of ``document``; ``space``: :func:`colour_space`."""
+    import pikepdf  # noqa: PLC0415
 
-    trim = tuple(float(value) for value in page.trimbox)
-    before, after = DecodedStreamObject(), DecodedStreamObject()
-    before.set_data(b"q\n")
-    after.set_data(b"\nQ\n" + operators(segments(trim, bleed)))  # type: ignore[arg-type]
-    contents = page.get("/Contents")
-    existing = (
-        list(contents.get_object()) if isinstance(contents.get_object(), list) else [contents]
-    )
-    page[NameObject("/Contents")] = ArrayObject(
-        [writer._add_object(before), *existing, writer._add_object(after)]
-    )
-    resources = page["/Resources"].get_object()
+    left, bottom, right, top = (float(value) for value in page.trimbox)
+    trim = (left, bottom, right, top)
+    page.contents_add(pikepdf.Stream(document, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(document, b"\nQ\n" + operators(segments(trim, bleed))))
+    resources = page.obj.Resources
     if "/ColorSpace" not in resources:
-        resources[NameObject("/ColorSpace")] = DictionaryObject()
-    resources["/ColorSpace"].get_object()[NameObject(REGISTRATION)] = space
+        resources.ColorSpace = pikepdf.Dictionary()
+    resources.ColorSpace[REGISTRATION] = space
 
 
-def colour_space(writer: Any) -> Any:
+def colour_space(document: Any) -> Any:
     """The registration colour: the ``All`` separation, every CMYK ink at its tint."""
-    from pypdf.generic import (  # noqa: PLC0415
-        ArrayObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        NumberObject,
-    )
+    import pikepdf  # noqa: PLC0415
 
-    def floats(*values: float) -> ArrayObject:
-        return ArrayObject([FloatObject(value) for value in values])
-
-    tint = DictionaryObject(
-        {
-            NameObject("/FunctionType"): NumberObject(2),
-            NameObject("/Domain"): floats(0, 1),
-            NameObject("/C0"): floats(0, 0, 0, 0),
-            NameObject("/C1"): floats(1, 1, 1, 1),
-            NameObject("/N"): NumberObject(1),
-        }
+    tint = pikepdf.Dictionary(
+        FunctionType=2,
+        Domain=pikepdf.Array([0, 1]),
+        C0=pikepdf.Array([0, 0, 0, 0]),
+        C1=pikepdf.Array([1, 1, 1, 1]),
+        N=1,
     )
-    return ArrayObject(
+    return pikepdf.Array(
         [
-            NameObject("/Separation"),
-            NameObject("/All"),
-            NameObject("/DeviceCMYK"),
-            writer._add_object(tint),
+            pikepdf.Name.Separation,
+            pikepdf.Name.All,
+            pikepdf.Name.DeviceCMYK,
+            document.make_indirect(tint),
         ]
     )

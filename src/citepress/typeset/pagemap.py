@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from citepress.book.model import Book, Fragment
+from citepress.typeset.boxes import content_boxes
 
 ATTRIBUTE = "data-cp-page"
 WORD_JOINER = "\u2060"
@@ -132,8 +133,6 @@ def _texts(page: Any) -> list[tuple[str, str]]:
     manuscript's); an image gives no text, but may be what a page starts with.
     """
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
-
-    from citepress.typeset.boxes import content_boxes  # noqa: PLC0415
 
     pieces: list[tuple[str, str]] = []
     for box in content_boxes(page):  # running heads and folios are not the text

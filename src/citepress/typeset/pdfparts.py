@@ -39,6 +39,7 @@ from typing import Any
 
 from citepress.book.errors import RenderError
 from citepress.typeset import layout, pagemap, parthtml, pdffonts, sharedfonts
+from citepress.typeset.boxes import content_boxes
 
 # A page before a chapter (cut with the blank page its break may add after it).
 LEAD_HTML = '<div class="cp-lead" style="break-after: page"></div>'
@@ -256,7 +257,7 @@ def _holds_more(page: Any) -> bool:
     from weasyprint.formatting_structure import boxes  # noqa: PLC0415
 
     shown = (boxes.TextBox, boxes.ReplacedBox)
-    return any(isinstance(box, shown) for box in boxes.content_boxes(page))
+    return any(isinstance(box, shown) for box in content_boxes(page))
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless chromium
 BROWSER := tools/browser
 BROWSER_STAMP := $(BROWSER)/node_modules/.installed
 
-.PHONY: all setup system editions check test quick lint typecheck unit bench clean
+.PHONY: all setup system editions check test quick lint typecheck unit bench docs clean
 
 # The check runs first inside `citepress build`; check errors stop the build.
 all: editions
@@ -66,6 +66,10 @@ unit: setup
 	CITEPRESS_BROWSER_TESTS=required $(BIN)/pytest
 
 test: lint typecheck unit
+
+# The reference, in build/docs (mkdocs, strict: a broken link fails).
+docs: setup
+	$(BIN)/mkdocs build --strict
 
 # The inner loop: every test not marked slow (no builds, Java or Chromium), then lint
 # and types. Under a minute here; `make test` runs everything.

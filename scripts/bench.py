@@ -13,7 +13,7 @@ Then the generated books (scripts/make_book.py) of 1, 10 and 30 chapters show ho
 check and build grow with size.
 
 Usage: python -m scripts.bench [--repeat N] [--book-repeat N] [--write]
-(--write puts the table into README.md between the bench markers.)
+(--write puts the table into docs/speed.md between the bench markers.)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from scripts.make_book import CHAPTER, ROOT, make_book
 
-README = ROOT / "README.md"
+SPEED_PAGE = ROOT / "docs" / "speed.md"
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 BARE_PDF = (
     "import sys, weasyprint; "
@@ -352,7 +352,7 @@ def machine() -> str:
 
 
 def main() -> None:
-    """Run everything, print the tables, optionally write them into the README."""
+    """Run everything, print the tables, optionally write them into docs/speed.md."""
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--repeat", type=int, default=7)
     args.add_argument("--book-repeat", type=int, default=5)
@@ -394,9 +394,9 @@ def main() -> None:
     )
     print(text)
     if ns.write:
-        readme = README.read_text(encoding="utf-8")
+        readme = SPEED_PAGE.read_text(encoding="utf-8")
         pattern = re.compile(re.escape(MARKERS[0]) + ".*?" + re.escape(MARKERS[1]), re.DOTALL)
-        README.write_text(
+        SPEED_PAGE.write_text(
             pattern.sub(lambda _: f"{MARKERS[0]}\n{text}{MARKERS[1]}", readme), encoding="utf-8"
         )
 

@@ -478,7 +478,7 @@ def sources_of(root: Path, name: str) -> str:
 
 
 def label_table(args: argparse.Namespace) -> int:
-    """Label every error and query of a findings file; print the tables the README shows."""
+    """Label every error and query of a findings file; print the tables docs/check.md shows."""
     works = json.loads(args.findings.read_text(encoding="utf-8"))
     one_by_one = corpus_labels.load_labels(args.labels)
     by_code: dict[tuple[str, str], collections.Counter[str]] = collections.defaultdict(

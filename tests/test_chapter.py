@@ -13,7 +13,7 @@ from citepress.sources import bib as bibliography
 from citepress.sources import manuscript
 from tests.conftest import BIB, CHAPTER, ROOT
 
-# What an entry may say: only what the chapter gives (see README, Bibliography conventions).
+# What an entry may say: only what the chapter gives (see docs/bibliography.md).
 ALLOWED_FIELDS = {
     "speaker",
     "journaltitle",

@@ -1,7 +1,7 @@
 """Dates charge a citation only as the time of what it reports; sentences end where they do.
 
-Each folder of fixtures/patterns is a pattern a real book showed (the corpus in the
-README), written anew in our own words, with the exact report expected. Before
+Each folder of fixtures/patterns is a pattern a real book showed (the corpus in
+docs/check.md), written anew in our own words, with the exact report expected. Before
 the segmenter and the date roles, by-year, since-year, reissued,
 break-after-citation, other-clause, relative-clause, in-text-opens-sentence and
 ja-span each gave a build-stopping date.before-event error; forthcoming and

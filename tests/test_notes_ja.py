@@ -37,7 +37,7 @@ def entries() -> list[bibliography.Entry]:
 
 
 def needed(entry: bibliography.Entry) -> list[str]:
-    """What a complete citation needs that the entry lacks (README, Bibliography conventions)."""
+    """What a complete citation needs that the entry lacks (docs/bibliography.md)."""
     fields = entry.fields
     article = entry.entry_type.lower() == "article"
     rules = [

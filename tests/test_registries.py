@@ -1,40 +1,13 @@
-"""The registries are the one place: codes, checks, editions, settings, and the module map."""
+"""The registries are the one place: checks and editions (codes, settings, modules: test_docs)."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
-from pathlib import Path
 
-from citepress import config
 from citepress.check.registry import CHECKS
 from citepress.cli import parser
-from citepress.diagnostics import Code
 from citepress.editions import EDITIONS, NAMES, registry
-from tests.conftest import ROOT
-
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def _code_rows() -> dict[str, tuple[str, str, str]]:
-    rows = re.findall(
-        r"^\| `([a-z]+\.[a-z-]+)` \| (error|warning|query|note) \| (.+?) \| (.+?) \|",
-        README,
-        re.M,
-    )
-    return {
-        code: (severity, meaning.replace("\\|", "|"), why.replace("\\|", "|"))
-        for code, severity, meaning, why in rows
-    }
-
-
-def test_the_readme_code_table_is_the_registry() -> None:
-    """Each code's default severity, meaning and the reason for its severity."""
-    rows = _code_rows()
-    assert sorted(rows) == sorted(str(code) for code in Code)
-    for code in Code:
-        assert rows[code] == (code.severity, code.summary, code.why), code
 
 
 def test_every_check_is_a_function_of_the_analysis() -> None:
@@ -58,28 +31,3 @@ def _build_help() -> str:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return done.stdout
-
-
-def test_every_setting_is_documented_in_the_readme() -> None:
-    for option in (*config.SCHEMA, *config.PDF_SCHEMA):
-        key = re.escape(option.key)
-        found = re.search(rf"^(?:{key} = |\[tool\.citepress\.{key}\])", README, re.M)
-        assert found, option.key
-
-
-def test_the_module_map_lists_every_module_with_code() -> None:
-    block = README.split("<!-- modules:start -->")[1].split("<!-- modules:end -->")[0]
-    listed = set(re.findall(r"^\s*(\S+\.py)\b", block, re.M))
-    package = ROOT / "src" / "citepress"
-    with_code = {
-        p.relative_to(package).as_posix()
-        for p in package.rglob("*.py")
-        if len(p.read_text(encoding="utf-8").strip().splitlines()) > 1  # not a docstring only
-    }
-    assert with_code - listed == set()
-
-
-def test_paths_in_the_module_map_exist() -> None:
-    block = README.split("<!-- modules:start -->")[1].split("<!-- modules:end -->")[0]
-    for name in re.findall(r"^\s*(\S+\.py)\b", block, re.M):
-        assert (Path(ROOT / "src" / "citepress") / name).is_file(), name

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from citepress import __version__
 from citepress.scaffold import ACTION, FILES, HOME
 from tests import editions as ed
 from tests.conftest import ROOT
@@ -117,30 +118,51 @@ def test_the_actions_steps_run_as_a_script_in_a_book_repository(tmp_path: Path) 
 
 
 @pytest.mark.timeout(1200)
-def test_the_pre_commit_hook_runs_from_a_book_repository(tmp_path: Path) -> None:
-    """`pre-commit try-repo`: pre-commit installs citepress from this repository."""
+def test_the_scaffolded_pre_commit_config_runs_against_a_local_clone(tmp_path: Path) -> None:
+    """The book's own `.pre-commit-config.yaml`, as init wrote it, resolves and runs.
+
+    Its `repo:` is pointed at a local clone of this repository (the only change);
+    its `rev:` is kept: the tag of the installed version. Releases are tagged
+    (README, Releases); a checkout cloned without its tags gets the tag in the
+    clone, as the release would have made it.
+    """
     if shutil.which("pre-commit", path=BIN) is None:
         pytest.skip("pre-commit is not installed (`make` installs the dev dependencies)")
+    clone = tmp_path / "citepress"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     book = tmp_path / "book"
     assert _init(book).returncode == 0
+    config = book / ".pre-commit-config.yaml"
+    written = yaml.safe_load(config.read_text())
+    (repo,) = written["repos"]
+    assert repo["rev"] == f"v{__version__}"
+    if (
+        subprocess.run(
+            ["git", "-C", str(clone), "rev-parse", "-q", "--verify", f"refs/tags/{repo['rev']}"],
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    ):
+        git = ["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+        subprocess.run([*git, "tag", "-a", repo["rev"], "-m", "release"], check=True)
+    config.write_text(config.read_text().replace(f"repo: {HOME}", f"repo: {clone.as_uri()}"))
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "a book"]):
         subprocess.run([*git, *args], cwd=book, check=True, capture_output=True)
-    hook = [str(Path(BIN) / "pre-commit"), "try-repo", str(ROOT), "citepress-check"]
+    hook = [str(Path(BIN) / "pre-commit"), "run", "--all-files"]
     env = {**ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     done = subprocess.run(
-        [*hook, "--all-files"], cwd=book, capture_output=True, text=True, env=env, check=False,
-        timeout=1100,
-    )  # fmt: skip
+        hook, cwd=book, capture_output=True, text=True, env=env, check=False, timeout=1100
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert "citepress check" in done.stdout and "Passed" in done.stdout
     # A broken citation fails the hook.
     chapter = book / "manuscript" / "01-introduction.md"
     chapter.write_text(chapter.read_text().replace("[@jlreq]", "[@nothere]"), encoding="utf-8")
     failed = subprocess.run(
-        [*hook, "--all-files"], cwd=book, capture_output=True, text=True, env=env, check=False,
-        timeout=1100,
-    )  # fmt: skip
+        hook, cwd=book, capture_output=True, text=True, env=env, check=False, timeout=1100
+    )
     assert failed.returncode == 1 and "ref.undefined" in failed.stdout
 
 

@@ -84,37 +84,72 @@ def test_the_workflow_and_hook_name_this_repositorys_action_and_hook(tmp_path: P
     assert action["runs"]["using"] == "composite"
 
 
-def test_the_actions_steps_run_as_a_script_in_a_book_repository(tmp_path: Path) -> None:
-    """Each shell step of action.yml, as GitHub would run it, in a new project.
+def _run_action_steps(book: Path, pull_request: bool) -> list[str]:
+    """Each shell step of action.yml, as GitHub would run it, in ``book``; the scripts run.
 
     Two steps are not run here: apt-get (this machine has the packages; `make`
     installs them) and `pip install "$GITHUB_ACTION_PATH"` (the suite's own
     environment is that install); the `uses:` steps are GitHub's own actions.
+    Expressions reach a script only through its environment; they are evaluated
+    here as GitHub would for a push or a pull request.
     """
-    book = tmp_path / "book"
-    assert _init(book, "--lang", "ja").returncode == 0
     action = yaml.safe_load((ROOT / "action.yml").read_text())
+    evaluated = {
+        "${{ inputs.formats }}": action["inputs"]["formats"]["default"],
+        "${{ startsWith(github.event_name, 'pull_request') }}": str(pull_request).lower(),
+    }
     ran = []
     for step in action["runs"]["steps"]:
         script = step.get("run")
         if script is None or "apt-get" in script or "pip install" in script:
             continue
         assert "${{" not in script  # inputs reach a script only through its environment
-        inputs = {
-            name: value.replace("${{ inputs.formats }}", action["inputs"]["formats"]["default"])
-            for name, value in step.get("env", {}).items()
-        }
+        inputs = {name: evaluated[value] for name, value in step.get("env", {}).items()}
         done = subprocess.run(
             ["bash", "-e", "-c", script], cwd=book, capture_output=True, text=True,
             env={**ENV, **inputs, "GITHUB_ACTION_PATH": str(ROOT)}, check=False,
         )  # fmt: skip
         assert done.returncode == 0, (script, done.stdout, done.stderr)
         ran.append(script)
-    assert len(ran) == 3
+    return ran
+
+
+def test_the_actions_steps_run_as_a_script_in_a_book_repository(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    assert _init(book, "--lang", "ja").returncode == 0
+    assert len(_run_action_steps(book, pull_request=False)) == 3
     assert json.loads((book / "citepress.sarif").read_text())["version"] == "2.1.0"
     assert sorted(p.name for p in (book / "build").iterdir()) == [
         "book.epub", "book.html", "book.pdf",
     ]  # fmt: skip
+
+
+def test_the_actions_steps_hold_up_in_a_hostile_pull_request(tmp_path: Path) -> None:
+    """A pull request's templates publish nothing, and odd file names break no step.
+
+    Before --untrusted, a template's `<script>` and `file:` URL went into the HTML
+    edition byte for byte (#29). File names that start with `-` or hold a newline
+    must reach no command line as options or split arguments.
+    """
+    book = tmp_path / "book"
+    assert _init(book, "--lang", "en").returncode == 0
+    page = ROOT / "templates" / "html" / "book.html.j2"
+    hostile = page.read_text().replace(
+        "</body>",
+        '<script>fetch("file:///etc/passwd")</script><img src="file:///etc/hosts"></body>',
+    )
+    (book / "templates" / "html").mkdir(parents=True)
+    (book / "templates" / "html" / "book.html.j2").write_text(hostile)
+    assets = book / "manuscript" / "assets"
+    for name in ("-rf", "--format=sarif", "a\nb.svg", "-"):
+        (assets / name).write_bytes((assets / "figure.svg").read_bytes())
+    (book / "templates" / "--untrusted").write_text("x")
+    _run_action_steps(book, pull_request=True)
+    html = (book / "build" / "book.html").read_text()
+    assert "<script" not in html and "file:///etc" not in html
+    # The same book built as a push uses its own templates (the project's choice).
+    _run_action_steps(book, pull_request=False)
+    assert "file:///etc/passwd" in (book / "build" / "book.html").read_text()
 
 
 @pytest.mark.timeout(1200)

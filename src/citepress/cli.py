@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
         + "; ".join(f"{e.name}, {e.summary}" for e in EDITIONS),
     )
     _out_option(build)
+    _untrusted_option(build)
     build.add_argument(
         "--force",
         action="store_true",
@@ -80,6 +82,7 @@ def parser() -> argparse.ArgumentParser:
         "a query list, and an HTML report",
     )
     _out_option(proof)
+    _untrusted_option(proof)
     for name, what in (
         ("watch", "rebuild the editions whenever a source changes"),
         ("serve", "watch, and show the HTML edition on 127.0.0.1 with live reload"),
@@ -192,6 +195,15 @@ def _out_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _untrusted_option(command: argparse.ArgumentParser) -> None:
+    """``--untrusted``: a pull request's project, whose templates are not used."""
+    command.add_argument(
+        "--untrusted",
+        action="store_true",
+        help="render with citepress's own templates, never the project's (for pull requests)",
+    )
+
+
 def _print_errors(diagnostics: Sequence[Any]) -> int:
     """The check's errors on standard error, as `citepress check` shows them; how many."""
     from citepress.report import formatters  # noqa: PLC0415
@@ -222,7 +234,7 @@ def _build(args: argparse.Namespace) -> int:
     from citepress.diagnostics import count  # noqa: PLC0415
     from citepress.publish import build  # noqa: PLC0415
 
-    settings = project.load(args.project)
+    settings = replace(project.load(args.project), untrusted=args.untrusted)
 
     def progress(what: str, path: Path | None, seconds: float, cached: bool) -> None:
         note = "  (unchanged)" if cached else ""
@@ -275,7 +287,7 @@ def _proof(args: argparse.Namespace) -> int:
     from citepress.publish import build, proof  # noqa: PLC0415
     from citepress.report.formatters import summary  # noqa: PLC0415
 
-    settings = project.load(args.project)
+    settings = replace(project.load(args.project), untrusted=args.untrusted)
     try:
         result = proof.proof(settings, out_dir=args.out)
     except proof.ProofFailed as failed:

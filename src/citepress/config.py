@@ -68,11 +68,25 @@ class Settings:
     chapters: tuple[Path, ...] | None = None
     # Warnings and queries fail the check and the build, as with --strict.
     strict: bool = False
+    # --untrusted (a pull request): the editions use the package's templates only.
+    untrusted: bool = False
 
     @property
     def templates(self) -> Path:
         """The project's own templates folder (it need not exist)."""
         return self.templates_dir or self.root / "templates"
+
+    @property
+    def edition_templates(self) -> Path | None:
+        """The project's templates the editions render with: None with ``--untrusted``.
+
+        A template is code (HTML, CSS, Jinja) that goes into every edition as it is
+        written; a pull request's templates could publish a script or a ``file:`` URL.
+        Untrusted, the editions are rendered with the package's own templates. The
+        project's CSL styles, strings and assets are still read: they are data, parsed
+        and sanitised by us (sources/cslstyle.py, book/strings.py, sources/images.py).
+        """
+        return None if self.untrusted else self.templates
 
     def relative(self, path: Path) -> str:
         """Return ``path`` relative to the project root, for messages."""

@@ -34,8 +34,11 @@ class TemplateError(RenderError):
     """A template file could not be found, read or rendered."""
 
 
-def environment(project_templates: Path) -> ImmutableSandboxedEnvironment:
-    """The Jinja environment: project templates, then the package's; autoescape; strict."""
+def environment(project_templates: Path | None) -> ImmutableSandboxedEnvironment:
+    """The Jinja environment: project templates, then the package's; autoescape; strict.
+
+    ``None``: the package's templates only (``--untrusted``).
+    """
     # Imported here: the build cache uses search_path() and must stay light.
     from jinja2 import ChoiceLoader, StrictUndefined  # noqa: PLC0415
 

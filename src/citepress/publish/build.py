@@ -78,7 +78,7 @@ def build(
     folder = output_folder(settings, out_dir)
     cache = Cache.load(settings, folder)
     wanted = keys(settings, list(formats), assets(settings))
-    result = BuildResult()
+    result = BuildResult(notes=untrusted_notes(settings))
     todo = _stale(settings, folder, formats, cache if use_cache else None, wanted, result, report)
     if not todo and not (cache.had_errors() and not force):
         return result
@@ -117,7 +117,9 @@ def build(
         with memo.using(read=reuse):
             book = convert.book(settings, checked.docs, checked.bib, checked.images)
         report("convert", None, time.perf_counter() - began, False)
-        context = Context(templates.environment(settings.templates), settings, assets(settings))
+        context = Context(
+            templates.environment(settings.edition_templates), settings, assets(settings)
+        )
         writer = _Writer(settings, folder, result, report)
         _render_all(chosen, book, context, worker, writer, page_numbers, use_cache)
     except RenderError as exc:
@@ -272,6 +274,31 @@ def _lay_out(
         notes.append(f"the book's PDF was laid out whole, not chapter by chapter: {exc}")
     job: Callable[..., Any] = layout.finish_with_pages if printed else layout.pages
     return call(worker, "the PDF", job, pdf.prepare(book, context))
+
+
+def untrusted_notes(settings: Settings) -> list[str]:
+    """What an ``--untrusted`` build leaves out: the project's own templates, if any."""
+    from citepress.sources.templatefiles import search_path  # noqa: PLC0415
+
+    if not settings.untrusted or not search_path(settings.templates)[:-1]:
+        return []
+    if os.path.realpath(settings.templates) == os.path.realpath(search_path(None)[0]):
+        return []  # the project's templates are the package's (this repository)
+    data = {"csl", "i18n", "assets"}  # read in every mode: data, parsed and sanitised
+    skipped = [
+        path
+        for path in sorted(settings.templates.rglob("*"))
+        if path.is_file()
+        and path.suffix != ".md"  # templates/README.md: the scaffold's, not a template
+        and path.relative_to(settings.templates).parts[0] not in data
+    ]
+    if not skipped:
+        return []
+    return [
+        f"--untrusted: the editions use citepress's own templates; the project's "
+        f"{len(skipped)} template file(s) in {settings.relative(settings.templates)}/ "
+        "were not used"
+    ]
 
 
 def _press(edition: Edition, prepared: Any, worker: Worker | None, writer: _Writer) -> None:

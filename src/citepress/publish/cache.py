@@ -77,6 +77,7 @@ def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str
     common.feed("tools", json.dumps(tool_versions(), sort_keys=True))
     epoch = source_date_epoch()
     common.feed("SOURCE_DATE_EPOCH", epoch.isoformat() if epoch else "")
+    common.feed("untrusted", str(settings.untrusted))
     for path in settings.inputs():
         _feed_file(common, settings, path)
     for folder in assets:
@@ -117,7 +118,7 @@ def _template_files(settings: Settings) -> dict[str, tuple[Path, Path]]:
     from citepress.sources.templatefiles import search_path  # noqa: PLC0415
 
     chosen: dict[str, tuple[Path, Path]] = {}
-    for folder in reversed(search_path(settings.templates)):
+    for folder in reversed(search_path(settings.edition_templates)):
         for parent, dirs, names in os.walk(folder, followlinks=False):
             dirs.sort()
             for name in sorted(names):

@@ -102,7 +102,7 @@ def _make(settings: Settings, checked: Analysis, worker: Worker | None) -> _Made
     findings = checked.diagnostics
     placed = marks.mark(checked, findings, _nonce(checked, findings))
     book = convert.book(settings, checked.docs, checked.bib, checked.images)
-    env = templates.environment(settings.templates)
+    env = templates.environment(settings.edition_templates)
     rows = [_finding(n, d, placed, book.strings) for n, d in enumerate(findings)]
     # Set as the print edition is (a copy: the report quotes the book itself).
     base = _on_noterefs(pdf.set_html(book, env, settings.page_size), book, placed)

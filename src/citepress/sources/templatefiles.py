@@ -18,9 +18,18 @@ class TemplateFileMissing(Exception):
     """A template file is in no folder of the search path, or not readable there."""
 
 
-def search_path(project_templates: Path) -> list[Path]:
-    """Where template files are looked for, first match wins."""
-    return [folder for folder in (project_templates, PACKAGE_TEMPLATES) if folder.is_dir()]
+def search_path(project_templates: Path | None) -> list[Path]:
+    """Where template files are looked for, first match wins.
+
+    ``None``: the project's templates are not to be used (``--untrusted``), only the
+    package's.
+    """
+    folders = (
+        (PACKAGE_TEMPLATES,)
+        if project_templates is None
+        else (project_templates, PACKAGE_TEMPLATES)
+    )
+    return [folder for folder in folders if folder.is_dir()]
 
 
 def locate(project_templates: Path, name: str) -> tuple[Path, Path]:

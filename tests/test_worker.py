@@ -74,3 +74,23 @@ def test_a_bounded_worker_has_one_time_limit_for_all_its_waits() -> None:
             bounded.result(second, "part 2")
     finally:
         worker.kill()
+
+
+def _managers() -> list[object]:
+    import threading  # noqa: PLC0415
+    from concurrent.futures import process  # noqa: PLC0415
+
+    return [t for t in threading.enumerate() if isinstance(t, process._ExecutorManagerThread)]
+
+
+def test_a_killed_worker_leaves_no_thread_to_race_the_interpreters_exit() -> None:
+    """A build stopped by the check kills the worker just started. Python 3.11's
+    exit wakes each executor's manager thread through a pipe that thread may be
+    closing at that moment: "Exception ignored … Bad file descriptor" (#29, seen in
+    a suite run). ``kill`` now waits for the thread; before, it was still running."""
+    for _ in range(5):
+        worker = Worker.start(timeout=30, memory_mb=2048)
+        assert worker is not None
+        worker.run(_slow_bytes, 30)
+        worker.kill()
+        assert _managers() == []

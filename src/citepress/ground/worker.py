@@ -153,9 +153,19 @@ class Worker:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def kill(self) -> None:
-        """Stop the worker now, whatever it is doing (the build was interrupted)."""
+        """Stop the worker now, whatever it is doing (the build was interrupted).
+
+        Then wait (briefly: its processes are dead) for the executor's manager
+        thread to finish. Left running, it races the interpreter's exit, which in
+        Python 3.11 wakes it through a pipe it may be closing at that moment
+        ("Exception ignored … Bad file descriptor"); ``shutdown(wait=False)`` forgets
+        the thread, so a later ``close`` cannot wait for it either.
+        """
+        manager = getattr(self._pool, "_executor_manager_thread", None)
         self._kill()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            manager.join(timeout=10)
 
     def _kill(self) -> None:
         """SIGKILL this pool's own processes, and no other child of the build.

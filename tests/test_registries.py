@@ -8,6 +8,7 @@ import sys
 from citepress.check.registry import CHECKS
 from citepress.cli import parser
 from citepress.editions import EDITIONS, NAMES, registry
+from tests.conftest import ROOT
 
 
 def test_every_check_is_a_function_of_the_analysis() -> None:
@@ -31,3 +32,14 @@ def _build_help() -> str:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return done.stdout
+
+
+def test_the_build_and_the_cache_name_no_edition() -> None:
+    """They read each edition's part from the registry (``pages``), never its name."""
+    from citepress.editions import page_source  # noqa: PLC0415
+
+    assert page_source().in_worker
+    for module in ("publish/build.py", "publish/cache.py"):
+        text = (ROOT / "src" / "citepress" / module).read_text(encoding="utf-8")
+        named = [name for name in NAMES if f'"{name}"' in text or f"'{name}'" in text]
+        assert named == [], module

@@ -17,6 +17,7 @@ EDITIONS: tuple[Edition, ...] = (
         "pdf/",
         "citepress.editions.pdf",
         in_worker=True,
+        pages="source",
     ),
     # The print edition's pages for the press: asked for by name (--format print).
     Edition(
@@ -25,6 +26,8 @@ EDITIONS: tuple[Edition, ...] = (
         "pdf/",
         "citepress.editions.printshop",
         in_worker=True,
+        pages="own",
+        noun="the print-shop PDF",
         suffix="print.pdf",
         default=False,
     ),
@@ -36,3 +39,9 @@ DEFAULT = tuple(edition.name for edition in EDITIONS if edition.default)
 def registry() -> dict[str, Edition]:
     """Every edition by name, in the order they are built and listed."""
     return {edition.name: edition for edition in EDITIONS}
+
+
+def page_source() -> Edition:
+    """The edition whose layout says where each printed page starts (the PDF)."""
+    (source,) = [edition for edition in EDITIONS if edition.pages == "source"]
+    return source

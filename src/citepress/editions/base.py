@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -41,8 +41,19 @@ class Edition:
     templates: str
     module: str
     in_worker: bool = False
+    # The edition's part in the print edition's pages: "carry" (its copy of the book
+    # carries their page numbers, so it renders once they are known), "source" (its
+    # layout is the one that says where each page starts: the PDF), or "own" (laid
+    # out apart, from the book as it is before the page numbers go in: print-shop).
+    pages: Literal["carry", "source", "own"] = "carry"
+    noun: str = ""  # what messages call it ("the print-shop PDF"); "the <name>" if ""
     suffix: str = ""  # the file's suffix after the book's name: the edition's name if ""
     default: bool = True  # made by a build that names no --format
+
+    @property
+    def called(self) -> str:
+        """What messages call the edition: "the print-shop PDF"."""
+        return self.noun or f"the {self.name.upper() if len(self.name) <= 4 else self.name}"
 
     @property
     def extension(self) -> str:

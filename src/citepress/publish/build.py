@@ -178,17 +178,16 @@ def _render_all(
     the HTML or the EPUB still lays the PDF out, without writing it. The print-shop
     PDF comes last, from the book as it was before the page numbers went in.
     """
-    names = [edition.name for edition in chosen]
-    press = chosen[names.index("print")] if "print" in names else None
-    others = [edition for edition in chosen if edition.name not in ("pdf", "print")]
-    for_press = press.prepare(book, context) if press is not None else None
-    if "pdf" in names or (others and page_numbers):
-        _with_pages(book, context, worker, writer, others, "pdf" in names, use_cache)
+    source = next((edition for edition in chosen if edition.pages == "source"), None)
+    apart = [(e, e.prepare(book, context)) for e in chosen if e.pages == "own"]
+    carried = [edition for edition in chosen if edition.pages == "carry"]
+    if source is not None or (carried and page_numbers):
+        _with_pages(book, context, worker, writer, carried, source, use_cache)
     else:
-        for edition in others:
+        for edition in carried:
             writer.write(edition.name, edition.render(book, context), time.perf_counter())
-    if press is not None:
-        _press(press, for_press, worker, writer)
+    for edition, prepared in apart:
+        _apart(edition, prepared, worker, writer)
 
 
 def _with_pages(
@@ -197,12 +196,16 @@ def _with_pages(
     worker: Worker | None,
     writer: _Writer,
     others: list[Edition],
-    printed: bool,
+    source: Edition | None,
     use_cache: bool,
 ) -> None:
-    """Lay the PDF out, put its page numbers into the book, render ``others`` and it."""
+    """Lay the PDF out, put its page numbers into the book, and render ``others``.
+
+    The PDF itself is written when ``source`` (the page source edition) was asked for.
+    """
     from citepress.typeset import pagemap  # noqa: PLC0415
 
+    printed = source is not None
     started = time.perf_counter()
     try:
         done = _lay_out(book, context, worker, printed, use_cache, writer.result.notes)
@@ -229,8 +232,8 @@ def _with_pages(
     pdf_bytes = _waited(data) if printed else b""
     for name, made, took in rendered:
         writer.write(name, made, time.perf_counter() - took)  # its own time, not the wait
-    if printed:
-        writer.write("pdf", pdf_bytes, started)
+    if source is not None:
+        writer.write(source.name, pdf_bytes, started)
 
 
 def _waited(data: bytes | Callable[[], bytes]) -> bytes:
@@ -254,7 +257,7 @@ def _lay_out(
     A book of several chapters is laid out chapter by chapter, from a cache of parts,
     unless its stylesheet asks for what parts cannot do (``notes`` then says so).
     """
-    from citepress.editions import pdf  # noqa: PLC0415
+    from citepress.editions import page_source  # noqa: PLC0415
     from citepress.publish import chapters, partcache  # noqa: PLC0415
     from citepress.typeset import layout, sharedfonts  # noqa: PLC0415
 
@@ -273,7 +276,7 @@ def _lay_out(
     except chapters.Whole as exc:
         notes.append(f"the book's PDF was laid out whole, not chapter by chapter: {exc}")
     job: Callable[..., Any] = layout.finish_with_pages if printed else layout.pages
-    return call(worker, "the PDF", job, pdf.prepare(book, context))
+    return call(worker, "the PDF", job, page_source().prepare(book, context))
 
 
 def untrusted_notes(settings: Settings) -> list[str]:
@@ -301,15 +304,16 @@ def untrusted_notes(settings: Settings) -> list[str]:
     ]
 
 
-def _press(edition: Edition, prepared: Any, worker: Worker | None, writer: _Writer) -> None:
-    """Lay out and write the print-shop PDF (PDF/X-4) in the fenced worker."""
+def _apart(edition: Edition, prepared: Any, worker: Worker | None, writer: _Writer) -> None:
+    """Lay out and write an edition laid out apart (the print-shop PDF) in the worker."""
     start = time.perf_counter()
+    what = edition.called
     try:
-        data = call(worker, "the print-shop PDF", edition.load().finish, prepared)
+        data = call(worker, what, edition.load().finish, prepared)
     except WorkerError as exc:
         raise BuildError(str(exc)) from None
     except (OSError, ImportError) as exc:  # WeasyPrint cannot load: Pango or fonts missing
-        raise BuildError(f"the print-shop PDF cannot be made: {exc}") from None
+        raise BuildError(f"{what} cannot be made: {exc}") from None
     writer.write(edition.name, data, start)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from citepress import __version__
 from citepress.config import Settings, source_date_epoch
-from citepress.editions import registry
+from citepress.editions import page_source, registry
 from citepress.ground import atomic
 from citepress.ground.files import SourceError, read_bytes
 from citepress.ground.store import Digest, cache_folder, sha256, tool_versions
@@ -84,6 +84,7 @@ def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             _feed_file(common, settings, path)
     editions = registry()
+    source = page_source().templates
     own = tuple(edition.templates for edition in editions.values())
     files = _template_files(settings)
     # Every template file not in an edition's own folder can be included by any
@@ -96,7 +97,8 @@ def keys(settings: Settings, formats: list[str], assets: list[Path]) -> dict[str
         edition = common.copy()
         # The HTML and EPUB carry the print edition's page numbers: its templates
         # decide them, so they key those editions too.
-        folders = (editions[fmt].templates, *((editions["pdf"].templates,) if fmt != "pdf" else ()))
+        made = editions[fmt]
+        folders = (made.templates, *((source,) if made.pages == "carry" else ()))
         for name, (folder, path) in files.items():
             if name.startswith(folders):
                 _feed_file(edition, settings, path, folder)

@@ -34,7 +34,7 @@ from citepress.editions import pdf
 from citepress.editions.base import Context
 from citepress.ground.worker import Worker
 from citepress.publish.partcache import PartCache
-from citepress.typeset import pagemap, parthtml, pdfmerge, pdfparts
+from citepress.typeset import pagemap, parthtml, pdfmerge, pdfparts, sheets
 
 FOLIO_BLOCK = 64  # folios are laid out (and kept) 64 pages a sheet
 # A low estimate of a page's HTML (Japanese: ~3,900 bytes; English text: less), for
@@ -47,14 +47,6 @@ MAX_WORKERS = 4
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'\shref="#([^"]+)"')
 T = TypeVar("T")
-_ACROSS = (
-    (
-        re.compile(r"counter-(?:increment|set)\s*:|counter-reset\s*:(?!\s*page\b)", re.I),
-        "its stylesheet sets CSS counters, which may run across chapters",
-    ),
-    (re.compile(r":nth\(\s*[^)o]*\)", re.I), "its stylesheet chooses pages by their number"),
-    (re.compile(r"<link\b|@import\b", re.I), "its stylesheet is linked or imported"),
-)
 
 
 @dataclass
@@ -106,7 +98,7 @@ def split(book: Book, context: Context) -> Split | None:
         )
     if not all(parthtml.splittable(text) for text in (front, *chapters)):
         return None
-    reason = _across_chapters(pdfparts.head_of(front))
+    reason = sheets.across_chapters(pdfparts.head_of(front))
     if reason:
         raise Whole(reason)
     next_ins = [parthtml.stand_in(text) for text in chapters]
@@ -123,19 +115,6 @@ def split(book: Book, context: Context) -> Split | None:
     ]
     pdf_id = pdf.identifier(fixed)
     return Split(front, chapters, borrows, pdf_id, context.assets, [*next_ins, None])
-
-
-def _across_chapters(head: str) -> str:
-    """Why the stylesheet in ``head`` may number across chapters ("" when it does not).
-
-    Read as text, so it errs towards laying out whole: counters that run from one
-    chapter into the next, pages chosen by their number in the document, and a
-    stylesheet the parts cannot read here (linked or imported).
-    """
-    for pattern, reason in _ACROSS:
-        if pattern.search(head):
-            return reason
-    return ""
 
 
 def _body(html: str) -> str:

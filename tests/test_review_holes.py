@@ -151,6 +151,17 @@ def test_thousands_of_broken_links_and_keys_are_reported_quickly(tmp_path: Path)
     assert found.count("ref.broken-link") == 2000 and found.count("ref.undefined") == 2000
 
 
+def test_suggestions_come_back_in_every_check_of_one_process(tmp_path: Path) -> None:
+    """The suggestion budget was one count for the whole process: after a check that
+    spent it, `serve` (or a test session) never suggested a key or anchor again."""
+    ids = "".join(f"[t]{{#anchor-number-{n}}} " for n in range(2000))
+    links = "".join(f"[x](#anchor-numbr-{n}) " for n in range(2000))
+    codes(make(tmp_path / "big", ids + "\n\n" + links + "\n"))
+    small = make(tmp_path / "small", "[t]{#top}\n\n[x](#tpo) 文。[@a]\n")
+    messages = [d.message for d in check.run(project.load(small)).diagnostics]
+    assert any("did you mean #top?" in message for message in messages), messages
+
+
 def test_a_chapter_listed_twice_in_the_book_file_is_refused(tmp_path: Path) -> None:
     root = make(tmp_path, "文。[@a]\n")
     (root / "manuscript" / "book.yaml").write_text("chapters: [chapter.md, chapter.md]\n")

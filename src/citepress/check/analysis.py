@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,32 @@ if TYPE_CHECKING:
     from citepress.sources.bib import Bibliography
     from citepress.sources.images import Images
     from citepress.sources.manuscript import Manuscript
+
+
+# difflib compares a word with every candidate: thousands of broken links against
+# thousands of ids took minutes. Suggestions stop after this many comparisons in a
+# run (the messages still name every problem), and only similar lengths compete.
+SUGGESTION_BUDGET = 200_000
+
+
+@dataclass
+class Suggestions:
+    """The did-you-mean suggestions of one check run, within its budget of comparisons.
+
+    One a run: a module-wide count (as it was) ran out in a long-lived process
+    (``serve``, a test session) and no later check suggested anything.
+    """
+
+    budget: int = SUGGESTION_BUDGET
+    spent: int = 0
+
+    def nearest(self, word: str, candidates: list[str], count: int) -> list[str]:
+        """Up to ``count`` close matches of ``word``, while the budget lasts."""
+        similar = [c for c in candidates if abs(len(c) - len(word)) <= max(3, len(word) // 3)]
+        self.spent += len(similar)
+        if self.spent > self.budget:
+            return []
+        return difflib.get_close_matches(word, similar, n=count, cutoff=0.6)
 
 
 @dataclass
@@ -36,3 +63,4 @@ class Analysis:
     sections: dict[str, list[Section]] = field(default_factory=dict)
     entry_dates: dict[str, DateValue] = field(default_factory=dict)
     edition: dt.date = field(default_factory=lambda: dt.datetime.now(tz=dt.UTC).date())
+    suggestions: Suggestions = field(default_factory=Suggestions)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from citepress.check.analysis import Analysis
-from citepress.check.references import nearest
+from citepress.check.analysis import Analysis, Suggestions
 from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources import xref
 
@@ -29,13 +28,13 @@ def crossrefs(project: Analysis) -> Iterator[Diagnostic]:
     labels = targets(project)
     for doc in project.docs:
         for ref in doc.xrefs:
-            message = _problem(ref.key, labels)
+            message = _problem(ref.key, labels, project.suggestions)
             if message is not None:
                 line, column = doc.position(ref.offset)
                 yield make(Code.XREF_UNDEFINED, message, doc.path, line, column)
 
 
-def _problem(label: str, labels: dict[str, str]) -> str | None:
+def _problem(label: str, labels: dict[str, str], suggestions: Suggestions) -> str | None:
     head = xref.prefix(label)
     if head is None:
         return (
@@ -53,6 +52,6 @@ def _problem(label: str, labels: dict[str, str]) -> str | None:
             f"may start {head}-"
         )
     same = [ident for ident, kind in labels.items() if kind == wanted]
-    near = nearest(label, same, 3)
+    near = suggestions.nearest(label, same, 3)
     hint = f"; did you mean {', '.join('@' + n for n in near)}?" if near else ""
     return f"cross-reference @{label}: no {noun} has this label{hint}"

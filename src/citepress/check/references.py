@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
-from citepress.check.analysis import Analysis
+from citepress.check.analysis import Analysis, Suggestions
 from citepress.diagnostics import Code, Diagnostic, make
 from citepress.sources.bib import Entry
 from citepress.sources.bib.inherit import aliases, used
@@ -45,7 +44,7 @@ def citations(project: Analysis) -> Iterator[Diagnostic]:
             line, column = doc.position(cite.offset)
             known = cite.key in entries or cite.key in alias
             if not known and not bib.lost(cite.key):  # else: one error, the file's
-                message = _undefined(cite.key, entries, bib.commented)
+                message = _undefined(cite.key, entries, bib.commented, project.suggestions)
                 yield make(Code.REF_UNDEFINED, message, doc.path, line, column)
             if cite.in_heading:
                 yield make(
@@ -70,22 +69,6 @@ def citations(project: Analysis) -> Iterator[Diagnostic]:
             )
 
 
-# difflib compares a word with every candidate: thousands of broken links against
-# thousands of ids took minutes. Suggestions stop after this many comparisons in
-# all (the messages still name every problem), and only similar lengths compete.
-SUGGESTION_BUDGET = 200_000
-_spent = [0]
-
-
-def nearest(word: str, candidates: list[str], count: int) -> list[str]:
-    """Up to ``count`` close matches of ``word``, within the check's suggestion budget."""
-    similar = [c for c in candidates if abs(len(c) - len(word)) <= max(3, len(word) // 3)]
-    _spent[0] += len(similar)
-    if _spent[0] > SUGGESTION_BUDGET:
-        return []
-    return difflib.get_close_matches(word, similar, n=count, cutoff=0.6)
-
-
 # Quarto's other cross-reference kinds (theorems, definitions, examples…): pandoc
 # reads @def-x as a citation, and citepress numbers none of them.
 QUARTO_KINDS = {
@@ -97,7 +80,9 @@ QUARTO_KINDS = {
 }  # fmt: skip
 
 
-def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -> str:
+def _undefined(
+    key: str, entries: dict[str, Entry], commented: dict[str, str], suggestions: Suggestions
+) -> str:
     head, dash, rest = key.partition("-")
     if dash and rest and head in QUARTO_KINDS:
         return (
@@ -113,7 +98,7 @@ def _undefined(key: str, entries: dict[str, Entry], commented: dict[str, str]) -
     if not entries:
         return f"citation key {key!r} is not in the bibliography, which has no entries at all"
     lowered = {k.lower(): k for k in entries}
-    near = nearest(key.lower(), list(lowered), 3)
+    near = suggestions.nearest(key.lower(), list(lowered), 3)
     hint = f"; did you mean {', '.join(repr(lowered[n]) for n in near)}?" if near else ""
     return f"citation key {key!r} is not in the bibliography{hint}"
 
@@ -160,7 +145,7 @@ def links(project: Analysis) -> Iterator[Diagnostic]:
         for link in doc.links:
             if link.target not in book:
                 line, column = doc.position(link.offset)
-                near = nearest(link.target, list(doc.anchors), 1)
+                near = project.suggestions.nearest(link.target, list(doc.anchors), 1)
                 hint = f"; did you mean #{near[0]}?" if near else ""
                 yield make(
                     Code.REF_BROKEN_LINK,

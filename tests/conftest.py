@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from citepress import config as project
-from citepress.ground import memo
 from citepress.publish import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,12 +21,6 @@ EPOCH = "1764000000"  # 2025-11-24T16:00:00Z
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Builds in the tests (in-process and the CLI they start) cache in a temporary folder."""
     os.environ["CITEPRESS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
-
-
-@pytest.fixture(autouse=True)
-def _nothing_remembered() -> None:
-    """Each test starts with nothing a build remembers in this process (memo.recall)."""
-    memo.forget()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from scripts.make_book import make_book
 from citepress import check
 from citepress import config as project
 from citepress.book import convert
-from citepress.ground import memo, pandoc, pandocbatch
+from citepress.ground import pandoc, pandocbatch
+from citepress.ground.memo import Memo
 from tests.conftest import ROOT
 
 SLOW = "[" * 20 + "a\n"  # pandoc's reader is exponential on unclosed brackets (#1735)
@@ -73,7 +74,9 @@ def test_rendering_in_a_batch_gives_each_runs_own_output(
     compared: list[tuple[list[Any], list[Any]]] = []
     original = pandocbatch.run_all
 
-    def both(jobs: list[pandocbatch.Job], deadline: float | None = None) -> list[Any]:
+    def both(
+        jobs: list[pandocbatch.Job], deadline: float | None = None, memo: Any = None
+    ) -> list[Any]:
         found = original(jobs, deadline)
         compared.append((found, [pandoc.run(job.args, job.stdin) for job in jobs]))
         return found
@@ -125,9 +128,9 @@ def test_a_failed_job_reads_as_its_own_run_fails() -> None:
 
 def test_a_build_keeps_each_run_under_the_key_of_one_run() -> None:
     body = "kept in a batch\n"
-    with memo.using(read=True):
-        pandocbatch.run_all([pandocbatch.read_job(body)])
-        kept = memo.get(memo.key(pandoc.MARKDOWN_ARGS, body))
+    build = Memo(read=True, write=True)
+    pandocbatch.run_all([pandocbatch.read_job(body)], memo=build)
+    kept = build.get(build.key(pandoc.MARKDOWN_ARGS, body))
     assert kept == pandoc.markdown_to_json(body)
 
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from citepress.book import document, sanitise, treejson
-from citepress.ground import memo
+from citepress.ground.memo import Memo
 
 HTML = (
     '<p id="a">One <em>two</em> three<sup role="doc-noteref"><a href="#n1">1</a></sup> tail</p>'
@@ -73,23 +73,23 @@ def test_anything_but_our_json_reads_as_none(text: str) -> None:
 def test_a_build_parses_a_chapter_once_and_reads_the_tree_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with memo.using(read=True):
-        first = document._clean_tree(HTML)
+    build = Memo(read=True, write=True)
+    first = document._clean_tree(HTML, build)
 
-        def no_parse(html: str) -> ET.Element:
-            raise AssertionError("parsed again")
+    def no_parse(html: str) -> ET.Element:
+        raise AssertionError("parsed again")
 
-        monkeypatch.setattr(document, "_parse_fragment", no_parse)
-        assert _same(document._clean_tree(HTML), first)
-    with memo.using(read=False), pytest.raises(AssertionError, match="parsed again"):
-        document._clean_tree(HTML)  # `citepress build --no-cache`
+    monkeypatch.setattr(document, "_parse_fragment", no_parse)
+    assert _same(document._clean_tree(HTML, build), first)
+    with pytest.raises(AssertionError, match="parsed again"):
+        document._clean_tree(HTML, Memo(read=False, write=True))  # `build --no-cache`
 
 
 def test_a_kept_tree_that_is_not_one_is_parsed_again() -> None:
-    with memo.using(read=True):
-        run = memo.key([document._parser()], HTML)
-        memo.put(run, json.dumps([treejson.FORMAT, [["div", {}, None, None, 5]]]))
-        tree = document._clean_tree(HTML)
+    build = Memo(read=True, write=True)
+    run = build.key([document._parser()], HTML)
+    build.put(run, json.dumps([treejson.FORMAT, [["div", {}, None, None, 5]]]))
+    tree = document._clean_tree(HTML, build)
     assert _same(tree, document._parse_fragment(sanitise.clean(HTML)))
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from citepress.config import Settings
+from citepress.ground.memo import Recollection
 from citepress.publish import build
 
 EVENTS = "/__citepress/events"
@@ -50,6 +51,8 @@ class State:
     streams: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(MAX_STREAMS)
     )
+    # What the session's builds remember in memory (ground/memo.py), one to the next.
+    recollection: Recollection = field(default_factory=Recollection)
 
     def wait(self, seen: int, timeout: float) -> int:
         """The version after ``seen`` once there is one, or ``seen`` after ``timeout``."""
@@ -78,10 +81,17 @@ class State:
 
 
 def rebuild(settings: Settings, folder: Path, state: State, say: Callable[[str], None]) -> None:
-    """The two passes: the HTML at once, then every edition with its page numbers."""
+    """The two passes: the HTML at once, then every edition with its page numbers.
+
+    Both, and every rebuild of the session, share ``state.recollection``: an
+    unchanged chapter is read once in the session.
+    """
     for formats, whole in ((["html"], False), (list(build.FORMATS), True)):
         try:
-            result = build.build(settings, formats, folder, force=True, page_numbers=whole)
+            result = build.build(
+                settings, formats, folder, force=True, page_numbers=whole,
+                recollection=state.recollection,
+            )  # fmt: skip
         except build.BuildError as exc:
             state.publish([], str(exc))
             say(f"citepress: {exc}")

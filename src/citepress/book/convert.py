@@ -15,7 +15,8 @@ from citepress.book import citekeys, csl, document, pictures, strings, templates
 from citepress.book.errors import RenderError
 from citepress.book.model import Book, Chapter
 from citepress.config import BCP47, Settings, edition_time
-from citepress.ground import memo, pandoc, pandocbatch
+from citepress.ground import pandoc, pandocbatch
+from citepress.ground.memo import OFF, Memo
 from citepress.sources import cslstyle, rawhtml, styles
 from citepress.sources.bib import Bibliography, inherit
 from citepress.sources.images import Images
@@ -24,14 +25,21 @@ from citepress.sources.slug import clear_reserved_ids, reserved_ids, slug_of
 
 
 def book(
-    settings: Settings, docs: list[Manuscript], bib: Bibliography, images: Images | None = None
+    settings: Settings,
+    docs: list[Manuscript],
+    bib: Bibliography,
+    images: Images | None = None,
+    memo: Memo = OFF,
 ) -> Book:
-    """Convert the checked manuscripts into the document model of every edition."""
+    """Convert the checked manuscripts into the document model of every edition.
+
+    ``memo``: the build's; pandoc's runs and the parsed chapters are kept in it.
+    """
     lang = styles.book_language(settings, docs)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # pandoc reads the bibliography (a process of its own) while the trees are made.
-        items = pool.submit(_items, bib, lang, settings.annotations)
-        chapters, printer = _chapters(settings, docs, bib, images or {}, lang, items)
+        items = pool.submit(_items, bib, lang, settings.annotations, memo)
+        chapters, printer = _chapters(settings, docs, bib, images or {}, lang, items, memo)
     _place_editors_note(chapters, editors_note(settings.editors_note, bib, printer.strings))
     first = chapters[0] if chapters else None
     title = settings.book.get("title") or (first.title if first else "")
@@ -56,6 +64,7 @@ def _chapters(
     images: Images,
     lang: str,
     items: Future[list[dict[str, Any]]],
+    memo: Memo,
 ) -> tuple[list[Chapter], xref.Printer]:
     """Every chapter rendered, a pandoc process per core for them all; and the numbers."""
     trees = [(slug_of(doc.path), json.loads(doc.tree_json())) for doc in docs]
@@ -78,11 +87,12 @@ def _chapters(
             printer=printer,
             anchors=anchors,
             images=images,
+            memo=memo,
         )
         prepared = [job.prepare(doc, tree) for doc, (_, tree) in zip(docs, trees, strict=True)]
         references.write_text(json.dumps(items.result(), ensure_ascii=False), encoding="utf-8")
         runs = [job.pandoc_job(doc, text) for doc, text in zip(docs, prepared, strict=True)]
-        htmls = pandocbatch.run_all(runs)
+        htmls = pandocbatch.run_all(runs, memo=memo)
         chapters = [
             job.chapter(doc, text, html)
             for doc, text, html in zip(docs, prepared, htmls, strict=True)
@@ -90,11 +100,11 @@ def _chapters(
     return chapters, printer
 
 
-def _items(bib: Bibliography, lang: str, annotations: bool) -> list[dict[str, Any]]:
+def _items(bib: Bibliography, lang: str, annotations: bool, memo: Memo) -> list[dict[str, Any]]:
     """The CSL JSON items citeproc reads; remembered by a build for the same files."""
 
     def made() -> tuple[list[dict[str, Any]], bool]:
-        found = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib)), lang, annotations)
+        found = csl.items(bib, pandoc.bibtex_to_csl(csl.bibtex(bib), memo), lang, annotations)
         return found, bool(bib.digest)
 
     return memo.recall(("csl-items",), (bib.digest, lang, str(annotations)), made)
@@ -189,6 +199,7 @@ class Job:
     printer: xref.Printer
     anchors: dict[str, str]
     images: Images
+    memo: Memo  # the build's: pandoc's runs and the parsed chapters are kept in it
 
     def prepare(self, doc: Manuscript, tree: dict[str, Any]) -> str:
         """The tree pandoc renders, as JSON: numbers and cross-references printed, images named.
@@ -231,6 +242,7 @@ class Job:
             ),
             {image.name: image for image in mine.values()},
             self.printer.strings,
+            self.memo,
         )
         counted = doc.notes if self.styles[doc.path].note else doc.footnotes
         if doc.complete and len(parsed.notes) != counted:

@@ -22,7 +22,8 @@ from citepress.book import html5fix, sanitise, treejson
 from citepress.book.model import CHAPTER_ATTRIBUTE, Fragment, Heading, Note
 from citepress.book.strings import fill
 from citepress.book.units import tie
-from citepress.ground import memo, store
+from citepress.ground import store
+from citepress.ground.memo import OFF, Memo
 from citepress.sources import allowlist
 from citepress.sources.images import ImageFile
 from citepress.sources.slug import RESERVED_ID
@@ -57,13 +58,19 @@ class Parsed:
     bibliography: Fragment | None
 
 
-def parse(html: str, ids: Ids, images: dict[str, ImageFile], strings: dict[str, str]) -> Parsed:
+def parse(
+    html: str,
+    ids: Ids,
+    images: dict[str, ImageFile],
+    strings: dict[str, str],
+    memo: Memo = OFF,
+) -> Parsed:
     """Split a pandoc HTML fragment into body, headings, notes and bibliography.
 
     ``strings`` is the book's catalogue (book/strings.py): what a note's marker,
-    label and link back read.
+    label and link back read. ``memo``: the build's (its parsed trees are kept).
     """
-    body = _clean_tree(html)
+    body = _clean_tree(html, memo)
     notes_section = _take(body, f"{ids.nonce}footnotes")
     refs = _take(body, f"{ids.nonce}refs")
     notes: list[Note] = []
@@ -101,7 +108,7 @@ def _drop_unknown_images(body: ET.Element, images: dict[str, ImageFile]) -> None
                 _remove_keeping_tail(parent, child)
 
 
-def _clean_tree(html: str) -> ET.Element:
+def _clean_tree(html: str, memo: Memo) -> ET.Element:
     """``html`` sanitised and parsed; kept by the build (ground/memo), as pandoc's runs are."""
     run = memo.key([_parser()], html)
     kept = memo.get(run)

@@ -20,7 +20,7 @@ from citepress.dates import timeline
 from citepress.dates.edtf import DateError, DateValue
 from citepress.dates.edtf import parse as parse_date
 from citepress.diagnostics import Code, Diagnostic, apply_severities, make
-from citepress.ground import memo
+from citepress.ground.memo import OFF, Memo
 from citepress.sources import bib as bibliography
 from citepress.sources import images, manuscript
 from citepress.sources.bib import months
@@ -28,13 +28,14 @@ from citepress.sources.bib import months
 READ_BUDGET_S = 300
 
 
-def run(settings: Settings, strict: bool = False) -> Analysis:
+def run(settings: Settings, strict: bool = False, memo: Memo = OFF) -> Analysis:
     """Check the project; diagnostics come back sorted with the project's severities.
 
-    ``strict`` (``--strict``, or the ``strict`` setting) makes warnings and queries errors.
+    ``strict`` (``--strict``, or the ``strict`` setting) makes warnings and queries
+    errors. ``memo``: a build's (what it keeps of pandoc's runs and of each reading).
     """
-    project = read(settings)
-    analyse(project)
+    project = read(settings, memo)
+    analyse(project, memo)
     for check in CHECKS:
         project.diagnostics += check(project)
     project.diagnostics = apply_severities(
@@ -43,14 +44,14 @@ def run(settings: Settings, strict: bool = False) -> Analysis:
     return project
 
 
-def read(settings: Settings) -> Analysis:
+def read(settings: Settings, memo: Memo = OFF) -> Analysis:
     """Read the chapters (pandoc's tree of each, side by side) and the bibliography."""
     paths = settings.manuscripts()
     # One budget for reading every chapter: a thousand pathological chapters must not
     # hold a CI job for hours (each is also bounded by pandoc.read_timeout).
     deadline = time.monotonic() + READ_BUDGET_S
     jobs = [(path, settings.relative(path)) for path in paths]
-    results = manuscript.load_all(settings.root, jobs, deadline)
+    results = manuscript.load_all(settings.root, jobs, deadline, memo)
     diagnostics: list[Diagnostic] = []
     if not paths:
         where = settings.relative(settings.manuscript_dir)
@@ -65,7 +66,7 @@ def read(settings: Settings) -> Analysis:
     if settings.chapters is None:
         docs.sort(key=_order)
     bib, diags = bibliography.load(
-        settings.root, [(p, settings.relative(p)) for p in settings.bibliography]
+        settings.root, [(p, settings.relative(p)) for p in settings.bibliography], memo
     )
     pictures, problems = images.load(settings, docs)
     return Analysis(settings, docs, bib, diagnostics + diags + problems, images=pictures)
@@ -78,7 +79,7 @@ def _order(doc: manuscript.Manuscript) -> tuple[float, str]:
     return (float("inf") if number is None else number, doc.path)
 
 
-def analyse(project: Analysis) -> None:
+def analyse(project: Analysis, memo: Memo = OFF) -> None:
     """What the checks share: entry dates, the edition's date, each chapter's timeline."""
     project.entry_dates = _entry_dates(project)
     project.edition = _edition(project)

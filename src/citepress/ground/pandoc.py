@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from citepress.ground import sandbox
+from citepress.ground.memo import OFF, Memo
 
 TIMEOUT_S = 60
 MEMORY = "1024m"
@@ -54,15 +55,14 @@ def binary() -> str:
         raise PandocError(f"pandoc not found: {exc}") from exc
 
 
-def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S) -> str:
+def run(args: list[str], stdin: str, timeout: float = TIMEOUT_S, memo: Memo = OFF) -> str:
     """Run pandoc sandboxed with ``args`` on ``stdin``; return its standard output.
 
     pandoc gets no secrets (a scrubbed environment) and no network (a launcher
     unshares it, then execs pandoc: no preexec_fn, since chapters convert in
-    threads); see :mod:`citepress.ground.sandbox`.
+    threads); see :mod:`citepress.ground.sandbox`. ``memo``: the build's, which
+    keeps the output and may have it already.
     """
-    from citepress.ground import memo  # noqa: PLC0415
-
     run_key = memo.key(args, stdin)
     kept = memo.get(run_key)
     if kept is not None:  # a build has run this very conversion before
@@ -119,9 +119,9 @@ def stop_all() -> None:
             process.kill()
 
 
-def markdown_to_json(body: str, timeout: float = TIMEOUT_S) -> str:
+def markdown_to_json(body: str, timeout: float = TIMEOUT_S, memo: Memo = OFF) -> str:
     """Pandoc's reading of a chapter body: its JSON AST, the one tree check and editions share."""
-    return run(MARKDOWN_ARGS, body, timeout)
+    return run(MARKDOWN_ARGS, body, timeout, memo)
 
 
 def read_timeout(size: int) -> float:
@@ -175,8 +175,8 @@ def html_args(
     return args
 
 
-def bibtex_to_csl(bibtex: str) -> list[dict[str, Any]]:
+def bibtex_to_csl(bibtex: str, memo: Memo = OFF) -> list[dict[str, Any]]:
     """Read BibTeX/biblatex text with pandoc's reader into CSL JSON items."""
-    out = run(["--from=biblatex", "--to=csljson"], bibtex)
+    out = run(["--from=biblatex", "--to=csljson"], bibtex, memo=memo)
     items = json.loads(out)
     return items if isinstance(items, list) else []

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from citepress.ground import memo, pandoc
+from citepress.ground import pandoc
+from citepress.ground.memo import OFF, Memo
 
 # Reads the jobs (a JSON list) from standard input; writes one JSON line per job.
 SCRIPT = r"""
@@ -111,7 +112,7 @@ class _Runs:
         return min(limit, max(0.0, self.deadline - time.monotonic()))
 
 
-def run_all(jobs: Sequence[Job], deadline: float | None = None) -> list[Result]:
+def run_all(jobs: Sequence[Job], deadline: float | None = None, memo: Memo = OFF) -> list[Result]:
     """Each job's output (or error), in order: kept ones from the memo, the rest in batches.
 
     ``deadline`` (a ``time.monotonic()`` value) bounds them all: a job running then

@@ -20,6 +20,8 @@ from citepress.config import ProjectError, Settings
 from citepress.diagnostics import Diagnostic, count
 from citepress.editions import DEFAULT
 from citepress.ground import atomic, store
+from citepress.ground.memo import Memo, Recollection
+from citepress.ground.memo import folder as memo_folder
 from citepress.ground.worker import Worker, WorkerError, call
 from citepress.publish.cache import Cache, keys
 from citepress.typeset.layout import PRELOAD
@@ -65,12 +67,15 @@ def build(
     use_cache: bool = True,
     progress: Progress | None = None,
     page_numbers: bool = True,
+    recollection: Recollection | None = None,
 ) -> BuildResult:
     """Check the project, then build the editions in ``formats`` into ``out_dir``.
 
     ``page_numbers=False`` (a live preview's first pass) leaves the print edition's
     page numbers out of the HTML and EPUB, so they need no PDF layout; such editions
-    are never cached, so the next full build makes them whole.
+    are never cached, so the next full build makes them whole. ``recollection``:
+    what was remembered in memory by the builds before this one in the process (the
+    live preview keeps one); a new one when None.
     """
     report = progress or (lambda *_: None)
     reuse = use_cache  # pandoc's runs (ground/memo): a preview's first pass reads them too
@@ -90,7 +95,6 @@ def build(
     from citepress.book import convert, templates  # noqa: PLC0415 -- nor renderer
     from citepress.book.errors import RenderError  # noqa: PLC0415
     from citepress.editions.base import Context  # noqa: PLC0415
-    from citepress.ground import memo  # noqa: PLC0415
     from citepress.publish import chapters  # noqa: PLC0415
 
     chosen = [editions.registry()[name] for name in todo]
@@ -101,10 +105,10 @@ def build(
     processes = chapters.processes(len(settings.manuscripts()))
     fence = (settings.pdf_timeout, settings.pdf_memory_mb, processes, PRELOAD)
     worker = Worker.start(*fence) if lays_out else None
+    memo = Memo(read=reuse, write=True, recollection=recollection or Recollection())
     try:
         began = time.perf_counter()
-        with memo.using(read=reuse):
-            checked = check.run(settings)
+        checked = check.run(settings, memo=memo)
         report("check", None, time.perf_counter() - began, False)
         result.diagnostics = checked.diagnostics
         if count(checked.diagnostics, "error") and not force:
@@ -114,8 +118,7 @@ def build(
         _create(folder)
         atomic.clean_stale(folder)
         began = time.perf_counter()
-        with memo.using(read=reuse):
-            book = convert.book(settings, checked.docs, checked.bib, checked.images)
+        book = convert.book(settings, checked.docs, checked.bib, checked.images, memo)
         report("convert", None, time.perf_counter() - began, False)
         context = Context(
             templates.environment(settings.edition_templates), settings, assets(settings)
@@ -131,7 +134,7 @@ def build(
     finally:
         if worker is not None:
             worker.close()
-    store.prune(memo.folder())
+    store.prune(memo_folder())
     if page_numbers:
         for name in todo:
             errors = count(result.diagnostics, "error")

@@ -21,6 +21,7 @@ from citepress.config import BCP47
 from citepress.diagnostics import Code, Diagnostic, make
 from citepress.ground.files import CONTROL, SourceError, control_message, read_text
 from citepress.ground.locate import Locator
+from citepress.ground.memo import OFF, Memo
 from citepress.ground.yamlsafe import YamlError
 from citepress.ground.yamlsafe import load as load_yaml
 from citepress.sources import tree as trees
@@ -120,21 +121,22 @@ class Manuscript:
 
 
 def load(
-    root: Path, path: Path, display: str, deadline: float | None = None
+    root: Path, path: Path, display: str, deadline: float | None = None, memo: Memo = OFF
 ) -> tuple[Manuscript | None, list[Diagnostic]]:
     """Read and parse one chapter (confined to ``root``); problems come back as diagnostics."""
-    return load_all(root, [(path, display)], deadline)[0]
+    return load_all(root, [(path, display)], deadline, memo)[0]
 
 
 def load_all(
-    root: Path, jobs: list[tuple[Path, str]], deadline: float | None = None
+    root: Path, jobs: list[tuple[Path, str]], deadline: float | None = None, memo: Memo = OFF
 ) -> list[tuple[Manuscript | None, list[Diagnostic]]]:
     """Read and parse each (path, display name), confined to ``root``, in order.
 
     pandoc reads the bodies a build has neither kept nor remembered all at once, a
     process per core (ground/pandocbatch.py); ``deadline`` bounds them all.
+    ``memo``: the build's, which may hold pandoc's reading of a body or the chapter.
     """
-    from citepress.ground import memo, pandocbatch  # noqa: PLC0415 -- only the binary's runner
+    from citepress.ground import pandocbatch  # noqa: PLC0415 -- only the binary's runner
 
     results: list[tuple[Manuscript | None, list[Diagnostic]]] = []
     pending: list[tuple[int, _Pending]] = []
@@ -151,7 +153,8 @@ def load_all(
             pending.append((len(results), started))
         results.append(started if not isinstance(started, _Pending) else (started.doc, []))
     reads = [pandocbatch.read_job(started.body, started.timeout) for _, started in pending]
-    for (index, started), raw in zip(pending, pandocbatch.run_all(reads, deadline), strict=True):
+    ran = pandocbatch.run_all(reads, deadline, memo)
+    for (index, started), raw in zip(pending, ran, strict=True):
         found = _finish(started, raw)
         if found[0].complete:  # a chapter cut short (time, depth) is read again
             memo.remember(("manuscript", found[0].path), (found[0].source,), found)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citepress.diagnostics import Code, Diagnostic, make
-from citepress.ground import memo
 from citepress.ground.files import SourceError, read_text
+from citepress.ground.memo import OFF, Memo, digest
 from citepress.sources.bib import csljson, integrity
 from citepress.sources.bib.model import Bibliography, Entry
 from citepress.sources.bib.positions import Places
@@ -39,8 +39,13 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 logging.getLogger("bibtexparser").propagate = False
 
 
-def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[Diagnostic]]:
-    """Read every (path, display name), confined to the project ``root``, into one bibliography."""
+def load(
+    root: Path, paths: list[tuple[Path, str]], memo: Memo = OFF
+) -> tuple[Bibliography, list[Diagnostic]]:
+    """Read every (path, display name), confined to the project ``root``, into one bibliography.
+
+    ``memo``: the build's, which may remember a file's entries from the last build.
+    """
     bib, diags = Bibliography(), []
     read_from: list[str] = []
     for path, display in paths:
@@ -68,7 +73,7 @@ def load(root: Path, paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[
                 bib.failed_keys = None
     bib.entries, found = integrity.duplicate_keys(bib.entries)
     if not bib.failed:
-        bib.digest = memo.digest(read_from)
+        bib.digest = digest(read_from)
     return bib, diags + found
 
 

@@ -6,7 +6,7 @@ and a page break leaves one stray space at the start of a line. This script
 undoes only that, marks up the headings, and replaces the note markers
 （注N） by pandoc citations to the Nth entry of the bibliography. Whatever
 needs judgement afterwards (heading periods) is edited by hand;
-tests/test_fidelity.py proves the body still equals the received text.
+tests/sources/test_fidelity.py proves the body still equals the received text.
 
 Usage: python scripts/import_received.py RECEIVED.txt BIB.bib > chapter.md
 """

@@ -84,7 +84,7 @@ def split(book: Book, context: Context) -> Split | None:
     # Chapters get a fixed date, so a part is the same from one build to the next:
     # only citepress's own templates are laid out in parts (a project's own raises
     # Whole), and they print the date only in the head's metadata, which the merge
-    # takes from the front matter (tests/test_chapters.py holds them to that).
+    # takes from the front matter (tests/typeset/test_chapters.py holds them to that).
     fixed = dataclasses.replace(tagged, modified=FIXED_TIME)
     size = context.settings.page_size
     seen: dict[str, tuple[str, str | None]] = {}

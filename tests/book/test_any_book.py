@@ -259,7 +259,7 @@ def test_a_tag_the_tokeniser_cannot_read_is_printed_not_obeyed(tmp_path: Path) -
     body = 'Text [@a]. <style x="<"> End [@b]. Hidden. </style x="<"> Tail <textarea/x> [@c].\n'
     page = html_edition(make(tmp_path, body))
     text = page.split("<main>")[1]
-    assert "End<a" in text and "Hidden." in text and "Tail" in text
+    assert "End.<a" in text and "Hidden." in text and "Tail" in text  # after the stop: English
     assert text.count('role="doc-noteref"') == 3
     assert "<style" not in text and "<textarea" not in text
 

@@ -88,7 +88,7 @@ def test_narrative_citations_keep_the_author_and_add_the_note(built: dict[str, P
     """`@knuth1984 introduced` prints the name the style gives, then the note."""
     # Chicago gives the full name the first time, the surname after (as in its notes).
     wanted = ["DonaldE.Knuth1introduced", "Knuth2saysaprogram"]
-    suppressed = "wasnotnewinprint3,"  # [-@knuth1984]: the note alone
+    suppressed = "wasnotnewinprint,3"  # [-@knuth1984]: the note alone, after the comma
     html = _text(_html(built))
     epub = _text(_epub(built, f"{CHAPTERS[0]}.xhtml"))
     pdf = _pdf_text(built)

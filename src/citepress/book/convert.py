@@ -88,6 +88,7 @@ def _chapters(
             anchors=anchors,
             images=images,
             memo=memo,
+            lang=lang,
         )
         prepared = [job.prepare(doc, tree) for doc, (_, tree) in zip(docs, trees, strict=True)]
         references.write_text(json.dumps(items.result(), ensure_ascii=False), encoding="utf-8")
@@ -108,6 +109,19 @@ def _items(bib: Bibliography, lang: str, annotations: bool, memo: Memo) -> list[
         return found, bool(bib.digest)
 
     return memo.recall(("csl-items",), (bib.digest, lang, str(annotations)), made)
+
+
+# Where a note's marker goes beside a full stop or a comma, by the chapter's language.
+# Japanese and Chinese set it before the sentence's punctuation （注1）。, as the
+# author wrote it; English and the other languages after it: "volume.¹" (Chicago
+# 14.26, and pandoc's default). CSL has no option for it: citeproc places notes as
+# pandoc's notes-after-punctuation says.
+MARKER_BEFORE_PUNCTUATION = frozenset({"ja", "zh"})
+
+
+def notes_after_punctuation(lang: str) -> bool:
+    """Whether a note's marker moves after the punctuation that follows it."""
+    return lang.split("-")[0].lower() not in MARKER_BEFORE_PUNCTUATION
 
 
 def _place_editors_note(chapters: list[Chapter], paragraphs: list[str]) -> None:
@@ -200,6 +214,7 @@ class Job:
     anchors: dict[str, str]
     images: Images
     memo: Memo  # the build's: pandoc's runs and the parsed chapters are kept in it
+    lang: str  # the book's language: a chapter's own, when it gives one, wins
 
     def prepare(self, doc: Manuscript, tree: dict[str, Any]) -> str:
         """The tree pandoc renders, as JSON: numbers and cross-references printed, images named.
@@ -220,8 +235,9 @@ class Job:
         cited = self.styles[doc.path]
         lang = str(doc.front_matter.get("lang") or "")
         lang = lang if BCP47.match(lang) else ""
+        after = notes_after_punctuation(lang or self.lang)
         return pandocbatch.html_job(
-            text, cited.path, self.references, _nonce(text), cited.bibliography, lang
+            text, cited.path, self.references, _nonce(text), cited.bibliography, lang, after
         )
 
     def chapter(self, doc: Manuscript, text: str, html: str | Exception) -> Chapter:

@@ -153,9 +153,18 @@ def json_to_html(
 
 
 def html_args(
-    csl: Path, references: Path, id_prefix: str = "", bibliography: bool = False, lang: str = ""
+    csl: Path,
+    references: Path,
+    id_prefix: str = "",
+    bibliography: bool = False,
+    lang: str = "",
+    after_punctuation: bool = False,
 ) -> list[str]:
-    """The options pandoc gets for :func:`json_to_html` (ground/pandocbatch.py runs the same)."""
+    """The options pandoc gets for :func:`json_to_html` (ground/pandocbatch.py runs the same).
+
+    ``after_punctuation``: citeproc moves a note's marker after a following full stop
+    or comma (pandoc's ``notes-after-punctuation``); book/convert.py decides by language.
+    """
     args = [
         "--from=json",
         "--to=html5",
@@ -164,7 +173,7 @@ def html_args(
         "--citeproc",
         f"--csl={csl}",
         f"--bibliography={references}",
-        "--metadata=notes-after-punctuation:false",
+        f"--metadata=notes-after-punctuation:{'true' if after_punctuation else 'false'}",
         "--metadata=link-citations:false",
         f"--metadata=suppress-bibliography:{'false' if bibliography else 'true'}",
     ]

@@ -51,7 +51,7 @@ local function html(job)
   local doc = pandoc.read(job.text, "json", reading, {})
   doc.meta["csl"] = job.csl
   doc.meta["bibliography"] = job.references
-  doc.meta["notes-after-punctuation"] = false
+  doc.meta["notes-after-punctuation"] = job.after_punctuation
   doc.meta["link-citations"] = false
   doc.meta["suppress-bibliography"] = not job.bibliography
   if job.lang ~= "" then doc.meta["lang"] = job.lang end
@@ -149,10 +149,16 @@ def read_job(body: str, timeout: float = pandoc.TIMEOUT_S) -> Job:
 
 
 def html_job(
-    tree: str, csl: Path, references: Path, id_prefix: str, bibliography: bool, lang: str
+    tree: str,
+    csl: Path,
+    references: Path,
+    id_prefix: str,
+    bibliography: bool,
+    lang: str,
+    after_punctuation: bool = False,
 ) -> Job:
     """:func:`pandoc.json_to_html` of ``tree``, as a job."""
-    args = pandoc.html_args(csl, references, id_prefix, bibliography, lang)
+    args = pandoc.html_args(csl, references, id_prefix, bibliography, lang, after_punctuation)
     script = {
         "op": "html",
         "text": tree,
@@ -161,6 +167,7 @@ def html_job(
         "prefix": id_prefix,
         "bibliography": bibliography,
         "lang": lang,
+        "after_punctuation": after_punctuation,
     }
     return Job(args, tree, script)
 

@@ -94,3 +94,35 @@ def test_a_killed_worker_leaves_no_thread_to_race_the_interpreters_exit() -> Non
         worker.run(_slow_bytes, 30)
         worker.kill()
         assert _managers() == []
+
+
+@pytest.mark.slow
+def test_modules_a_book_commits_are_never_imported(tmp_path: Path) -> None:
+    """A `weasyprint.py`, `pikepdf.py` or `citepress/` at a book's root is the book's,
+    not the library: the build (as the Action runs it, the console script in the
+    checkout) imports none of them. Started by multiprocessing's fork server, the
+    worker imported `weasyprint.py` from the book with the build's secrets and network
+    (found by a review of this session's change, and reverted)."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    marker = tmp_path / "imported"
+    script = Path(sys.executable).with_name("citepress")
+    made = subprocess.run([str(script), "init", str(tmp_path / "book"), "--lang", "en"],
+                          capture_output=True, check=False)  # fmt: skip
+    assert made.returncode == 0
+    book = tmp_path / "book"
+    hostile = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    for name in ("weasyprint.py", "pikepdf.py", "tinycss2.py", "fontTools.py"):
+        (book / name).write_text(hostile)
+    (book / "citepress").mkdir()
+    (book / "citepress" / "__init__.py").write_text(hostile)
+    env = {**os.environ, "CITEPRESS_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [str(script), "build", "--untrusted", "--format", "pdf,print", "--no-cache"],
+        cwd=book, capture_output=True, text=True, env=env, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists(), marker.read_text()

@@ -42,3 +42,14 @@ def test_an_untrusted_build_is_cached_apart(tmp_path: Path) -> None:
     trusted = keys(settings, ["html"], [])
     assert keys(replace(settings, untrusted=True), ["html"], []) != trusted
     assert keys(settings, ["html"], []) == trusted
+
+
+def test_an_untrusted_build_keys_on_the_styles_and_strings_it_still_reads(tmp_path: Path) -> None:
+    """They stay the project's in untrusted mode: a change must rebuild (it did not)."""
+    settings = replace(_project(tmp_path), untrusted=True)
+    before = keys(settings, ["html"], [])["html"]
+    (tmp_path / "templates" / "csl" / "mine.csl").write_text("<style><info/></style>")
+    changed_style = keys(settings, ["html"], [])["html"]
+    (tmp_path / "templates" / "i18n").mkdir()
+    (tmp_path / "templates" / "i18n" / "en.yaml").write_text("contents: Other\n")
+    assert len({before, changed_style, keys(settings, ["html"], [])["html"]}) == 3

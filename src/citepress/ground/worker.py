@@ -1,19 +1,20 @@
 """Lay out the PDF in a second process, while the build checks and converts.
 
 The PDF is the slow edition (WeasyPrint: ~0.5 s to import, ~1 s to lay out the
-chapter). The worker is started at the start of the build and imports WeasyPrint
-while the parent runs the check and pandoc; the parent then hands it the PDF
-edition's HTML (made from the Book there) and waits for the PDF and its page
-starts, which the HTML and EPUB carry (typeset/pagemap).
+chapter). The worker is forked at the start of the build and imports what the
+caller names (``preload``: WeasyPrint and the layout) while the parent runs the
+check and pandoc; the parent then hands it the PDF edition's HTML (made from the
+Book there) and waits for the PDF and its page starts, which the HTML and EPUB carry
+(typeset/pagemap).
 
-Its processes come from multiprocessing's fork server, never from a fork of the
-build itself: ``citepress serve`` builds in a process with an HTTP thread, and a
-fork of a threaded process may inherit a lock some other thread held (and must not
-call into libc's loader, as the fence does). The fork server is a fresh,
-single-threaded interpreter started once per process; it imports what the caller
-names (``preload``: WeasyPrint and the layout) once, and every worker process is
-forked from it with those imports paid. The parent's environment is handed to each
-process as it starts, as a fork would have inherited it.
+Forked, not started by multiprocessing's fork server: that server was tried and
+weakened the fence. It runs unfenced (the build's secrets, the host's network),
+its socket is reachable from a fenced worker, which could ask it to run anything;
+it imports its preload with the current folder first on its path, so a
+``weasyprint.py`` committed to a book ran with the secrets; and a worker forked from
+it outlives a killed build. A fork inherits the build's own import path (the
+console script's folder, never the book's) and dies with the build. The cost:
+``serve`` forks beside its HTTP thread.
 
 The worker is also the PDF's fence: its memory is capped (RLIMIT_DATA) and the
 parent stops waiting, and kills it, after a time limit, so an absurd stylesheet
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import ctypes
+import importlib
 import multiprocessing
 import os
 import resource
@@ -54,11 +56,8 @@ class WorkerError(Exception):
     """The worker ran out of time or memory, or died."""
 
 
-def _fence(megabytes: int, environment: dict[str, str]) -> None:
+def _fence(megabytes: int) -> None:
     """In the worker: no network or secrets, capped memory, and death with the build."""
-    # The fork server's environment is the one it started with; the build's is now.
-    os.environ.clear()
-    os.environ.update(environment)
     # Before WeasyPrint loads: a stylesheet cannot reach the network, and nothing the
     # worker prints or writes can carry a CI secret. SOURCE_DATE_EPOCH stays (a build
     # input, not a secret): where WeasyPrint subsets or instantiates a font with
@@ -74,43 +73,49 @@ def _fence(megabytes: int, environment: dict[str, str]) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _ready() -> None:
-    """Nothing: submitted once a process, so that each starts while the parent works."""
+def _warm_up(preload: Sequence[str]) -> None:
+    """Import ``preload`` in the fenced process while the parent checks and converts."""
+    for name in preload:
+        importlib.import_module(name)
 
 
 class Worker:
     """One forked process that renders what it is handed, within limits."""
 
     def __init__(
-        self, pool: ProcessPoolExecutor, timeout: float, memory_mb: int, processes: int = 1
+        self,
+        pool: ProcessPoolExecutor,
+        timeout: float,
+        memory_mb: int,
+        processes: int = 1,
+        preload: Sequence[str] = (),
     ) -> None:
         self._pool = pool
         self._timeout = timeout
         self._memory_mb = memory_mb
         self._deadline: float | None = None  # one limit for many waits (see ``bounded``)
         for _ in range(processes):
-            self._pool.submit(_ready)
+            self._pool.submit(_warm_up, tuple(preload))
 
     @classmethod
     def start(
         cls, timeout: float, memory_mb: int, processes: int = 1, preload: Sequence[str] = ()
     ) -> Worker | None:
-        """A worker, or None where processes cannot be started.
+        """A worker, or None where processes cannot be forked.
 
         ``processes`` > 1 lays a book's chapters out side by side, each process fenced
-        alike (publish/chapters.py). ``preload``: the modules the fork server imports
-        once for every process (it takes them the first time it starts).
+        alike (publish/chapters.py). ``preload``: the modules each process imports,
+        once fenced, while the build goes on.
         """
         try:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(preload))
+            context = multiprocessing.get_context("fork")
             pool = ProcessPoolExecutor(
                 max_workers=processes,
                 mp_context=context,
                 initializer=_fence,
-                initargs=(memory_mb, dict(os.environ)),
+                initargs=(memory_mb,),
             )
-            return cls(pool, timeout, memory_mb, processes)
+            return cls(pool, timeout, memory_mb, processes, preload)
         except (OSError, ValueError, NotImplementedError):
             return None
 

@@ -29,6 +29,10 @@ from citepress.ground import atomic
 from citepress.ground.files import SourceError, read_bytes
 from citepress.ground.store import Digest, cache_folder, sha256, tool_versions
 
+# The template folders an --untrusted build still reads from the project: CSL styles
+# and strings, data that citepress parses itself (config.Settings.edition_templates).
+DATA_FOLDERS = ("csl", "i18n")
+
 
 @dataclass
 class Cache:
@@ -121,12 +125,22 @@ def _template_files(settings: Settings) -> dict[str, tuple[Path, Path]]:
 
     chosen: dict[str, tuple[Path, Path]] = {}
     for folder in reversed(search_path(settings.edition_templates)):
-        for parent, dirs, names in os.walk(folder, followlinks=False):
-            dirs.sort()
-            for name in sorted(names):
-                path = Path(parent) / name
-                chosen[path.relative_to(folder).as_posix()] = (folder, path)
+        chosen.update(_walk(folder, folder))
+    if settings.untrusted:  # still read untrusted: the project's styles and strings (data)
+        for data in DATA_FOLDERS:
+            chosen.update(_walk(settings.templates, settings.templates / data))
     return {name: chosen[name] for name in sorted(chosen)}
+
+
+def _walk(root: Path, folder: Path) -> dict[str, tuple[Path, Path]]:
+    """Every file under ``folder`` by its name below ``root``, links not followed."""
+    found: dict[str, tuple[Path, Path]] = {}
+    for parent, dirs, names in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(parent) / name
+            found[path.relative_to(root).as_posix()] = (root, path)
+    return found
 
 
 def _feed_file(digest: Digest, settings: Settings, path: Path, root: Path | None = None) -> None:

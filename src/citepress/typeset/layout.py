@@ -17,7 +17,7 @@ from citepress.book.errors import RenderError
 from citepress.ground.files import PRIVATE
 
 PDF_VARIANT = "pdf/ua-1"
-# What the PDF worker's fork server imports once for all its processes (ground/worker).
+# What each PDF worker process imports while the build goes on (ground/worker).
 PRELOAD = ("weasyprint", "citepress.typeset.layout", "citepress.typeset.pdfparts")
 
 

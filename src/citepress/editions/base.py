@@ -53,7 +53,7 @@ class Edition:
     @property
     def called(self) -> str:
         """What messages call the edition: "the print-shop PDF"."""
-        return self.noun or f"the {self.name.upper() if len(self.name) <= 4 else self.name}"
+        return self.noun or f"the {self.name} edition"
 
     @property
     def extension(self) -> str:

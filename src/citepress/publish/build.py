@@ -284,19 +284,20 @@ def _lay_out(
 
 def untrusted_notes(settings: Settings) -> list[str]:
     """What an ``--untrusted`` build leaves out: the project's own templates, if any."""
-    from citepress.sources.templatefiles import search_path  # noqa: PLC0415
+    from citepress.sources.templatefiles import (  # noqa: PLC0415
+        DATA_FOLDERS,
+        PACKAGE_TEMPLATES,
+        files,
+    )
 
-    if not settings.untrusted or not search_path(settings.templates)[:-1]:
-        return []
-    if os.path.realpath(settings.templates) == os.path.realpath(search_path(None)[0]):
-        return []  # the project's templates are the package's (this repository)
-    data = {"csl", "i18n", "assets"}  # read in every mode: data, parsed and sanitised
+    own = settings.templates
+    if not settings.untrusted or os.path.realpath(own) == os.path.realpath(PACKAGE_TEMPLATES):
+        return []  # trusted, or the project's templates are the package's (this repository)
     skipped = [
-        path
-        for path in sorted(settings.templates.rglob("*"))
-        if path.is_file()
-        and path.suffix != ".md"  # templates/README.md: the scaffold's, not a template
-        and path.relative_to(settings.templates).parts[0] not in data
+        name
+        for name in files(own)
+        if name.split("/")[0] not in DATA_FOLDERS
+        and not name.endswith(".md")  # templates/README.md: the scaffold's, not a template
     ]
     if not skipped:
         return []

@@ -16,9 +16,7 @@ have that edition published as "unchanged".
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +26,6 @@ from citepress.editions import page_source, registry
 from citepress.ground import atomic
 from citepress.ground.files import SourceError, read_bytes
 from citepress.ground.store import Digest, cache_folder, sha256, tool_versions
-
-# The template folders an --untrusted build still reads from the project: CSL styles
-# and strings, data that citepress parses itself (config.Settings.edition_templates).
-DATA_FOLDERS = ("csl", "i18n")
 
 
 @dataclass
@@ -45,7 +39,7 @@ class Cache:
     def load(cls, settings: Settings, folder: Path) -> Cache:
         """The cache of the output ``folder``; empty when missing or unreadable."""
         place = f"{settings.root}\0{folder}"
-        file = cache_folder() / f"{hashlib.sha256(place.encode()).hexdigest()[:32]}.json"
+        file = cache_folder() / f"{sha256(place.encode())[:32]}.json"
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -118,29 +112,22 @@ def file_hash(path: Path) -> str:
 def _template_files(settings: Settings) -> dict[str, tuple[Path, Path]]:
     """Every template file by name (project's first), with the folder it is confined to.
 
-    Linked folders are not walked: ``templates/html`` -> ``/`` would walk the machine
-    (the templates' loader refuses such files anyway).
+    An --untrusted build renders with the package's templates, and still reads the
+    project's data folders (CSL styles, strings, assets): they key it too.
     """
-    from citepress.sources.templatefiles import search_path  # noqa: PLC0415
+    from citepress.sources.templatefiles import (  # noqa: PLC0415
+        DATA_FOLDERS,
+        files,
+        search_path,
+    )
 
+    folders = [(folder, folder) for folder in reversed(search_path(settings.edition_templates))]
+    if settings.untrusted:
+        folders += [(settings.templates, settings.templates / data) for data in DATA_FOLDERS]
     chosen: dict[str, tuple[Path, Path]] = {}
-    for folder in reversed(search_path(settings.edition_templates)):
-        chosen.update(_walk(folder, folder))
-    if settings.untrusted:  # still read untrusted: the project's styles and strings (data)
-        for data in DATA_FOLDERS:
-            chosen.update(_walk(settings.templates, settings.templates / data))
+    for root, folder in folders:
+        chosen.update({name: (root, path) for name, path in files(root, folder).items()})
     return {name: chosen[name] for name in sorted(chosen)}
-
-
-def _walk(root: Path, folder: Path) -> dict[str, tuple[Path, Path]]:
-    """Every file under ``folder`` by its name below ``root``, links not followed."""
-    found: dict[str, tuple[Path, Path]] = {}
-    for parent, dirs, names in os.walk(folder, followlinks=False):
-        dirs.sort()
-        for name in sorted(names):
-            path = Path(parent) / name
-            found[path.relative_to(root).as_posix()] = (root, path)
-    return found
 
 
 def _feed_file(digest: Digest, settings: Settings, path: Path, root: Path | None = None) -> None:

@@ -7,11 +7,15 @@ all look files up here, confined to the folder they are found in.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from citepress.ground.files import SourceError, confine
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The template folders that hold data, not templates: CSL styles, strings, assets.
+# citepress parses them itself, so an --untrusted build still reads the project's.
+DATA_FOLDERS = ("csl", "i18n", "assets")
 
 
 class TemplateFileMissing(Exception):
@@ -44,6 +48,21 @@ def locate(project_templates: Path, name: str) -> tuple[Path, Path]:
     raise TemplateFileMissing(
         f"template file {name!r} not found in {project_templates} or the defaults"
     )
+
+
+def files(root: Path, folder: Path | None = None) -> dict[str, Path]:
+    """Every file under ``folder`` (``root`` itself by default), by its name below ``root``.
+
+    Linked folders are not walked: ``templates/html`` -> ``/`` would walk the machine
+    (the templates' loader refuses such files anyway).
+    """
+    found: dict[str, Path] = {}
+    for parent, dirs, names in os.walk(folder or root, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(parent) / name
+            found[path.relative_to(root).as_posix()] = path
+    return found
 
 
 def stamp(path: Path) -> tuple[int, int, int] | None:
